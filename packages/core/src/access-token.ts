@@ -1,0 +1,82 @@
+// The verified access token handed to route handlers, and how it is built from a verified JWT.
+import type { JWTPayload, ProtectedHeaderParameters } from 'jose';
+import { InvalidTokenError } from './errors.js';
+
+/**
+ * Custom claims of your issuer. Extend it by declaration merging to type `auth.claims`:
+ * @example
+ * declare module '@tollgate/core' {
+ *   interface AccessTokenClaims { tenant_id: string }
+ * }
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface AccessTokenClaims {}
+
+/** Registered claims of a JWT access token (RFC 7519, RFC 9068, RFC 8693). */
+export interface JwtAccessTokenClaims extends JWTPayload {
+  /** Space-delimited scopes (RFC 8693 section 4.2, RFC 9068 section 2.2.3). */
+  scope?: string;
+  /** Scopes as an array (Okta) or a space-delimited string (Entra ID). */
+  scp?: string | string[];
+  client_id?: string;
+  azp?: string;
+}
+
+/** The verified token, as `req.auth`, `ctx.state.auth` and `request.auth`. Deeply frozen. */
+export interface AccessToken {
+  /** The raw JWT. */
+  readonly token: string;
+  readonly header: Readonly<ProtectedHeaderParameters>;
+  readonly claims: Readonly<JwtAccessTokenClaims & AccessTokenClaims>;
+  /** Scopes granted, from `scope` and `scp`, without duplicates. */
+  readonly scopes: readonly string[];
+  /** The OAuth client: `client_id`, else `azp`. */
+  readonly clientId: string | undefined;
+  readonly subject: string | undefined;
+  readonly issuer: string;
+  readonly audience: readonly string[];
+  readonly expiresAt: Date;
+}
+
+function scopesOf(claims: JwtAccessTokenClaims, realm: string): string[] {
+  const scopes = new Set<string>();
+  const add = (value: unknown) => {
+    if (typeof value === 'string') {
+      for (const scope of value.split(' ')) if (scope) scopes.add(scope);
+    } else if (Array.isArray(value) && value.every((item) => typeof item === 'string')) {
+      for (const scope of value) if (scope) scopes.add(scope);
+    } else if (value !== undefined) {
+      // A scope claim of the wrong type must not be read as "no scopes" and silently pass a route without scopes.
+      throw new InvalidTokenError('invalid scope claim', { reason: 'invalid_claim', realm });
+    }
+  };
+  if (Array.isArray(claims.scope)) throw new InvalidTokenError('invalid scope claim', { reason: 'invalid_claim', realm });
+  add(claims.scope);
+  add(claims.scp);
+  return [...scopes];
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const member of Object.values(value)) deepFreeze(member);
+  }
+  return value;
+}
+
+/** Builds the {@link AccessToken} of a JWT whose signature and claims were verified. */
+export function toAccessToken(token: string, header: ProtectedHeaderParameters, claims: JwtAccessTokenClaims, realm: string): AccessToken {
+  const clientId = typeof claims.client_id === 'string' ? claims.client_id : typeof claims.azp === 'string' ? claims.azp : undefined;
+  const audience = typeof claims.aud === 'string' ? [claims.aud] : (claims.aud ?? []);
+  return deepFreeze({
+    token,
+    header,
+    claims: claims as JwtAccessTokenClaims & AccessTokenClaims,
+    scopes: scopesOf(claims, realm),
+    clientId,
+    subject: typeof claims.sub === 'string' ? claims.sub : undefined,
+    issuer: claims.iss as string,
+    audience: [...audience],
+    expiresAt: new Date((claims.exp as number) * 1000),
+  });
+}

@@ -1,0 +1,160 @@
+// createVerifier: checks a JWT access token's signature and claims and returns an AccessToken.
+import { decodeJwt, decodeProtectedHeader, jwtVerify, type ProtectedHeaderParameters } from 'jose';
+import { toAccessToken, type AccessToken, type JwtAccessTokenClaims } from './access-token.js';
+import { InvalidTokenError, MissingTokenError, type TollgateErrorReason } from './errors.js';
+import { extractBearerToken, type ExtractOptions, type RequestLike } from './extract-bearer-token.js';
+import { discoverJwksUri } from './lib/discovery.js';
+import { fetchJson } from './lib/fetch-json.js';
+import { mapJoseError } from './lib/map-jose-error.js';
+import { RemoteJwks } from './lib/remote-jwks.js';
+import { checkTimeClaims } from './lib/time-claims.js';
+import { TokenCache } from './lib/token-cache.js';
+import { checkUrl } from './lib/url-policy.js';
+import { resolveOptions, type ResolvedOptions, type VerifierOptions } from './options.js';
+
+/** Options of {@link Verifier.authenticate}. */
+export interface AuthenticateOptions extends Omit<ExtractOptions, 'realm'> {
+  /** A request without any token passes with `undefined`; a bad token is still rejected. */
+  optional?: boolean;
+}
+
+/** A configured verifier. Create one per API and reuse it: it holds the JWKS and token caches. */
+export interface Verifier {
+  /** Verifies a raw JWT. Throws `InvalidTokenError` (401) or `JwksUnavailableError` (503). */
+  verify(token: string): Promise<AccessToken>;
+  /**
+   * Extracts and verifies the request's token. Throws `MissingTokenError` when there is none
+   * (unless `optional`), `InvalidRequestError` for a malformed request, and whatever `verify` throws.
+   */
+  authenticate(request: RequestLike, options?: AuthenticateOptions): Promise<AccessToken | undefined>;
+  /** The validated options, with defaults applied. */
+  readonly options: ResolvedOptions;
+}
+
+// RFC 7515 section 7.1: three base64url segments; an empty signature is left for the alg check to refuse.
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
+// RFC 9068 section 2.2: claims every JWT access token carries.
+const RFC9068_CLAIMS = ['iss', 'exp', 'aud', 'sub', 'client_id', 'iat', 'jti'];
+
+/** Whether a `typ` is the JWT access token type (RFC 9068 section 2.1), case-insensitive, with or without `application/`. */
+function isAccessTokenType(typ: string): boolean {
+  return typ.toLowerCase().replace(/^application\//, '') === 'at+jwt';
+}
+function isPlainJwtType(typ: string): boolean {
+  return typ.toLowerCase().replace(/^application\//, '') === 'jwt';
+}
+
+/**
+ * Creates a verifier. Options are validated now: a wrong one throws `TollgateConfigError` naming it.
+ * @example
+ * const verifier = createVerifier({ issuer: 'https://auth.example.com/', audience: 'https://api.example.com' });
+ * const token = await verifier.verify(jwt);
+ * @see RFC 9068, RFC 7519 section 7.2
+ */
+export function createVerifier(input: VerifierOptions): Verifier {
+  const options = resolveOptions(input);
+  const { realm, now } = options;
+  const fail = (reason: TollgateErrorReason, description: string) => new InvalidTokenError(description, { reason, realm });
+  const fetchOptions = { fetch: options.fetch, timeoutSeconds: options.jwks.timeout, maxBytes: options.jwks.maxResponseBytes };
+  const jwksSettings = { algorithms: options.algorithms, ...options.jwks, realm, now };
+
+  const jwksFor = (issuer: string | undefined): RemoteJwks => {
+    let jwksUri = options.jwksUri;
+    return new RemoteJwks({
+      ...jwksSettings,
+      load: async () => {
+        // Discovery runs inside the JWKS fetch, so it shares its single flight, timeout and cooldown.
+        jwksUri ??= await discoverJwksUri(issuer!, {
+          ...fetchOptions,
+          checkUrl: (url) => checkUrl('jwks_uri', url, options.allowInsecureRequests),
+        });
+        return fetchJson(jwksUri, fetchOptions);
+      },
+    });
+  };
+  // One key set for an explicit jwksUri; otherwise one per issuer, each discovered from its metadata.
+  const shared = options.jwksUri ? jwksFor(undefined) : undefined;
+  const perIssuer = new Map(options.issuers.map((issuer) => [issuer, shared ?? jwksFor(issuer)]));
+  const cache = new TokenCache(options.cacheMaxEntries);
+  const requiredClaims = [...new Set(['exp', ...options.requiredClaims, ...(options.strict ? RFC9068_CLAIMS : [])])];
+
+  function checkHeader(header: ProtectedHeaderParameters): asserts header is ProtectedHeaderParameters & { alg: string } {
+    // The allow-list is checked before any key is fetched: 'none' and HS* never reach key selection.
+    if (typeof header.alg !== 'string' || !(options.algorithms as readonly string[]).includes(header.alg)) {
+      throw fail('algorithm', 'algorithm not allowed');
+    }
+    const { typ } = header;
+    if (options.strict ? typeof typ !== 'string' || !isAccessTokenType(typ) : typ !== undefined && (typeof typ !== 'string' || !(isAccessTokenType(typ) || isPlainJwtType(typ)))) {
+      throw fail('token_type', 'token type not accepted');
+    }
+  }
+
+  async function verifyUncached(token: string): Promise<AccessToken> {
+    let header: ProtectedHeaderParameters;
+    let unverified: JwtAccessTokenClaims;
+    try {
+      header = decodeProtectedHeader(token);
+      unverified = decodeJwt(token);
+    } catch {
+      throw fail('malformed_token', 'malformed token');
+    }
+    checkHeader(header);
+    // The unverified iss only chooses which configured issuer's keys to try; jwtVerify then checks it.
+    if (unverified.iss === undefined) throw fail('missing_claim', 'missing iss claim');
+    const jwks = typeof unverified.iss === 'string' ? perIssuer.get(unverified.iss) : undefined;
+    if (!jwks) throw fail('issuer', 'issuer mismatch');
+    const key = await jwks.getKey({ alg: header.alg, kid: header.kid });
+    const generation = jwks.generation;
+    let claims: JwtAccessTokenClaims;
+    try {
+      ({ payload: claims } = await jwtVerify(token, key, {
+        algorithms: [header.alg],
+        issuer: options.issuers as string[],
+        audience: options.audiences as string[],
+        clockTolerance: options.clockTolerance,
+        maxTokenAge: options.maxTokenAge,
+        requiredClaims,
+        currentDate: new Date(now()),
+      }));
+    } catch (error) {
+      throw mapJoseError(error, realm);
+    }
+    const accessToken = toAccessToken(token, header, claims, realm);
+    cache.set(token, { accessToken, generation });
+    return accessToken;
+  }
+
+  async function verify(token: string): Promise<AccessToken> {
+    // Size first: nothing is decoded or fetched for a token over the cap.
+    if (typeof token !== 'string' || token.length === 0) throw fail('malformed_token', 'malformed token');
+    if (token.length > options.maxTokenLength) throw fail('token_too_large', 'token too large');
+    if (!COMPACT_JWS.test(token)) throw fail('malformed_token', 'malformed token');
+    const hit = cache.get(token);
+    if (hit) {
+      const jwks = perIssuer.get(hit.accessToken.issuer);
+      // Reuse only while the same keys are current: a removed key stops verifying once its set is refetched.
+      if (jwks && jwks.generation === hit.generation && jwks.isFresh()) {
+        try {
+          checkTimeClaims(hit.accessToken.claims, now(), options);
+        } catch (error) {
+          cache.delete(token);
+          throw error;
+        }
+        return hit.accessToken;
+      }
+      cache.delete(token);
+    }
+    return verifyUncached(token);
+  }
+
+  async function authenticate(request: RequestLike, authOptions: AuthenticateOptions = {}): Promise<AccessToken | undefined> {
+    const token = extractBearerToken(request, { ...authOptions, realm });
+    if (token === undefined) {
+      if (authOptions.optional) return undefined;
+      throw new MissingTokenError({ realm });
+    }
+    return verify(token);
+  }
+
+  return Object.freeze({ verify, authenticate, options });
+}

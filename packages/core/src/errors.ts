@@ -1,0 +1,193 @@
+// RFC 6750 errors: one class per error code, each able to render its own WWW-Authenticate challenge.
+import { renderChallenge } from './lib/challenge.js';
+
+/** The RFC 6750 section 3.1 error codes, plus `temporarily_unavailable` for a JWKS outage. */
+export type TollgateErrorCode = 'invalid_request' | 'invalid_token' | 'insufficient_scope' | 'temporarily_unavailable';
+
+/** Why a request was refused, finer than the error code; a closed union to `switch` on. */
+export type TollgateErrorReason =
+  // no credentials at all (RFC 6750 section 3.1: no error code in the challenge)
+  | 'missing_token'
+  // invalid_request
+  | 'malformed_header'
+  | 'unsupported_scheme'
+  | 'multiple_headers'
+  | 'multiple_methods'
+  | 'query_token_not_allowed'
+  | 'body_token_not_allowed'
+  // invalid_token
+  | 'token_too_large'
+  | 'malformed_token'
+  | 'algorithm'
+  | 'unsupported_header'
+  | 'token_type'
+  | 'unknown_key'
+  | 'ambiguous_key'
+  | 'signature'
+  | 'expired'
+  | 'not_yet_valid'
+  | 'issued_in_future'
+  | 'too_old'
+  | 'issuer'
+  | 'audience'
+  | 'missing_claim'
+  | 'invalid_claim'
+  // insufficient_scope
+  | 'insufficient_scope'
+  // temporarily_unavailable
+  | 'jwks_unavailable';
+
+/** Options every tollgate error accepts. */
+export interface TollgateErrorOptions {
+  reason: TollgateErrorReason;
+  /** The realm rendered in `WWW-Authenticate`. */
+  realm?: string | undefined;
+  /** The underlying error; never rendered into a response. */
+  cause?: unknown;
+}
+
+/**
+ * Base class of every refusal. `message` is the short, safe `error_description`.
+ * @see RFC 6750 section 3
+ */
+export abstract class TollgateError extends Error {
+  /** HTTP status to respond with. */
+  abstract readonly status: number;
+  /** The RFC 6750 error code; `undefined` when the request carried no credentials at all. */
+  abstract readonly code: TollgateErrorCode | undefined;
+  readonly reason: TollgateErrorReason;
+  /** Realm for the challenge; adapters set it from their options. */
+  realm: string | undefined;
+  /** Safe to show to the client (Koa reads this). */
+  readonly expose = true;
+
+  constructor(description: string, options: TollgateErrorOptions) {
+    super(description, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    // A refusal is an expected outcome, not a bug: a stack would only leak paths into default error pages.
+    this.stack = `${this.name}: ${description}`;
+    this.reason = options.reason;
+    this.realm = options.realm;
+  }
+
+  /** The `error_description` sent to the client. */
+  get description(): string {
+    return this.message;
+  }
+
+  /** Alias of `status` for frameworks that read `statusCode` (Fastify, http-errors). */
+  get statusCode(): number {
+    return this.status;
+  }
+
+  /** Required scopes, for `insufficient_scope`. */
+  get scope(): string | undefined {
+    return undefined;
+  }
+
+  /**
+   * Renders the `WWW-Authenticate` challenge for this error.
+   * @param realm overrides the error's own realm
+   * @example err.wwwAuthenticate('orders') // 'Bearer realm="orders", error="invalid_token", error_description="token expired"'
+   * @see RFC 6750 section 3
+   */
+  wwwAuthenticate(realm: string | undefined = this.realm): string {
+    return renderChallenge({ realm, error: this.code, errorDescription: this.code ? this.message : undefined, scope: this.scope });
+  }
+
+  /** Response headers for this error (`WWW-Authenticate`, and `Retry-After` on a 503). */
+  get headers(): Record<string, string> {
+    return { 'WWW-Authenticate': this.wwwAuthenticate() };
+  }
+
+  /** The default JSON body: `{ error, error_description }`. */
+  toJSON(): { error?: TollgateErrorCode; error_description: string } {
+    return this.code ? { error: this.code, error_description: this.message } : { error_description: this.message };
+  }
+}
+
+/**
+ * The request carried no access token at all: 401 with a bare challenge, no error code.
+ * @see RFC 6750 section 3.1
+ */
+export class MissingTokenError extends TollgateError {
+  readonly status = 401;
+  readonly code = undefined;
+  constructor(options: Partial<TollgateErrorOptions> = {}) {
+    super('bearer token required', { ...options, reason: 'missing_token' });
+  }
+}
+
+/** The request is malformed (bad header, several token methods, a method that is not allowed): 400. */
+export class InvalidRequestError extends TollgateError {
+  readonly status = 400;
+  readonly code = 'invalid_request';
+}
+
+/** The token is expired, forged, malformed, or not meant for this API: 401. */
+export class InvalidTokenError extends TollgateError {
+  readonly status = 401;
+  readonly code = 'invalid_token';
+}
+
+/**
+ * The token is valid but lacks a required scope: 403 with `scope="..."`.
+ * Not a subclass of {@link InvalidTokenError}, so `instanceof` checks in any order give 403.
+ */
+export class InsufficientScopeError extends TollgateError {
+  readonly status = 403;
+  readonly code = 'insufficient_scope';
+  readonly requiredScopes: readonly string[];
+  readonly mode: 'all' | 'any';
+
+  constructor(requiredScopes: readonly string[], options: { mode?: 'all' | 'any'; realm?: string | undefined } = {}) {
+    super(
+      options.mode === 'any' ? 'token lacks any of the required scopes' : 'token lacks a required scope',
+      { reason: 'insufficient_scope', realm: options.realm },
+    );
+    this.requiredScopes = Object.freeze([...requiredScopes]);
+    this.mode = options.mode ?? 'all';
+  }
+
+  override get scope(): string {
+    return this.requiredScopes.join(' ');
+  }
+}
+
+/**
+ * The signing keys could not be fetched, so the token could not be checked: 503 with `Retry-After`.
+ * The client's token is not at fault, so this is not a 401 (which would send every client back to the issuer).
+ */
+export class JwksUnavailableError extends TollgateError {
+  readonly status = 503;
+  readonly code = 'temporarily_unavailable';
+  /** Seconds until the keys will be fetched again. */
+  readonly retryAfter: number;
+
+  constructor(options: { retryAfter: number; realm?: string | undefined; cause?: unknown }) {
+    super('signing keys are temporarily unavailable', { reason: 'jwks_unavailable', ...options });
+    this.retryAfter = Math.max(1, Math.ceil(options.retryAfter));
+  }
+
+  override get headers(): Record<string, string> {
+    return { 'WWW-Authenticate': this.wwwAuthenticate(), 'Retry-After': String(this.retryAfter) };
+  }
+}
+
+/**
+ * tollgate was set up wrongly (an invalid option, an adapter used before it was configured).
+ * Thrown at startup, or for every request when configuration is missing: it never lets a request pass.
+ */
+export class TollgateConfigError extends Error {
+  readonly status = 500;
+  readonly expose = false;
+  constructor(message: string) {
+    super(message);
+    this.name = 'TollgateConfigError';
+  }
+}
+
+/** Whether `value` is a tollgate refusal (any RFC 6750 error). */
+export function isTollgateError(value: unknown): value is TollgateError {
+  return value instanceof TollgateError;
+}

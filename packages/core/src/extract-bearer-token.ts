@@ -1,0 +1,94 @@
+// Finds the bearer token of a request: the Authorization header, or (when allowed) the query or a form body.
+import { InvalidRequestError, type TollgateErrorReason } from './errors.js';
+
+/** The framework-neutral request shape tollgate reads. */
+export interface RequestLike {
+  /** Node-style lower-cased headers. */
+  headers: Readonly<Record<string, string | readonly string[] | undefined>>;
+  /** Node's `rawHeaders`: lets tollgate see a repeated Authorization header that `headers` folds away. */
+  rawHeaders?: readonly string[] | undefined;
+  method?: string | undefined;
+  /** The parsed query string. */
+  query?: unknown;
+  /** The parsed body (a form body for RFC 6750 section 2.2). */
+  body?: unknown;
+}
+
+/** Which token transports are accepted besides the Authorization header. */
+export interface ExtractOptions {
+  /** Accept `?access_token=` (RFC 6750 section 2.3). Leaks into logs and history: default `false`. */
+  allowQuery?: boolean;
+  /** Accept `access_token` in a form-encoded body (RFC 6750 section 2.2). Default `false`. */
+  allowBody?: boolean;
+  /** Realm for the errors thrown. */
+  realm?: string | undefined;
+}
+
+// RFC 6750 section 2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
+const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*)$/i;
+const SCHEME = /^([!#$%&'*+\-.^_`|~A-Za-z0-9]+)(?: |$)/;
+
+const fail = (reason: TollgateErrorReason, description: string, realm: string | undefined) =>
+  new InvalidRequestError(description, { reason, realm });
+
+function countAuthorizationHeaders(rawHeaders: readonly string[]): number {
+  let count = 0;
+  for (let i = 0; i < rawHeaders.length; i += 2) if (rawHeaders[i]?.toLowerCase() === 'authorization') count += 1;
+  return count;
+}
+
+function fromHeader(request: RequestLike, realm: string | undefined): string | undefined {
+  const value = request.headers.authorization;
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || (request.rawHeaders && countAuthorizationHeaders(request.rawHeaders) > 1)) {
+    throw fail('multiple_headers', 'more than one Authorization header', realm);
+  }
+  const header = value.trim();
+  const match = BEARER.exec(header);
+  if (match) return match[1];
+  const scheme = SCHEME.exec(header)?.[1];
+  if (scheme && scheme.toLowerCase() !== 'bearer') throw fail('unsupported_scheme', 'unsupported authorization scheme; use Bearer', realm);
+  throw fail('malformed_header', 'malformed Authorization header', realm);
+}
+
+function parameter(source: unknown, realm: string | undefined): string | undefined {
+  if (typeof source !== 'object' || source === null) return undefined;
+  const value = source instanceof URLSearchParams ? source.getAll('access_token') : (source as Record<string, unknown>).access_token;
+  if (value === undefined || (Array.isArray(value) && value.length === 0)) return undefined;
+  const single = Array.isArray(value) && value.length === 1 ? value[0] : value;
+  if (typeof single !== 'string') throw fail('malformed_header', 'access_token must be given once', realm);
+  if (!/^[A-Za-z0-9\-._~+/]+=*$/.test(single)) throw fail('malformed_header', 'malformed access_token', realm);
+  return single;
+}
+
+function isFormBody(request: RequestLike): boolean {
+  const type = request.headers['content-type'];
+  return typeof type === 'string' && type.split(';')[0]!.trim().toLowerCase() === 'application/x-www-form-urlencoded';
+}
+
+/**
+ * Returns the request's bearer token, or `undefined` when it carries none.
+ * Throws {@link InvalidRequestError} (400) for a malformed header, another scheme, a repeated header,
+ * a token sent by more than one method, or by a method that is not allowed.
+ * @example
+ * const token = extractBearerToken({ headers: { authorization: 'Bearer abc' } }); // 'abc'
+ * @see RFC 6750 section 2
+ */
+export function extractBearerToken(request: RequestLike, options: ExtractOptions = {}): string | undefined {
+  const { realm } = options;
+  const header = fromHeader(request, realm);
+  const query = parameter(request.query, realm);
+  // RFC 6750 section 2.2: only a form-encoded body of a request that has a body, never GET.
+  const method = request.method?.toUpperCase();
+  const body = isFormBody(request) && method !== 'GET' && method !== 'HEAD' ? parameter(request.body, realm) : undefined;
+  // RFC 6750 section 3.1: more than one method of sending the token is invalid_request.
+  const sent = Number(header !== undefined) + Number(query !== undefined) + Number(body !== undefined);
+  if (sent > 1) throw fail('multiple_methods', 'token sent by more than one method', realm);
+  if (query !== undefined && !options.allowQuery) {
+    throw fail('query_token_not_allowed', 'access_token in the query is not accepted; use the Authorization header', realm);
+  }
+  if (body !== undefined && !options.allowBody) {
+    throw fail('body_token_not_allowed', 'access_token in the body is not accepted; use the Authorization header', realm);
+  }
+  return header ?? query ?? body;
+}

@@ -1,0 +1,24 @@
+// @tollgate/core: verify OAuth 2.0 JWT access tokens against a remote JWKS, with RFC 6750 errors.
+export { createVerifier } from './create-verifier.js';
+export type { AuthenticateOptions, Verifier } from './create-verifier.js';
+export { verifyToken } from './verify-token.js';
+export { extractBearerToken } from './extract-bearer-token.js';
+export type { ExtractOptions, RequestLike } from './extract-bearer-token.js';
+export { assertScopes, hasScopes, validateScopes } from './has-scopes.js';
+export type { ScopeMode, ScopeOptions } from './has-scopes.js';
+export {
+  InsufficientScopeError,
+  InvalidRequestError,
+  InvalidTokenError,
+  isTollgateError,
+  JwksUnavailableError,
+  MissingTokenError,
+  TollgateConfigError,
+  TollgateError,
+} from './errors.js';
+export type { TollgateErrorCode, TollgateErrorOptions, TollgateErrorReason } from './errors.js';
+export { resolveOptions } from './options.js';
+export type { Duration, JwksOptions, ResolvedOptions, VerifierOptions } from './options.js';
+export type { AccessToken, AccessTokenClaims, JwtAccessTokenClaims } from './access-token.js';
+export { SUPPORTED_ALGORITHMS } from './algorithms.js';
+export type { Algorithm } from './algorithms.js';

@@ -1,0 +1,25 @@
+// Renders a Bearer challenge (RFC 6750 section 3) with values quoted so they cannot break the header.
+
+export interface ChallengeParams {
+  realm?: string | undefined;
+  error?: string | undefined;
+  errorDescription?: string | undefined;
+  scope?: string | undefined;
+}
+
+// RFC 6750 section 3: error, error_description and scope allow only %x20-21 / %x23-5B / %x5D-7E,
+// i.e. printable ASCII without '"' and '\'. Anything else is dropped rather than escaped.
+const sanitizeRestricted = (value: string): string => value.replace(/[^\x20\x21\x23-\x5b\x5d-\x7e]/g, '');
+
+// realm is an ordinary quoted-string (RFC 9110 section 5.6.4): escape '"' and '\', drop controls.
+const quoteRealm = (value: string): string => value.replace(/[^\x20-\x7e]/g, '').replace(/(["\\])/g, '\\$1');
+
+/** Renders `Bearer realm="...", error="...", error_description="...", scope="..."`, omitting absent parts. */
+export function renderChallenge(params: ChallengeParams): string {
+  const parts: string[] = [];
+  if (params.realm !== undefined) parts.push(`realm="${quoteRealm(params.realm)}"`);
+  if (params.error) parts.push(`error="${sanitizeRestricted(params.error)}"`);
+  if (params.errorDescription) parts.push(`error_description="${sanitizeRestricted(params.errorDescription)}"`);
+  if (params.scope) parts.push(`scope="${sanitizeRestricted(params.scope)}"`);
+  return parts.length ? `Bearer ${parts.join(', ')}` : 'Bearer';
+}

@@ -1,0 +1,13 @@
+// Parses durations given as seconds (number) or as text such as '30s', '10m', '1h', '2d'.
+
+const UNITS: Record<string, number> = { ms: 0.001, s: 1, sec: 1, secs: 1, m: 60, min: 60, mins: 60, h: 3600, hr: 3600, hrs: 3600, d: 86_400, day: 86_400, days: 86_400 };
+const PATTERN = /^(\d+(?:\.\d+)?)\s*([a-z]+)?$/i;
+
+/** Seconds in `value`, or `undefined` when it is not a duration. */
+export function parseSeconds(value: number | string): number | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? value : undefined;
+  const match = PATTERN.exec(value.trim());
+  if (!match) return undefined;
+  const factor = match[2] ? UNITS[match[2].toLowerCase()] : 1;
+  return factor === undefined ? undefined : Number(match[1]) * factor;
+}

@@ -1,0 +1,157 @@
+// The remote JWKS cache: single-flight fetches, refetch on an unknown kid, cooldown, stale keys on failure.
+import { importJWK, type CryptoKey } from 'jose';
+import { InvalidTokenError, JwksUnavailableError } from '../errors.js';
+import { keyFitsAlgorithm } from '../algorithms.js';
+import { parseJwks, type PublicJwk } from './parse-jwks.js';
+
+/** Settings of a {@link RemoteJwks}; durations in seconds. */
+export interface RemoteJwksSettings {
+  /** Fetches the key set document (resolving discovery first when needed). */
+  load: () => Promise<unknown>;
+  algorithms: readonly string[];
+  cacheMaxAge: number;
+  cooldown: number;
+  staleIfError: number;
+  realm: string;
+  now: () => number;
+}
+
+/** The protected header fields that choose a key. */
+export interface KeySelector {
+  alg: string;
+  kid?: string | undefined;
+}
+
+/**
+ * Keys of one JWKS endpoint.
+ * - One fetch at a time: concurrent callers share it.
+ * - A `kid` not in the cache triggers a refetch at once (a rotated key verifies on its first use);
+ *   only a refetch that still lacks the `kid` starts the cooldown.
+ * - When the endpoint fails, keys up to `cacheMaxAge + staleIfError` old are still used; with none,
+ *   callers get {@link JwksUnavailableError}, and no new fetch is tried until `cooldown` has passed.
+ */
+export class RemoteJwks {
+  readonly #settings: RemoteJwksSettings;
+  #keys: readonly PublicJwk[] | undefined;
+  #fingerprint = '';
+  #fetchedAt = Number.NEGATIVE_INFINITY;
+  #pending: Promise<void> | undefined;
+  #missCooldownUntil = Number.NEGATIVE_INFINITY;
+  #failedUntil = Number.NEGATIVE_INFINITY;
+  #lastError: unknown;
+  #imported = new WeakMap<PublicJwk, Map<string, Promise<CryptoKey>>>();
+  /** Bumped whenever the key set changes, so cached verifications from older keys are redone. */
+  generation = 0;
+
+  constructor(settings: RemoteJwksSettings) {
+    this.#settings = settings;
+  }
+
+  /** Whether the keys are younger than `cacheMaxAge`. */
+  isFresh(now = this.#settings.now()): boolean {
+    return this.#keys !== undefined && now < this.#fetchedAt + this.#settings.cacheMaxAge * 1000;
+  }
+
+  /** The key that verifies a token with this header; throws `InvalidTokenError` or `JwksUnavailableError`. */
+  async getKey(selector: KeySelector): Promise<CryptoKey> {
+    const now = this.#settings.now();
+    let fetched = false;
+    if (!this.isFresh(now)) {
+      if (now >= this.#failedUntil) fetched = await this.#refresh();
+      if (!this.#hasUsableKeys(this.#settings.now())) throw this.#unavailable();
+    }
+    let jwk = this.#select(selector);
+    if (!jwk && !fetched) {
+      // The endpoint is failing: a new key may be exactly what we cannot fetch, so the token is not at fault.
+      if (this.#settings.now() < this.#failedUntil) throw this.#unavailable();
+      if (this.#settings.now() >= this.#missCooldownUntil) {
+        fetched = await this.#refresh();
+        if (!fetched) throw this.#unavailable();
+        jwk = this.#select(selector);
+      }
+    }
+    if (!jwk) {
+      if (fetched) this.#missCooldownUntil = this.#settings.now() + this.#settings.cooldown * 1000;
+      throw new InvalidTokenError('unknown signing key', { reason: 'unknown_key', realm: this.#settings.realm });
+    }
+    return this.#import(jwk, selector.alg);
+  }
+
+  #hasUsableKeys(now: number): boolean {
+    const { cacheMaxAge, staleIfError } = this.#settings;
+    return this.#keys !== undefined && now < this.#fetchedAt + (cacheMaxAge + staleIfError) * 1000;
+  }
+
+  #select({ alg, kid }: KeySelector): PublicJwk | undefined {
+    const keys = this.#keys ?? [];
+    if (kid === undefined) {
+      const candidates = keys.filter((key) => keyFitsAlgorithm(key, alg) && (key.alg === undefined || key.alg === alg));
+      if (candidates.length > 1) {
+        throw new InvalidTokenError('token has no kid and several keys match', { reason: 'ambiguous_key', realm: this.#settings.realm });
+      }
+      return candidates[0];
+    }
+    const named = keys.filter((key) => key.kid === kid);
+    if (named.length === 0) return undefined;
+    const fitting = named.find((key) => keyFitsAlgorithm(key, alg) && (key.alg === undefined || key.alg === alg));
+    // The kid exists but names a key of another type or algorithm: a key-confusion attempt, not a rotation.
+    if (!fitting) throw new InvalidTokenError('algorithm does not match the signing key', { reason: 'algorithm', realm: this.#settings.realm });
+    return fitting;
+  }
+
+  async #import(jwk: PublicJwk, alg: string): Promise<CryptoKey> {
+    let byAlg = this.#imported.get(jwk);
+    if (!byAlg) this.#imported.set(jwk, (byAlg = new Map()));
+    let key = byAlg.get(alg);
+    if (!key) {
+      key = importJWK({ ...jwk, ext: undefined }, alg) as Promise<CryptoKey>;
+      byAlg.set(alg, key);
+    }
+    try {
+      return await key;
+    } catch (cause) {
+      throw new InvalidTokenError('signing key is unusable', { reason: 'unknown_key', realm: this.#settings.realm, cause });
+    }
+  }
+
+  /** Joins the fetch under way or starts one. Resolves `true` when it succeeded. */
+  async #refresh(): Promise<boolean> {
+    this.#pending ??= this.#fetch().finally(() => {
+      this.#pending = undefined;
+    });
+    try {
+      await this.#pending;
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async #fetch(): Promise<void> {
+    try {
+      const keys = parseJwks(await this.#settings.load(), this.#settings.algorithms);
+      const fingerprint = JSON.stringify(keys);
+      if (fingerprint !== this.#fingerprint) {
+        this.#fingerprint = fingerprint;
+        this.#keys = keys;
+        this.generation += 1;
+      }
+      this.#fetchedAt = this.#settings.now();
+      this.#failedUntil = Number.NEGATIVE_INFINITY;
+      this.#lastError = undefined;
+    } catch (error) {
+      this.#lastError = error;
+      this.#failedUntil = this.#settings.now() + this.#settings.cooldown * 1000;
+      throw error;
+    }
+  }
+
+  #unavailable(): JwksUnavailableError {
+    const wait = (this.#failedUntil - this.#settings.now()) / 1000;
+    return new JwksUnavailableError({
+      retryAfter: Number.isFinite(wait) && wait > 0 ? wait : this.#settings.cooldown,
+      realm: this.#settings.realm,
+      cause: this.#lastError,
+    });
+  }
+}

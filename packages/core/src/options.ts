@@ -1,0 +1,198 @@
+// Verifier options: the public type, and their validation (zod) into a frozen, resolved form.
+import { z } from 'zod';
+import { TollgateConfigError } from './errors.js';
+import { DEFAULT_ALGORITHMS, SUPPORTED_ALGORITHMS, type Algorithm } from './algorithms.js';
+import { parseSeconds } from './lib/duration.js';
+import { checkUrl } from './lib/url-policy.js';
+
+/** A duration: seconds as a number, or text such as `'30s'`, `'10m'`, `'1h'`. */
+export type Duration = number | string;
+
+/** How the JWKS is fetched and cached. */
+export interface JwksOptions {
+  /** How long fetched keys are used before they are fetched again. Default `'10m'`. */
+  cacheMaxAge?: Duration;
+  /**
+   * After a refetch that still did not find a token's `kid` (or a failed fetch), no new fetch
+   * happens for this long. Default `'30s'`.
+   */
+  cooldown?: Duration;
+  /** Timeout of one HTTP request (discovery or JWKS). Default `'5s'`. */
+  timeout?: Duration;
+  /** Largest JWKS or discovery response accepted, in bytes. Default 256 KiB. */
+  maxResponseBytes?: number;
+  /** How long past `cacheMaxAge` expired keys are still used while the endpoint fails. Default `'1h'`; `0` disables. */
+  staleIfError?: Duration;
+}
+
+/** Options of `createVerifier` and `verifyToken`. */
+export interface VerifierOptions {
+  /**
+   * The authorization server's issuer identifier, matched exactly against `iss`. Several are allowed.
+   * Without `jwksUri` the keys are discovered from it (RFC 8414, then OpenID Connect Discovery).
+   */
+  issuer: string | readonly string[];
+  /** This API's identifier; the token's `aud` must contain one of these. */
+  audience: string | readonly string[];
+  /** The JWKS URL; skips discovery. */
+  jwksUri?: string;
+  /** Allowed signature algorithms (asymmetric only). Default RS256, PS256, ES256, EdDSA. */
+  algorithms?: readonly Algorithm[];
+  /** Leeway for `exp`, `nbf` and `iat`. Default `5` seconds. */
+  clockTolerance?: Duration;
+  /** Rejects tokens whose `iat` is older than this. Off by default. */
+  maxTokenAge?: Duration;
+  /** RFC 9068 only: `typ` must be `at+jwt` and its required claims present. Default `false`. */
+  strict?: boolean;
+  /** Claims that must be present (besides `exp`, always required). */
+  requiredClaims?: readonly string[];
+  /** Realm of the `WWW-Authenticate` challenge. Default `'api'`. */
+  realm?: string;
+  /** Longest raw token accepted, in characters, checked before any parsing. Default 8192. */
+  maxTokenLength?: number;
+  /** JWKS fetching and caching. */
+  jwks?: JwksOptions;
+  /** Cache of verified tokens (clients reuse tokens); `false` disables it. Default `{ maxEntries: 1000 }`. */
+  cache?: { maxEntries?: number } | false;
+  /**
+   * Allows `http:` issuer and JWKS URLs on localhost, 127.0.0.1 and [::1]: development and tests only.
+   * Default `false`.
+   */
+  allowInsecureRequests?: boolean;
+  /** The fetch implementation for discovery and JWKS. Default: the global `fetch`. */
+  fetch?: typeof globalThis.fetch;
+  /** The clock, in milliseconds since the epoch. Default `Date.now`. For tests. */
+  now?: () => number;
+}
+
+/** Options after validation and defaults: durations in seconds, lists as arrays. Frozen. */
+export interface ResolvedOptions {
+  readonly issuers: readonly string[];
+  readonly audiences: readonly string[];
+  readonly jwksUri: string | undefined;
+  readonly algorithms: readonly Algorithm[];
+  readonly clockTolerance: number;
+  readonly maxTokenAge: number | undefined;
+  readonly strict: boolean;
+  readonly requiredClaims: readonly string[];
+  readonly realm: string;
+  readonly maxTokenLength: number;
+  readonly jwks: {
+    readonly cacheMaxAge: number;
+    readonly cooldown: number;
+    readonly timeout: number;
+    readonly maxResponseBytes: number;
+    readonly staleIfError: number;
+  };
+  readonly cacheMaxEntries: number;
+  readonly allowInsecureRequests: boolean;
+  readonly fetch: typeof globalThis.fetch;
+  readonly now: () => number;
+}
+
+
+const duration = (what: string) =>
+  z.union([z.number(), z.string()]).transform((value, ctx) => {
+    const seconds = parseSeconds(value);
+    if (seconds === undefined) {
+      ctx.addIssue({ code: 'custom', message: `expected ${what} as seconds (a number >= 0) or text like '30s', '10m', '1h'` });
+      return z.NEVER;
+    }
+    return seconds;
+  });
+
+const nonEmptyList = (what: string) =>
+  z
+    .union([z.string(), z.array(z.string())], { error: `required: ${what}, as a string or an array of strings` })
+    .transform((value) => (Array.isArray(value) ? value : [value]))
+    .refine((list) => list.length > 0 && list.every((item) => item.length > 0), { message: `must name at least one ${what}, none empty` });
+
+const algorithm = z.string().superRefine((alg, ctx) => {
+  if ((SUPPORTED_ALGORITHMS as readonly string[]).includes(alg)) return;
+  let message = `'${alg}' is not supported; use any of ${SUPPORTED_ALGORITHMS.join(', ')}`;
+  if (alg.toLowerCase() === 'none') message = `'none' is never allowed: it accepts unsigned tokens`;
+  else if (/^HS\d+$/i.test(alg)) message = `'${alg}' is symmetric (a shared secret); tollgate verifies with the issuer's public keys only`;
+  ctx.addIssue({ code: 'custom', message });
+});
+
+const schema = z.strictObject({
+  issuer: nonEmptyList('issuer identifier (the iss of your tokens, e.g. https://auth.example.com/)'),
+  audience: nonEmptyList('audience (this API\'s identifier, the aud of your tokens)'),
+  jwksUri: z.string().optional(),
+  algorithms: z.array(algorithm).min(1, { message: 'must allow at least one algorithm' }).optional(),
+  clockTolerance: duration('clockTolerance').optional(),
+  maxTokenAge: duration('maxTokenAge').optional(),
+  strict: z.boolean().optional(),
+  requiredClaims: z.array(z.string().min(1)).optional(),
+  realm: z
+    .string()
+    .regex(/^[\x20-\x7e]*$/, { message: 'must be printable ASCII (it is sent in the WWW-Authenticate header)' })
+    .optional(),
+  maxTokenLength: z.number().int().min(64).max(1024 * 1024).optional(),
+  jwks: z
+    .strictObject({
+      cacheMaxAge: duration('cacheMaxAge').optional(),
+      cooldown: duration('cooldown').optional(),
+      timeout: duration('timeout').optional(),
+      maxResponseBytes: z.number().int().min(1024).max(64 * 1024 * 1024).optional(),
+      staleIfError: duration('staleIfError').optional(),
+    })
+    .optional(),
+  cache: z.union([z.literal(false), z.strictObject({ maxEntries: z.number().int().min(1).max(1_000_000).optional() })]).optional(),
+  allowInsecureRequests: z.boolean().optional(),
+  fetch: z.custom<typeof globalThis.fetch>((value) => typeof value === 'function', { message: 'must be a fetch function' }).optional(),
+  now: z.custom<() => number>((value) => typeof value === 'function', { message: 'must be a function returning milliseconds' }).optional(),
+});
+
+/**
+ * Validates options and applies defaults. Throws {@link TollgateConfigError} naming each wrong option.
+ * The caller's object is never mutated.
+ */
+export function resolveOptions(input: VerifierOptions): ResolvedOptions {
+  if (typeof input !== 'object' || input === null) {
+    throw new TollgateConfigError('tollgate: options are required: { issuer, audience } at least');
+  }
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  - ${issue.path.join('.') || '(options)'}: ${issue.message}`);
+    throw new TollgateConfigError(`tollgate: invalid options\n${lines.join('\n')}`);
+  }
+  const options = parsed.data;
+  const allowInsecure = options.allowInsecureRequests ?? false;
+  const problems: string[] = [];
+  for (const issuer of options.issuer) {
+    const problem = checkUrl('issuer', issuer, allowInsecure);
+    if (problem) problems.push(problem);
+  }
+  if (options.jwksUri !== undefined) {
+    const problem = checkUrl('jwksUri', options.jwksUri, allowInsecure);
+    if (problem) problems.push(problem);
+  }
+  if (problems.length) throw new TollgateConfigError(`tollgate: invalid options\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+
+  const strict = options.strict ?? false;
+  const resolved: ResolvedOptions = {
+    issuers: Object.freeze([...new Set(options.issuer)]),
+    audiences: Object.freeze([...new Set(options.audience)]),
+    jwksUri: options.jwksUri,
+    algorithms: Object.freeze([...new Set(options.algorithms ?? DEFAULT_ALGORITHMS)]) as readonly Algorithm[],
+    clockTolerance: options.clockTolerance ?? 5,
+    maxTokenAge: options.maxTokenAge,
+    strict,
+    requiredClaims: Object.freeze([...new Set(options.requiredClaims ?? [])]),
+    realm: options.realm ?? 'api',
+    maxTokenLength: options.maxTokenLength ?? 8192,
+    jwks: Object.freeze({
+      cacheMaxAge: options.jwks?.cacheMaxAge ?? 600,
+      cooldown: options.jwks?.cooldown ?? 30,
+      timeout: options.jwks?.timeout ?? 5,
+      maxResponseBytes: options.jwks?.maxResponseBytes ?? 256 * 1024,
+      staleIfError: options.jwks?.staleIfError ?? 3600,
+    }),
+    cacheMaxEntries: options.cache === false ? 0 : (options.cache?.maxEntries ?? 1000),
+    allowInsecureRequests: allowInsecure,
+    fetch: options.fetch ?? ((...args) => globalThis.fetch(...args)),
+    now: options.now ?? Date.now,
+  };
+  return Object.freeze(resolved);
+}

@@ -1,0 +1,194 @@
+// A local OAuth 2.0 authorization server for tests: keys, discovery, JWKS over HTTP, token minting.
+import { randomUUID } from 'node:crypto';
+import { SignJWT, type JWK, type JWTPayload } from 'jose';
+import { IssuerServer, type FaultTarget, type IssuerFault, type IssuerRequestCounts } from './issuer-server.js';
+import { createSigningKey, type TestAlgorithm, type TestSigningKey } from './signing-keys.js';
+import { algNoneToken, hmacWithPublicKeyToken } from './unsafe-tokens.js';
+
+/** Options of {@link createTestIssuer}. */
+export interface TestIssuerOptions {
+  /** One key is generated per algorithm. Default: RS256, PS256, ES256, EdDSA. */
+  algorithms?: readonly TestAlgorithm[];
+  /** Path of the issuer identifier, e.g. `/tenant-a`. Default: none (`http://127.0.0.1:port`). */
+  path?: string;
+  /** Default `aud` of minted tokens. Default: `https://api.example.test`. */
+  audience?: string;
+  /** Which discovery documents are served. Default: `both`. */
+  discovery?: 'both' | 'oauth' | 'oidc' | 'none';
+  /** Overrides the `issuer` member of the discovery documents (to test the issuer-mismatch check). */
+  advertisedIssuer?: string;
+}
+
+/** Options of {@link TestIssuer.sign}. */
+export interface SignOptions {
+  /** Which key signs: by algorithm (first key of that alg) or by `kid`. Default: the first key. */
+  alg?: TestAlgorithm;
+  kid?: string;
+  /** Header parameters merged over the defaults (`alg`, `kid`, `typ: at+jwt`); `undefined` removes one. */
+  header?: Record<string, unknown>;
+  /** Claims removed from the payload after defaults and overrides are merged. */
+  omit?: readonly string[];
+  /** Lifetime in seconds from `now`. Default: 300. */
+  expiresIn?: number;
+  /** The current time in epoch seconds. Default: the real clock. */
+  now?: number;
+}
+
+/** The test issuer returned by {@link createTestIssuer}. */
+export interface TestIssuer {
+  /** The issuer identifier (`iss`). */
+  readonly issuer: string;
+  readonly jwksUri: string;
+  /** Default audience of minted tokens. */
+  readonly audience: string;
+  readonly keys: readonly TestSigningKey[];
+  /** Requests served so far, per endpoint. */
+  readonly requests: Readonly<IssuerRequestCounts>;
+  /**
+   * Mints a signed access token. Defaults: `iss`, `aud`, `sub`, `client_id`, `iat`, `exp` (+300 s),
+   * `jti`, and `typ: at+jwt`; every claim and header can be overridden.
+   */
+  sign(claims?: Record<string, unknown>, options?: SignOptions): Promise<string>;
+  /** Generates a new key; published in the JWKS unless `publish: false`. Returns it. */
+  rotate(options?: { alg?: TestAlgorithm; publish?: boolean; kid?: string }): Promise<TestSigningKey>;
+  /** Removes a key from the JWKS (it can still sign, as a retired key would). */
+  retire(kid: string): void;
+  /** Lists a key in the JWKS again. */
+  publish(kid: string): void;
+  /** Extra raw entries appended to the JWKS (e.g. an encryption key, a symmetric key). */
+  setExtraJwks(entries: readonly JWK[]): void;
+  /** Makes the issuer's endpoints misbehave until `setFault(null)`. */
+  setFault(fault: IssuerFault | null, target?: FaultTarget): void;
+  resetRequests(): void;
+  /** Hostile tokens for negative tests. */
+  readonly unsafe: {
+    /** An unsecured token: `alg: none`, no signature. */
+    algNone(claims?: Record<string, unknown>, header?: Record<string, unknown>): string;
+    /** HS256 keyed with the public key of the first RSA key (key confusion). */
+    hmacWithPublicKey(claims?: Record<string, unknown>, header?: Record<string, unknown>): string;
+  };
+  /** The default claims a token would get now, for building tokens by hand. */
+  defaultClaims(now?: number): JWTPayload & Record<string, unknown>;
+  close(): Promise<void>;
+}
+
+const DEFAULT_ALGORITHMS: readonly TestAlgorithm[] = ['RS256', 'PS256', 'ES256', 'EdDSA'];
+
+/**
+ * Starts a local issuer on an ephemeral port of 127.0.0.1. Close it when done.
+ * @example
+ * const issuer = await createTestIssuer();
+ * const token = await issuer.sign({ scope: 'orders:read' });
+ * await issuer.close();
+ */
+export async function createTestIssuer(options: TestIssuerOptions = {}): Promise<TestIssuer> {
+  const algorithms = options.algorithms ?? DEFAULT_ALGORITHMS;
+  if (algorithms.length === 0) throw new TypeError('createTestIssuer: algorithms must not be empty');
+  const path = (options.path ?? '').replace(/\/+$/, '');
+  const audience = options.audience ?? 'https://api.example.test';
+  const keys: TestSigningKey[] = await Promise.all(algorithms.map((alg) => createSigningKey(alg)));
+  let extraJwks: JWK[] = [];
+
+  const server = await IssuerServer.listen();
+  const issuer = `${server.origin}${path}`;
+  const jwksPath = `${path}/.well-known/jwks.json`;
+  const jwksUri = `${server.origin}${jwksPath}`;
+  const metadata = () => ({
+    issuer: options.advertisedIssuer ?? issuer,
+    jwks_uri: jwksUri,
+    token_endpoint: `${issuer}/oauth/token`,
+    grant_types_supported: ['client_credentials'],
+    id_token_signing_alg_values_supported: [...new Set(keys.map((key) => key.alg))],
+  });
+  const discovery = new Map<string, () => unknown>();
+  const mode = options.discovery ?? 'both';
+  // RFC 8414 section 3: the well-known segment goes between the host and the issuer's path.
+  if (mode === 'both' || mode === 'oauth') discovery.set(`/.well-known/oauth-authorization-server${path}`, metadata);
+  // OpenID Connect Discovery 1.0 section 4: the well-known segment is appended to the issuer.
+  if (mode === 'both' || mode === 'oidc') discovery.set(`${path}/.well-known/openid-configuration`, metadata);
+  server.setRoutes({
+    discovery,
+    jwksPath,
+    jwks: () => ({ keys: [...keys.filter((key) => key.published).map((key) => key.publicJwk), ...extraJwks] }),
+  });
+
+  const findKey = (kid: string): TestSigningKey => {
+    const key = keys.find((candidate) => candidate.kid === kid);
+    if (!key) throw new Error(`test issuer: no key with kid ${kid}`);
+    return key;
+  };
+  const defaultClaims = (now = Math.floor(Date.now() / 1000)) => ({
+    iss: issuer,
+    aud: audience,
+    sub: 'client-123',
+    client_id: 'client-123',
+    iat: now,
+    exp: now + 300,
+    jti: randomUUID(),
+  });
+
+  return {
+    issuer,
+    jwksUri,
+    audience,
+    keys,
+    requests: server.counts,
+    defaultClaims,
+    async sign(claims = {}, signOptions = {}) {
+      const key = signOptions.kid
+        ? findKey(signOptions.kid)
+        : signOptions.alg
+          ? keys.find((candidate) => candidate.alg === signOptions.alg)
+          : keys[0];
+      if (!key) throw new Error(`test issuer: no key for ${signOptions.alg}; pass it in options.algorithms`);
+      const now = signOptions.now ?? Math.floor(Date.now() / 1000);
+      const payload: Record<string, unknown> = { ...defaultClaims(now), exp: now + (signOptions.expiresIn ?? 300), ...claims };
+      for (const name of signOptions.omit ?? []) delete payload[name];
+      const header: Record<string, unknown> = { alg: key.alg, kid: key.kid, typ: 'at+jwt', ...signOptions.header };
+      for (const name of Object.keys(header)) if (header[name] === undefined) delete header[name];
+      // jose refuses to sign with an alg that does not fit the key, so the signing alg stays the key's.
+      return new SignJWT(payload as JWTPayload)
+        .setProtectedHeader({ ...header, alg: key.alg } as { alg: string })
+        .sign(key.privateKey)
+        .then((token) => (header.alg === key.alg ? token : reheader(token, header)));
+    },
+    async rotate({ alg = keys[0]!.alg, publish = true, kid } = {}) {
+      const key = await createSigningKey(alg, kid);
+      key.published = publish;
+      keys.push(key);
+      return key;
+    },
+    retire(kid) {
+      findKey(kid).published = false;
+    },
+    publish(kid) {
+      findKey(kid).published = true;
+    },
+    setExtraJwks(entries) {
+      extraJwks = [...entries];
+    },
+    setFault(fault, target) {
+      server.setFault(fault, target);
+    },
+    resetRequests() {
+      server.counts.jwks = 0;
+      server.counts.discovery = 0;
+      server.counts.total = 0;
+    },
+    unsafe: {
+      algNone: (claims = {}, header = {}) => algNoneToken({ ...defaultClaims(), ...claims }, { kid: keys[0]!.kid, ...header }),
+      hmacWithPublicKey(claims = {}, header = {}) {
+        const rsa = keys.find((key) => key.alg.startsWith('RS') || key.alg.startsWith('PS'));
+        if (!rsa) throw new Error('test issuer: hmacWithPublicKey needs an RSA key');
+        return hmacWithPublicKeyToken(rsa.publicKey, { ...defaultClaims(), ...claims }, { kid: rsa.kid, ...header });
+      },
+    },
+    close: () => server.close(),
+  };
+}
+
+// Swaps the header of a signed token (e.g. to claim another alg), keeping the now-invalid signature.
+function reheader(token: string, header: Record<string, unknown>): string {
+  const [, payload, signature] = token.split('.');
+  return `${Buffer.from(JSON.stringify(header)).toString('base64url')}.${payload}.${signature}`;
+}
