@@ -22,3 +22,9 @@ export type { Duration, JwksOptions, ResolvedOptions, VerifierOptions } from './
 export type { AccessToken, AccessTokenClaims, JwtAccessTokenClaims } from './access-token.js';
 export { SUPPORTED_ALGORITHMS } from './algorithms.js';
 export type { Algorithm } from './algorithms.js';
+export { createGuard, DefaultConfiguration, isVerifier, toVerifier } from './guard.js';
+export type { Guard, GuardOptions, GuardRules, GuardState } from './guard.js';
+export { renderJson, renderProblemJson, toErrorResponse } from './error-response.js';
+export type { ErrorRenderer, ErrorResponse, RenderedBody } from './error-response.js';
+export { createMethodDecorator, resolveAdapterOptions } from './adapter-support.js';
+export type { AdapterOptions, HandlerMethod } from './adapter-support.js';

@@ -1,0 +1,47 @@
+// Turns a refusal into a framework-neutral HTTP response (status, headers, body), renderable by any adapter.
+import type { TollgateError } from './errors.js';
+
+/** The body and content type a renderer produces. */
+export interface RenderedBody {
+  contentType: string;
+  body: string;
+}
+
+/**
+ * Renders the body of an error response. Status, `WWW-Authenticate` and `Retry-After` are always
+ * set by tollgate; a renderer only chooses the body.
+ */
+export type ErrorRenderer = (error: TollgateError) => RenderedBody;
+
+/** A complete error response. */
+export interface ErrorResponse extends RenderedBody {
+  status: number;
+  headers: Record<string, string>;
+}
+
+/** The default body: `{ "error": code, "error_description": text }` (RFC 6749 section 5.2 style). */
+export const renderJson: ErrorRenderer = (error) => ({ contentType: 'application/json; charset=utf-8', body: JSON.stringify(error.toJSON()) });
+
+/**
+ * An RFC 9457 problem details body: `application/problem+json` with `type`, `title`, `status`, `detail`.
+ * @example tollgateErrorHandler({ render: renderProblemJson })
+ */
+export const renderProblemJson: ErrorRenderer = (error) => ({
+  contentType: 'application/problem+json; charset=utf-8',
+  body: JSON.stringify({
+    type: 'about:blank',
+    title: error.code ?? 'unauthorized',
+    status: error.status,
+    detail: error.message,
+    ...(error.scope ? { scope: error.scope } : {}),
+  }),
+});
+
+/**
+ * The full response for `error`: its status, its headers, and the body of `render` (JSON by default).
+ * @see RFC 6750 section 3
+ */
+export function toErrorResponse(error: TollgateError, render: ErrorRenderer = renderJson): ErrorResponse {
+  const { contentType, body } = render(error);
+  return { status: error.status, headers: { ...error.headers, 'Cache-Control': 'no-store' }, contentType, body };
+}

@@ -1,0 +1,118 @@
+// createGuard: the one request check every adapter runs (authenticate if needed, then require scopes).
+import type { AccessToken } from './access-token.js';
+import { createVerifier, type AuthenticateOptions, type Verifier } from './create-verifier.js';
+import { MissingTokenError, TollgateConfigError, TollgateError } from './errors.js';
+import type { RequestLike } from './extract-bearer-token.js';
+import { assertScopes, validateScopes, type ScopeMode } from './has-scopes.js';
+import type { VerifierOptions } from './options.js';
+
+/** Options shared by every adapter's middleware: the verifier's, plus how the request is read. */
+export interface GuardOptions extends AuthenticateOptions {
+  /** Realm of the challenge; overrides the verifier's. */
+  realm?: string;
+}
+
+/** What an adapter knows about the request before the guard runs. */
+export interface GuardState {
+  /** The token an earlier middleware attached, if any. */
+  auth?: AccessToken | null | undefined;
+  /** Whether an earlier middleware already tried (optional auth that found no token). */
+  attempted?: boolean | undefined;
+}
+
+/** Checks one request; resolves the token (or `undefined` when optional and absent), throws a TollgateError otherwise. */
+export type Guard = (request: RequestLike, state: GuardState) => Promise<AccessToken | undefined>;
+
+/** Whether `value` is a verifier made by {@link createVerifier} rather than options for one. */
+export function isVerifier(value: unknown): value is Verifier {
+  return typeof value === 'object' && value !== null && typeof (value as Verifier).verify === 'function' && typeof (value as Verifier).authenticate === 'function';
+}
+
+/** Returns the verifier itself, or creates one from options (validating them now). */
+export function toVerifier(input: VerifierOptions | Verifier): Verifier {
+  return isVerifier(input) ? input : createVerifier(input);
+}
+
+/** What a guard checks, besides the transport options. */
+export interface GuardRules extends GuardOptions {
+  /** Scopes the token must grant; none means authentication only. */
+  scopes?: readonly string[];
+  mode?: ScopeMode;
+  /** Name used in configuration errors, e.g. `requireScope`. */
+  name?: string;
+}
+
+/**
+ * Builds the guard behind `requireAuth`, `requireScope` and the scope decorators.
+ * With a {@link DefaultConfiguration} as source, the verifier and transport options are read when a
+ * request arrives, so `configure()` may come later; with none set, the guard fails closed.
+ * @example
+ * const guard = createGuard(verifier, { scopes: ['orders:read'] });
+ * req.auth = await guard(toRequestLike(req), { auth: req.auth });
+ */
+export function createGuard(source: Verifier | DefaultConfiguration, rules: GuardRules = {}): Guard {
+  const scopes = validateScopes(rules.scopes ?? [], rules.name ?? 'requireScope');
+  const { realm, mode = 'all' } = rules;
+  const verifier = (): Verifier => (source instanceof DefaultConfiguration ? source.verifier() : source);
+  const transport = (): AuthenticateOptions => {
+    const base = source instanceof DefaultConfiguration ? source.guardOptions : {};
+    return {
+      optional: rules.optional ?? base.optional,
+      allowQuery: rules.allowQuery ?? base.allowQuery,
+      allowBody: rules.allowBody ?? base.allowBody,
+    };
+  };
+  // The realm for errors raised here; a missing default configuration must not mask the real error.
+  const realmOf = (): string | undefined => {
+    if (realm !== undefined) return realm;
+    try {
+      return (source instanceof DefaultConfiguration ? source.guardOptions.realm : undefined) ?? verifier().options.realm;
+    } catch {
+      return undefined;
+    }
+  };
+  return async (request, state) => {
+    try {
+      let token: AccessToken | undefined = state.auth ?? undefined;
+      if (!token && !state.attempted) token = await verifier().authenticate(request, transport());
+      if (scopes.length > 0) {
+        // A scope requirement always needs a token, even behind optional authentication.
+        if (!token) throw new MissingTokenError({ realm: realmOf() });
+        assertScopes(token, scopes, { mode, realm: realmOf() });
+      }
+      return token;
+    } catch (error) {
+      const override = realmOf();
+      if (override !== undefined && error instanceof TollgateError) error.realm = override;
+      throw error;
+    }
+  };
+}
+
+/**
+ * Holds an adapter's default configuration, set by `configure()` or `requireAuth(options)`, so that
+ * `requireScope()` can stand alone. Reading it before it is set throws a configuration error.
+ */
+export class DefaultConfiguration {
+  #verifier: Verifier | undefined;
+  #guardOptions: GuardOptions = {};
+  constructor(readonly packageName: string) {}
+
+  set(verifier: Verifier, guardOptions: GuardOptions): void {
+    this.#verifier = verifier;
+    this.#guardOptions = guardOptions;
+  }
+
+  get guardOptions(): GuardOptions {
+    return this.#guardOptions;
+  }
+
+  verifier(): Verifier {
+    if (!this.#verifier) {
+      throw new TollgateConfigError(
+        `${this.packageName}: requireScope() has no verifier: call configure({ issuer, audience }) or use requireAuth({ issuer, audience }) before it`,
+      );
+    }
+    return this.#verifier;
+  }
+}
