@@ -30,29 +30,29 @@ export function resolveAdapterOptions(
   return { verifier: toVerifier(verifierOptions as unknown as VerifierOptions), guardOptions: guard as GuardOptions };
 }
 
-/** A handler method, as the scope decorators see it. */
-export type HandlerMethod<This, Args extends unknown[], Result> = (this: This, ...args: Args) => Result;
+/** A handler method that takes (a prefix of) the framework's handler arguments. */
+export type HandlerMethod<This, Args extends unknown[]> = (this: This, ...args: Args) => unknown;
 
 /**
  * Builds a TypeScript 5 standard method decorator that wraps a handler and binds it to its
- * instance, so `app.get('/orders', controller.list)` keeps `this`.
+ * instance, so `app.get('/orders', controller.list)` keeps `this`. The decorated method keeps its type.
  * @example
- * const RequireScope = (...scopes: string[]) => createMethodDecorator((method) => wrapWithGuard(method, scopes));
+ * const RequireScope = (...scopes: string[]) => createMethodDecorator<[Request, Response, NextFunction]>((method) => guarded(method, scopes));
  */
-export function createMethodDecorator<This, Args extends unknown[], Result>(
-  wrap: (method: HandlerMethod<This, Args, Result>) => HandlerMethod<This, Args, Result>,
+export function createMethodDecorator<Args extends unknown[]>(
+  wrap: <This>(method: HandlerMethod<This, Args>) => HandlerMethod<This, Args>,
 ) {
-  return function decorate(
-    method: HandlerMethod<This, Args, Result>,
-    context: ClassMethodDecoratorContext<This, HandlerMethod<This, Args, Result>>,
-  ): HandlerMethod<This, Args, Result> {
+  return function decorate<This, Method extends HandlerMethod<This, Args>>(
+    method: Method,
+    context: ClassMethodDecoratorContext<This, Method>,
+  ): Method {
     if (!context.private) {
       context.addInitializer(function (this: This) {
         const self = this as Record<string | symbol, unknown>;
-        const bound = (self[context.name] as HandlerMethod<This, Args, Result>).bind(this);
+        const bound = (self[context.name] as (...args: unknown[]) => unknown).bind(this);
         Object.defineProperty(self, context.name, { value: bound, configurable: true, writable: true });
       });
     }
-    return wrap(method);
+    return wrap<This>(method) as Method;
   };
 }

@@ -1,14 +1,14 @@
 // Scope decorators for Express controller methods `(req, res, next)` (TypeScript 5 standard decorators).
-import { createGuard, createMethodDecorator, type ScopeMode } from '@tollgate/core';
+import { createGuard, createMethodDecorator, type HandlerMethod, type ScopeMode } from '@tollgate/core';
 import type { NextFunction, Request, Response } from 'express';
 import { defaults } from './require-auth.js';
 import { attach, stateOf, toRequestLike } from './request.js';
 
 type ExpressHandlerArgs = [req: Request, res: Response, next: NextFunction];
 
-function scopeDecorator<This>(scopes: string[], mode: ScopeMode, name: string) {
+function scopeDecorator(scopes: string[], mode: ScopeMode, name: string) {
   const guard = createGuard(defaults, { scopes, mode, name });
-  return createMethodDecorator<This, ExpressHandlerArgs, unknown>((method) =>
+  return createMethodDecorator<ExpressHandlerArgs>(<This>(method: HandlerMethod<This, ExpressHandlerArgs>) =>
     function (this: This, req, res, next) {
       // Errors of the guard and of the handler both reach next(), on Express 4 as on 5.
       return guard(toRequestLike(req), stateOf(req))
@@ -30,11 +30,11 @@ function scopeDecorator<This>(scopes: string[], mode: ScopeMode, name: string) {
  * }
  * app.get('/orders', new Orders().list);
  */
-export function RequireScope<This>(...scopes: string[]) {
-  return scopeDecorator<This>(scopes, 'all', '@RequireScope');
+export function RequireScope(...scopes: string[]) {
+  return scopeDecorator(scopes, 'all', '@RequireScope');
 }
 
 /** Requires at least one of the listed scopes before the decorated handler runs. */
-export function RequireAnyScope<This>(...scopes: string[]) {
-  return scopeDecorator<This>(scopes, 'any', '@RequireAnyScope');
+export function RequireAnyScope(...scopes: string[]) {
+  return scopeDecorator(scopes, 'any', '@RequireAnyScope');
 }

@@ -1,12 +1,12 @@
 // Scope decorators for Koa controller methods `(ctx, next)` (TypeScript 5 standard decorators).
-import { createGuard, createMethodDecorator, type ScopeMode } from '@tollgate/core';
+import { createGuard, createMethodDecorator, type HandlerMethod, type ScopeMode } from '@tollgate/core';
 import type { Context, Next } from 'koa';
 import { attach, stateOf, toRequestLike } from './context.js';
 import { defaults } from './require-auth.js';
 
-function scopeDecorator<This>(scopes: string[], mode: ScopeMode, name: string) {
+function scopeDecorator(scopes: string[], mode: ScopeMode, name: string) {
   const guard = createGuard(defaults, { scopes, mode, name });
-  return createMethodDecorator<This, [ctx: Context, next: Next], unknown>((method) =>
+  return createMethodDecorator<[ctx: Context, next: Next]>(<This>(method: HandlerMethod<This, [ctx: Context, next: Next]>) =>
     async function (this: This, ctx, next) {
       attach(ctx, await guard(toRequestLike(ctx), stateOf(ctx)));
       return method.call(this, ctx, next);
@@ -23,11 +23,11 @@ function scopeDecorator<This>(scopes: string[], mode: ScopeMode, name: string) {
  * }
  * router.get('/orders', new Orders().list);
  */
-export function RequireScope<This>(...scopes: string[]) {
-  return scopeDecorator<This>(scopes, 'all', '@RequireScope');
+export function RequireScope(...scopes: string[]) {
+  return scopeDecorator(scopes, 'all', '@RequireScope');
 }
 
 /** Requires at least one of the listed scopes before the decorated handler runs. */
-export function RequireAnyScope<This>(...scopes: string[]) {
-  return scopeDecorator<This>(scopes, 'any', '@RequireAnyScope');
+export function RequireAnyScope(...scopes: string[]) {
+  return scopeDecorator(scopes, 'any', '@RequireAnyScope');
 }
