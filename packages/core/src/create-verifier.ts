@@ -103,8 +103,7 @@ export function createVerifier(input: VerifierOptions): Verifier {
     if (unverified.iss === undefined) throw fail('missing_claim', 'missing iss claim');
     const jwks = typeof unverified.iss === 'string' ? perIssuer.get(unverified.iss) : undefined;
     if (!jwks) throw fail('issuer', 'issuer mismatch');
-    const key = await jwks.getKey({ alg: header.alg, kid: header.kid });
-    const generation = jwks.generation;
+    const { key, generation } = await jwks.getKey({ alg: header.alg, kid: header.kid });
     let claims: JwtAccessTokenClaims;
     try {
       ({ payload: claims } = await jwtVerify(token, key, {

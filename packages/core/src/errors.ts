@@ -10,6 +10,7 @@ export type TollgateErrorReason =
   | 'missing_token'
   // invalid_request
   | 'malformed_header'
+  | 'malformed_parameter'
   | 'unsupported_scheme'
   | 'multiple_headers'
   | 'multiple_methods'

@@ -56,8 +56,8 @@ function parameter(source: unknown, realm: string | undefined): string | undefin
   const value = source instanceof URLSearchParams ? source.getAll('access_token') : (source as Record<string, unknown>).access_token;
   if (value === undefined || (Array.isArray(value) && value.length === 0)) return undefined;
   const single = Array.isArray(value) && value.length === 1 ? value[0] : value;
-  if (typeof single !== 'string') throw fail('malformed_header', 'access_token must be given once', realm);
-  if (!/^[A-Za-z0-9\-._~+/]+=*$/.test(single)) throw fail('malformed_header', 'malformed access_token', realm);
+  if (typeof single !== 'string') throw fail('malformed_parameter', 'access_token must be given once', realm);
+  if (!/^[A-Za-z0-9\-._~+/]+=*$/.test(single)) throw fail('malformed_parameter', 'malformed access_token', realm);
   return single;
 }
 
@@ -80,7 +80,8 @@ export function extractBearerToken(request: RequestLike, options: ExtractOptions
   const query = parameter(request.query, realm);
   // RFC 6750 section 2.2: only a form-encoded body of a request that has a body, never GET.
   const method = request.method?.toUpperCase();
-  const body = isFormBody(request) && method !== 'GET' && method !== 'HEAD' ? parameter(request.body, realm) : undefined;
+  const hasBody = method !== undefined && method !== 'GET' && method !== 'HEAD';
+  const body = hasBody && isFormBody(request) ? parameter(request.body, realm) : undefined;
   // RFC 6750 section 3.1: more than one method of sending the token is invalid_request.
   const sent = Number(header !== undefined) + Number(query !== undefined) + Number(body !== undefined);
   if (sent > 1) throw fail('multiple_methods', 'token sent by more than one method', realm);

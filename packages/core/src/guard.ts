@@ -96,7 +96,14 @@ export function createGuard(source: Verifier | DefaultConfiguration, rules: Guar
 export class DefaultConfiguration {
   #verifier: Verifier | undefined;
   #guardOptions: GuardOptions = {};
-  constructor(readonly packageName: string) {}
+  /**
+   * @param packageName prefixes the configuration error
+   * @param hint what the error names and how it says to configure the adapter (Fastify has no `requireAuth`)
+   */
+  constructor(
+    readonly packageName: string,
+    readonly hint: { subject?: string; setup?: string } = {},
+  ) {}
 
   set(verifier: Verifier, guardOptions: GuardOptions): void {
     this.#verifier = verifier;
@@ -109,9 +116,8 @@ export class DefaultConfiguration {
 
   verifier(): Verifier {
     if (!this.#verifier) {
-      throw new TollgateConfigError(
-        `${this.packageName}: requireScope() has no verifier: call configure({ issuer, audience }) or use requireAuth({ issuer, audience }) before it`,
-      );
+      const { subject = 'requireScope()', setup = 'call configure({ issuer, audience }) or use requireAuth({ issuer, audience }) before it' } = this.hint;
+      throw new TollgateConfigError(`${this.packageName}: ${subject} has no verifier: ${setup}`);
     }
     return this.#verifier;
   }

@@ -91,15 +91,18 @@ export interface ResolvedOptions {
 }
 
 
-const duration = (what: string) =>
-  z.union([z.number(), z.string()]).transform((value, ctx) => {
+const duration = (what: string) => {
+  const message = `expected ${what} as seconds (a number >= 0) or text like '30s', '10m', '1h'`;
+  // The union's own error covers NaN, Infinity and wrong types, which zod would report as just "Invalid input".
+  return z.union([z.number(), z.string()], { error: message }).transform((value, ctx) => {
     const seconds = parseSeconds(value);
     if (seconds === undefined) {
-      ctx.addIssue({ code: 'custom', message: `expected ${what} as seconds (a number >= 0) or text like '30s', '10m', '1h'` });
+      ctx.addIssue({ code: 'custom', message });
       return z.NEVER;
     }
     return seconds;
   });
+};
 
 const nonEmptyList = (what: string) =>
   z

@@ -41,6 +41,7 @@ function verifierFor(options: VerifierOptions): Verifier {
  * const auth = await verifyToken(message.headers.token, { issuer, audience });
  * @throws InvalidTokenError (401), JwksUnavailableError (503), TollgateConfigError for bad options
  */
-export function verifyToken(token: string, options: VerifierOptions): Promise<AccessToken> {
+export async function verifyToken(token: string, options: VerifierOptions): Promise<AccessToken> {
+  // async: a bad option rejects the promise like any other failure instead of throwing synchronously.
   return verifierFor(options).verify(token);
 }

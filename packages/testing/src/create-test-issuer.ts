@@ -17,6 +17,8 @@ export interface TestIssuerOptions {
   discovery?: 'both' | 'oauth' | 'oidc' | 'none';
   /** Overrides the `issuer` member of the discovery documents (to test the issuer-mismatch check). */
   advertisedIssuer?: string;
+  /** Overrides the `jwks_uri` member of the discovery documents (to test the jwks_uri URL policy). */
+  advertisedJwksUri?: string;
 }
 
 /** Options of {@link TestIssuer.sign}. */
@@ -95,7 +97,7 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
   const jwksUri = `${server.origin}${jwksPath}`;
   const metadata = () => ({
     issuer: options.advertisedIssuer ?? issuer,
-    jwks_uri: jwksUri,
+    jwks_uri: options.advertisedJwksUri ?? jwksUri,
     token_endpoint: `${issuer}/oauth/token`,
     grant_types_supported: ['client_credentials'],
     id_token_signing_alg_values_supported: [...new Set(keys.map((key) => key.alg))],

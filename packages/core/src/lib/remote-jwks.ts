@@ -52,13 +52,18 @@ export class RemoteJwks {
     return this.#keys !== undefined && now < this.#fetchedAt + this.#settings.cacheMaxAge * 1000;
   }
 
-  /** The key that verifies a token with this header; throws `InvalidTokenError` or `JwksUnavailableError`. */
-  async getKey(selector: KeySelector): Promise<CryptoKey> {
+  /**
+   * The key that verifies a token with this header, and the generation of the key set it came from
+   * (taken before any await, so a refetch racing the import cannot relabel it). Throws
+   * `InvalidTokenError` or `JwksUnavailableError`.
+   */
+  async getKey(selector: KeySelector): Promise<{ key: CryptoKey; generation: number }> {
     const now = this.#settings.now();
     let fetched = false;
     if (!this.isFresh(now)) {
       if (now >= this.#failedUntil) fetched = await this.#refresh();
-      if (!this.#hasUsableKeys(this.#settings.now())) throw this.#unavailable();
+      // Keys this very call just fetched are usable even when cacheMaxAge and staleIfError are both 0.
+      if (!fetched && !this.#hasUsableKeys(this.#settings.now())) throw this.#unavailable();
     }
     let jwk = this.#select(selector);
     if (!jwk && !fetched) {
@@ -74,7 +79,8 @@ export class RemoteJwks {
       if (fetched) this.#missCooldownUntil = this.#settings.now() + this.#settings.cooldown * 1000;
       throw new InvalidTokenError('unknown signing key', { reason: 'unknown_key', realm: this.#settings.realm });
     }
-    return this.#import(jwk, selector.alg);
+    const generation = this.generation;
+    return { key: await this.#import(jwk, selector.alg), generation };
   }
 
   #hasUsableKeys(now: number): boolean {

@@ -1,0 +1,198 @@
+// Key rotation and retirement: no window of 401s for new keys, removed keys stop verifying once the
+// cache expires (verified-token cache included), and the unknown-kid cooldown.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createTestIssuer, type TestIssuer } from '@tollgate/testing';
+import { createVerifier, InvalidTokenError, type JwksOptions, type Verifier } from '../src/index.js';
+import { fakeClock, rejectionOf, type FakeClock } from './support/jwks-support.js';
+
+let issuer: TestIssuer;
+
+beforeAll(async () => {
+  issuer = await createTestIssuer({ algorithms: ['ES256', 'RS256'] });
+});
+afterAll(async () => {
+  await issuer.close();
+});
+beforeEach(() => {
+  issuer.setFault(null);
+  for (const key of issuer.keys) key.published = key === issuer.keys[0] || key === issuer.keys[1];
+  issuer.resetRequests();
+});
+
+function verifierWith(clock: FakeClock, jwks: JwksOptions = {}): Verifier {
+  return createVerifier({
+    issuer: issuer.issuer,
+    audience: issuer.audience,
+    allowInsecureRequests: true,
+    now: clock.now,
+    jwks: { cacheMaxAge: 60, cooldown: 30, staleIfError: 3600, ...jwks },
+  });
+}
+
+async function expectUnknownKey(promise: Promise<unknown>): Promise<void> {
+  const error = await rejectionOf(promise);
+  expect(error).toBeInstanceOf(InvalidTokenError);
+  expect((error as InvalidTokenError).reason).toBe('unknown_key');
+  expect((error as InvalidTokenError).message).toBe('unknown signing key');
+  expect((error as InvalidTokenError).status).toBe(401);
+}
+
+describe('a newly published key', () => {
+  it('verifies on its first request 1 second after the last fetch, with exactly one extra JWKS request', async () => {
+    const clock = fakeClock();
+    const verifier = verifierWith(clock);
+    await verifier.verify(await issuer.sign({}, { now: clock.seconds() }));
+    expect(issuer.requests.jwks).toBe(1);
+
+    clock.advance(1);
+    const rotated = await issuer.rotate({ alg: 'ES256' });
+    const token = await issuer.sign({ sub: 'after-rotation' }, { kid: rotated.kid, now: clock.seconds() });
+    const verified = await verifier.verify(token);
+
+    expect(verified.subject).toBe('after-rotation');
+    expect(verified.header.kid).toBe(rotated.kid);
+    expect(issuer.requests.jwks).toBe(2);
+
+    // Further tokens of the new key and of the old key need no more fetches.
+    await verifier.verify(await issuer.sign({}, { kid: rotated.kid, now: clock.seconds() }));
+    await verifier.verify(await issuer.sign({}, { kid: issuer.keys[0]!.kid, now: clock.seconds() }));
+    expect(issuer.requests.jwks).toBe(2);
+    expect(issuer.requests.discovery).toBe(1);
+  });
+
+  it('verifies on its first request even right after a refetch for another reason (two rotations 1 second apart)', async () => {
+    const clock = fakeClock();
+    const verifier = verifierWith(clock);
+    await verifier.verify(await issuer.sign({}, { now: clock.seconds() }));
+
+    clock.advance(1);
+    const first = await issuer.rotate({ alg: 'ES256' });
+    await verifier.verify(await issuer.sign({}, { kid: first.kid, now: clock.seconds() }));
+    clock.advance(1);
+    const second = await issuer.rotate({ alg: 'ES256' });
+    await verifier.verify(await issuer.sign({}, { kid: second.kid, now: clock.seconds() }));
+
+    expect(issuer.requests.jwks).toBe(3);
+  });
+});
+
+describe('a retired key', () => {
+  it('keeps verifying until cacheMaxAge passes, then fails with unknown signing key, cached token included', async () => {
+    const clock = fakeClock();
+    const verifier = verifierWith(clock, { cacheMaxAge: 60 });
+    const kid = issuer.keys[0]!.kid;
+    const cached = await issuer.sign({ sub: 'cached' }, { kid, now: clock.seconds(), expiresIn: 3600 });
+    expect((await verifier.verify(cached)).subject).toBe('cached');
+    expect(issuer.requests.jwks).toBe(1);
+
+    issuer.retire(kid);
+    clock.advance(59);
+    // Still within cacheMaxAge: the verified-token cache and a token never seen before both pass without a fetch.
+    expect((await verifier.verify(cached)).subject).toBe('cached');
+    const fresh = await issuer.sign({ sub: 'fresh' }, { kid, now: clock.seconds(), expiresIn: 3600 });
+    expect((await verifier.verify(fresh)).subject).toBe('fresh');
+    expect(issuer.requests.jwks).toBe(1);
+
+    clock.advance(2); // 61 s after the fetch
+    await expectUnknownKey(verifier.verify(cached));
+    expect(issuer.requests.jwks).toBe(2);
+    await expectUnknownKey(verifier.verify(fresh));
+    await expectUnknownKey(verifier.verify(cached));
+    expect(issuer.requests.jwks).toBe(2);
+
+    // The key still published keeps working.
+    const other = await issuer.sign({}, { kid: issuer.keys[1]!.kid, now: clock.seconds() });
+    await verifier.verify(other);
+    expect(issuer.requests.jwks).toBe(2);
+  });
+
+  it('stops verifying from the verified-token cache as soon as any refetch shows the key set changed', async () => {
+    const clock = fakeClock();
+    const verifier = verifierWith(clock, { cacheMaxAge: 600 });
+    const kid = issuer.keys[0]!.kid;
+    const cached = await issuer.sign({}, { kid, now: clock.seconds(), expiresIn: 3600 });
+    await verifier.verify(cached);
+
+    issuer.retire(kid);
+    clock.advance(10);
+    // A token with a kid the cache does not know forces a refetch well within cacheMaxAge.
+    const rotated = await issuer.rotate({ alg: 'ES256' });
+    await verifier.verify(await issuer.sign({}, { kid: rotated.kid, now: clock.seconds() }));
+    expect(issuer.requests.jwks).toBe(2);
+
+    // The cached verification is not reused: the kid is looked up (one refetch that misses) and refused.
+    await expectUnknownKey(verifier.verify(cached));
+    expect(issuer.requests.jwks).toBe(3);
+    await expectUnknownKey(verifier.verify(cached));
+    expect(issuer.requests.jwks).toBe(3);
+  });
+
+  it('a cached token is re-checked with a refetch once cacheMaxAge passes, and still verifies while its key is published', async () => {
+    const clock = fakeClock();
+    const verifier = verifierWith(clock, { cacheMaxAge: 60 });
+    const cached = await issuer.sign({}, { now: clock.seconds(), expiresIn: 3600 });
+    const first = await verifier.verify(cached);
+
+    clock.advance(61);
+    const again = await verifier.verify(cached);
+    expect(issuer.requests.jwks).toBe(2);
+    expect(again.claims.jti).toBe(first.claims.jti);
+  });
+});
+
+describe('the unknown-kid cooldown', () => {
+  it('rejects an unknown kid within the cooldown after a failed lookup without a fetch, and refetches after it', async () => {
+    const clock = fakeClock();
+    const verifier = verifierWith(clock, { cooldown: 30, cacheMaxAge: 600 });
+    const known = await issuer.sign({}, { now: clock.seconds(), expiresIn: 3600 });
+    await verifier.verify(known);
+    expect(issuer.requests.jwks).toBe(1);
+
+    clock.advance(1);
+    const pending = await issuer.rotate({ alg: 'ES256', publish: false });
+    const token = await issuer.sign({ sub: 'late-key' }, { kid: pending.kid, now: clock.seconds(), expiresIn: 3600 });
+    await expectUnknownKey(verifier.verify(token));
+    expect(issuer.requests.jwks).toBe(2); // the refetch that missed starts the cooldown
+
+    issuer.publish(pending.kid);
+    clock.advance(29); // 29 s into the 30 s cooldown
+    await expectUnknownKey(verifier.verify(token));
+    const otherUnknown = await issuer.sign({}, { header: { kid: 'never-published' }, now: clock.seconds() });
+    await expectUnknownKey(verifier.verify(otherUnknown));
+    expect(issuer.requests.jwks).toBe(2);
+    // Known keys are unaffected by the cooldown.
+    await verifier.verify(known);
+    expect(issuer.requests.jwks).toBe(2);
+
+    clock.advance(1.001); // just past the cooldown
+    expect((await verifier.verify(token)).subject).toBe('late-key');
+    expect(issuer.requests.jwks).toBe(3);
+  });
+
+  it('after the cooldown a still-unknown kid refetches once and starts a new cooldown', async () => {
+    const clock = fakeClock();
+    const verifier = verifierWith(clock, { cooldown: 30, cacheMaxAge: 600 });
+    await verifier.verify(await issuer.sign({}, { now: clock.seconds(), expiresIn: 3600 }));
+    const unknown = await issuer.sign({}, { header: { kid: 'ghost' }, now: clock.seconds(), expiresIn: 3600 });
+
+    await expectUnknownKey(verifier.verify(unknown));
+    expect(issuer.requests.jwks).toBe(2);
+    clock.advance(31);
+    await expectUnknownKey(verifier.verify(unknown));
+    expect(issuer.requests.jwks).toBe(3);
+    clock.advance(29);
+    await expectUnknownKey(verifier.verify(unknown));
+    expect(issuer.requests.jwks).toBe(3);
+  });
+});
+
+describe('cacheMaxAge: 0', () => {
+  it.each([0, 30])('with staleIfError %i: every verification refetches and succeeds (a just-fetched key set is usable)', async (staleIfError) => {
+    const clock = fakeClock();
+    const verifier = verifierWith(clock, { cacheMaxAge: 0, staleIfError });
+    const token = await issuer.sign({ sub: 'uncached' }, { now: clock.seconds() });
+    expect((await verifier.verify(token)).subject).toBe('uncached');
+    expect((await verifier.verify(token)).subject).toBe('uncached');
+    expect(issuer.requests.jwks).toBe(2);
+  });
+});

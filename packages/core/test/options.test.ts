@@ -1,0 +1,203 @@
+import { describe, expect, it } from 'vitest';
+import { createVerifier, resolveOptions, TollgateConfigError } from '../src/index.js';
+import type { VerifierOptions } from '../src/index.js';
+
+const ISSUER = 'https://auth.example.com/';
+const AUDIENCE = 'https://api.example.com';
+const base: VerifierOptions = { issuer: ISSUER, audience: AUDIENCE };
+
+/** The message of the TollgateConfigError that resolveOptions throws for `input`. */
+function configError(input: unknown): string {
+  try {
+    resolveOptions(input as VerifierOptions);
+  } catch (error) {
+    expect(error).toBeInstanceOf(TollgateConfigError);
+    return (error as TollgateConfigError).message;
+  }
+  return expect.fail('expected resolveOptions to throw');
+}
+
+const invalid = (...lines: string[]) => `tollgate: invalid options\n${lines.map((line) => `  - ${line}`).join('\n')}`;
+const DURATION = (name: string) => `expected ${name} as seconds (a number >= 0) or text like '30s', '10m', '1h'`;
+
+describe('resolveOptions: wrong options throw TollgateConfigError naming the option and what it expects', () => {
+  it('missing audience', () => {
+    expect(configError({ issuer: ISSUER })).toBe(invalid("audience: required: audience (this API's identifier, the aud of your tokens), as a string or an array of strings"));
+  });
+
+  it('missing issuer', () => {
+    expect(configError({ audience: AUDIENCE })).toBe(
+      invalid('issuer: required: issuer identifier (the iss of your tokens, e.g. https://auth.example.com/), as a string or an array of strings'),
+    );
+  });
+
+  it('both missing: every problem is listed at once', () => {
+    const message = configError({});
+    expect(message.split('\n')).toHaveLength(3);
+    expect(message).toContain('  - issuer: required');
+    expect(message).toContain('  - audience: required');
+  });
+
+  it('no options object at all', () => {
+    expect(configError(undefined)).toBe('tollgate: options are required: { issuer, audience } at least');
+    expect(configError(null)).toBe('tollgate: options are required: { issuer, audience } at least');
+  });
+
+  it('empty issuer string or list', () => {
+    const expected = invalid('issuer: must name at least one issuer identifier (the iss of your tokens, e.g. https://auth.example.com/), none empty');
+    expect(configError({ ...base, issuer: '' })).toBe(expected);
+    expect(configError({ ...base, issuer: [] })).toBe(expected);
+    expect(configError({ ...base, audience: [AUDIENCE, ''] })).toBe(invalid("audience: must name at least one audience (this API's identifier, the aud of your tokens), none empty"));
+  });
+
+  it("algorithms containing 'none'", () => {
+    expect(configError({ ...base, algorithms: ['RS256', 'none'] })).toBe(invalid("algorithms.1: 'none' is never allowed: it accepts unsigned tokens"));
+  });
+
+  it("algorithms containing 'HS256'", () => {
+    expect(configError({ ...base, algorithms: ['HS256'] })).toBe(
+      invalid("algorithms.0: 'HS256' is symmetric (a shared secret); tollgate verifies with the issuer's public keys only"),
+    );
+  });
+
+  it('an unknown algorithm', () => {
+    expect(configError({ ...base, algorithms: ['RS257'] })).toBe(
+      invalid("algorithms.0: 'RS257' is not supported; use any of RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA, Ed25519"),
+    );
+  });
+
+  it('empty algorithms', () => {
+    expect(configError({ ...base, algorithms: [] })).toBe(invalid('algorithms: must allow at least one algorithm'));
+  });
+
+  it('an http issuer on loopback without allowInsecureRequests', () => {
+    expect(configError({ ...base, issuer: 'http://127.0.0.1:8080/' })).toBe(
+      invalid("issuer: 'http://127.0.0.1:8080/' is not https; for local development set allowInsecureRequests: true"),
+    );
+  });
+
+  it('an http issuer off loopback, even with allowInsecureRequests', () => {
+    expect(configError({ ...base, issuer: 'http://auth.example.com/', allowInsecureRequests: true })).toBe(invalid("issuer: 'http://auth.example.com/' must be an https URL"));
+    expect(configError({ ...base, issuer: 'http://10.0.0.5/', allowInsecureRequests: true })).toBe(invalid("issuer: 'http://10.0.0.5/' must be an https URL"));
+  });
+
+  it('an http jwksUri off loopback', () => {
+    expect(configError({ ...base, jwksUri: 'http://keys.example.com/jwks.json', allowInsecureRequests: true })).toBe(
+      invalid("jwksUri: 'http://keys.example.com/jwks.json' must be an https URL"),
+    );
+  });
+
+  it('an issuer that is not an absolute URL', () => {
+    expect(configError({ ...base, issuer: 'auth.example.com' })).toBe(invalid("issuer: 'auth.example.com' is not an absolute URL"));
+  });
+
+  it('an unknown option key (a typo)', () => {
+    expect(configError({ ...base, clockTolerence: 10 })).toBe(invalid('(options): Unrecognized key: "clockTolerence"'));
+    expect(configError({ ...base, jwks: { cooldwn: 10 } })).toBe(invalid('jwks: Unrecognized key: "cooldwn"'));
+  });
+
+  it('a typo of a required option reports both the typo and the missing option', () => {
+    const message = configError({ issuer: ISSUER, audiences: AUDIENCE });
+    expect(message).toContain('audience: required');
+    expect(message).toContain('Unrecognized key: "audiences"');
+  });
+
+  it('bad durations', () => {
+    expect(configError({ ...base, clockTolerance: '5 parsecs' })).toBe(invalid(`clockTolerance: ${DURATION('clockTolerance')}`));
+    expect(configError({ ...base, clockTolerance: -1 })).toBe(invalid(`clockTolerance: ${DURATION('clockTolerance')}`));
+    expect(configError({ ...base, maxTokenAge: 'forever' })).toBe(invalid(`maxTokenAge: ${DURATION('maxTokenAge')}`));
+    expect(configError({ ...base, jwks: { cooldown: 'soon' } })).toBe(invalid(`jwks.cooldown: ${DURATION('cooldown')}`));
+  });
+
+  it('durations of the wrong type, NaN or Infinity say what is expected, not just "Invalid input"', () => {
+    expect(configError({ ...base, jwks: { cacheMaxAge: Number.NaN } })).toBe(invalid(`jwks.cacheMaxAge: ${DURATION('cacheMaxAge')}`));
+    expect(configError({ ...base, jwks: { timeout: Number.POSITIVE_INFINITY } })).toBe(invalid(`jwks.timeout: ${DURATION('timeout')}`));
+    expect(configError({ ...base, clockTolerance: true })).toBe(invalid(`clockTolerance: ${DURATION('clockTolerance')}`));
+  });
+
+  it('a realm that could break the header', () => {
+    expect(configError({ ...base, realm: 'api\r\nX-Evil: 1' })).toBe(invalid('realm: must be printable ASCII (it is sent in the WWW-Authenticate header)'));
+  });
+
+  it('wrong types of functions', () => {
+    expect(configError({ ...base, fetch: 'fetch' })).toBe(invalid('fetch: must be a fetch function'));
+    expect(configError({ ...base, now: 1 })).toBe(invalid('now: must be a function returning milliseconds'));
+  });
+
+  it('createVerifier validates at once', () => {
+    expect(() => createVerifier({ ...base, algorithms: [] })).toThrow(TollgateConfigError);
+  });
+});
+
+describe('resolveOptions: defaults and conversions', () => {
+  it('applies the documented defaults', () => {
+    const resolved = resolveOptions(base);
+    const { fetch, now, ...rest } = resolved;
+    expect(rest).toEqual({
+      issuers: [ISSUER],
+      audiences: [AUDIENCE],
+      jwksUri: undefined,
+      algorithms: ['RS256', 'PS256', 'ES256', 'EdDSA'],
+      clockTolerance: 5,
+      maxTokenAge: undefined,
+      strict: false,
+      requiredClaims: [],
+      realm: 'api',
+      maxTokenLength: 8192,
+      jwks: { cacheMaxAge: 600, cooldown: 30, timeout: 5, maxResponseBytes: 256 * 1024, staleIfError: 3600 },
+      cacheMaxEntries: 1000,
+      allowInsecureRequests: false,
+    });
+    expect(typeof fetch).toBe('function');
+    expect(now).toBe(Date.now);
+  });
+
+  it("reads durations such as '30s' and '10m' as seconds", () => {
+    const resolved = resolveOptions({ ...base, clockTolerance: '30s', maxTokenAge: '10m', jwks: { cacheMaxAge: '1h', cooldown: 15, timeout: '2s', staleIfError: 0 } });
+    expect(resolved.clockTolerance).toBe(30);
+    expect(resolved.maxTokenAge).toBe(600);
+    expect(resolved.jwks).toEqual({ cacheMaxAge: 3600, cooldown: 15, timeout: 2, maxResponseBytes: 256 * 1024, staleIfError: 0 });
+  });
+
+  it('turns single values into lists and drops duplicates', () => {
+    const resolved = resolveOptions({ ...base, issuer: [ISSUER, ISSUER, 'https://b.example/'], audience: [AUDIENCE, AUDIENCE], algorithms: ['ES256', 'ES256'] });
+    expect(resolved.issuers).toEqual([ISSUER, 'https://b.example/']);
+    expect(resolved.audiences).toEqual([AUDIENCE]);
+    expect(resolved.algorithms).toEqual(['ES256']);
+  });
+
+  it('cache: false disables the verified-token cache', () => {
+    expect(resolveOptions({ ...base, cache: false }).cacheMaxEntries).toBe(0);
+    expect(resolveOptions({ ...base, cache: { maxEntries: 5 } }).cacheMaxEntries).toBe(5);
+  });
+
+  it('accepts http on loopback with allowInsecureRequests', () => {
+    for (const issuer of ['http://127.0.0.1:9000', 'http://localhost:9000/', 'http://[::1]:9000/']) {
+      expect(resolveOptions({ ...base, issuer, allowInsecureRequests: true }).issuers).toEqual([issuer]);
+    }
+  });
+
+  it("does not mutate the caller's object", () => {
+    const input = { ...base, issuer: [ISSUER], jwks: { cooldown: '1m' }, requiredClaims: ['tenant', 'tenant'] } satisfies VerifierOptions;
+    const snapshot = structuredClone(input);
+    Object.freeze(input.issuer);
+    Object.freeze(input.jwks);
+    Object.freeze(input);
+    resolveOptions(input);
+    expect(input).toEqual(snapshot);
+  });
+
+  it('returns a deeply frozen result, independent of the input lists', () => {
+    const issuers = [ISSUER];
+    const resolved = resolveOptions({ ...base, issuer: issuers });
+    issuers.push('https://late.example/');
+    expect(resolved.issuers).toEqual([ISSUER]);
+    for (const part of [resolved, resolved.issuers, resolved.audiences, resolved.algorithms, resolved.requiredClaims, resolved.jwks]) {
+      expect(Object.isFrozen(part)).toBe(true);
+    }
+  });
+
+  it('verifier.options exposes the resolved options', () => {
+    expect(createVerifier({ ...base, realm: 'orders' }).options.realm).toBe('orders');
+  });
+});

@@ -1,0 +1,118 @@
+// The verified-token cache: a hit skips the signature check but never the time checks.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestIssuer, type TestIssuer } from '@tollgate/testing';
+import { createVerifier, InvalidTokenError } from '../src/index.js';
+import type { VerifierOptions } from '../src/index.js';
+
+const T = 1_750_000_000; // epoch seconds at which tokens are minted
+let issuer: TestIssuer;
+let clock = T; // the verifier's clock, in seconds; tests move it forward
+
+const verifierWith = (options: Partial<VerifierOptions> = {}) =>
+  createVerifier({ issuer: issuer.issuer, audience: issuer.audience, allowInsecureRequests: true, now: () => clock * 1000, ...options });
+
+async function refusal(promise: Promise<unknown>): Promise<InvalidTokenError> {
+  const error = await promise.then(
+    () => expect.fail('expected a refusal'),
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(InvalidTokenError);
+  return error as InvalidTokenError;
+}
+
+beforeAll(async () => {
+  issuer = await createTestIssuer({ algorithms: ['EdDSA'] });
+});
+afterAll(() => issuer.close());
+
+describe('verified-token cache', () => {
+  it('serves a repeated token from the cache (same object, no request)', async () => {
+    clock = T;
+    const verifier = verifierWith();
+    const token = await issuer.sign({}, { now: T });
+    const first = await verifier.verify(token);
+    const before = issuer.requests.total;
+    expect(await verifier.verify(token)).toBe(first);
+    expect(issuer.requests.total).toBe(before);
+  });
+
+  it('still rejects a cached token once it expires, at the same boundary as a fresh check', async () => {
+    clock = T;
+    const verifier = verifierWith(); // clockTolerance 5 s
+    const token = await issuer.sign({}, { now: T, expiresIn: 300 });
+    const first = await verifier.verify(token);
+    clock = T + 300 + 4; // exp 4 s ago: inside the tolerance
+    expect(await verifier.verify(token)).toBe(first);
+    clock = T + 300 + 5; // exp exactly clockTolerance ago
+    const error = await refusal(verifier.verify(token));
+    expect({ reason: error.reason, message: error.message }).toEqual({ reason: 'expired', message: 'token expired' });
+    // A fresh verifier (no cache) draws the line at the same second.
+    const fresh = await refusal(verifierWith({ cache: false }).verify(token));
+    expect(fresh.reason).toBe('expired');
+  });
+
+  it('keeps rejecting an expired token after the cache dropped it', async () => {
+    clock = T;
+    const verifier = verifierWith();
+    const token = await issuer.sign({}, { now: T, expiresIn: 60 });
+    await verifier.verify(token);
+    clock = T + 3600;
+    expect((await refusal(verifier.verify(token))).reason).toBe('expired');
+    expect((await refusal(verifier.verify(token))).reason).toBe('expired');
+  });
+
+  it('rejects a cached token once it is older than maxTokenAge', async () => {
+    clock = T;
+    const verifier = verifierWith({ maxTokenAge: 60, clockTolerance: 0 });
+    const token = await issuer.sign({}, { now: T, expiresIn: 3600 });
+    const first = await verifier.verify(token);
+    clock = T + 60;
+    expect(await verifier.verify(token)).toBe(first);
+    clock = T + 61;
+    const error = await refusal(verifier.verify(token));
+    expect({ reason: error.reason, message: error.message }).toEqual({ reason: 'too_old', message: 'token too old' });
+  });
+
+  it('re-verifies a cached token once the key set is older than cacheMaxAge', async () => {
+    clock = T;
+    const verifier = verifierWith({ jwks: { cacheMaxAge: '10m' } });
+    const token = await issuer.sign({}, { now: T, expiresIn: 3600 });
+    const first = await verifier.verify(token);
+    const before = issuer.requests.jwks;
+    clock = T + 601;
+    const second = await verifier.verify(token);
+    expect(second).not.toBe(first);
+    expect(second.claims).toEqual(first.claims);
+    expect(issuer.requests.jwks - before).toBe(1);
+  });
+
+  it('with cache: false, verifies every time', async () => {
+    clock = T;
+    const verifier = verifierWith({ cache: false });
+    const token = await issuer.sign({}, { now: T });
+    const first = await verifier.verify(token);
+    expect(await verifier.verify(token)).not.toBe(first);
+  });
+
+  it('evicts the least recently used token beyond maxEntries', async () => {
+    clock = T;
+    const verifier = verifierWith({ cache: { maxEntries: 2 } });
+    const [a, b, c] = await Promise.all([issuer.sign({}, { now: T }), issuer.sign({}, { now: T }), issuer.sign({}, { now: T })]);
+    const first = { a: await verifier.verify(a), b: await verifier.verify(b) };
+    expect(await verifier.verify(a)).toBe(first.a); // a is now the most recently used
+    await verifier.verify(c); // evicts b
+    expect(await verifier.verify(a)).toBe(first.a);
+    expect(await verifier.verify(b)).not.toBe(first.b);
+  });
+
+  it('returns a deeply frozen AccessToken, so a handler cannot alter the cached one', async () => {
+    clock = T;
+    const verifier = verifierWith();
+    const auth = await verifier.verify(await issuer.sign({ scope: 'a b' }, { now: T }));
+    expect(Object.isFrozen(auth)).toBe(true);
+    expect(Object.isFrozen(auth.scopes)).toBe(true);
+    expect(Object.isFrozen(auth.claims)).toBe(true);
+    expect(Object.isFrozen(auth.header)).toBe(true);
+    expect(() => (auth.scopes as string[]).push('admin')).toThrow(TypeError);
+  });
+});

@@ -1,0 +1,98 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestIssuer, type TestIssuer } from '@tollgate/testing';
+import { InvalidTokenError, TollgateConfigError, verifyToken } from '../src/index.js';
+import type { VerifierOptions } from '../src/index.js';
+
+let issuer: TestIssuer;
+// A distinct audience per test keeps each test's options (and so its shared verifier) its own.
+let nextAudience = 0;
+const freshAudience = () => `https://api-${(nextAudience += 1)}.example.test`;
+const optionsFor = (audience: string): VerifierOptions => ({ issuer: issuer.issuer, audience, allowInsecureRequests: true });
+
+beforeAll(async () => {
+  issuer = await createTestIssuer({ algorithms: ['ES256'] });
+});
+afterAll(() => issuer.close());
+
+describe('verifyToken', () => {
+  it('verifies a token and returns the AccessToken', async () => {
+    const audience = freshAudience();
+    const token = await issuer.sign({ aud: audience, scope: 'orders:read' });
+    const auth = await verifyToken(token, optionsFor(audience));
+    expect({ scopes: auth.scopes, issuer: auth.issuer, audience: auth.audience, clientId: auth.clientId }).toEqual({
+      scopes: ['orders:read'],
+      issuer: issuer.issuer,
+      audience: [audience],
+      clientId: 'client-123',
+    });
+  });
+
+  it('reuses one verifier for two equal option objects: one JWKS request for two calls', async () => {
+    const audience = freshAudience();
+    const before = issuer.requests.jwks;
+    await verifyToken(await issuer.sign({ aud: audience }), optionsFor(audience));
+    await verifyToken(await issuer.sign({ aud: audience, scope: 'b' }), optionsFor(audience));
+    expect(issuer.requests.jwks - before).toBe(1);
+  });
+
+  it('matches options by content regardless of key order', async () => {
+    const audience = freshAudience();
+    const before = issuer.requests.jwks;
+    await verifyToken(await issuer.sign({ aud: audience }), { issuer: issuer.issuer, audience, allowInsecureRequests: true });
+    await verifyToken(await issuer.sign({ aud: audience }), { allowInsecureRequests: true, audience, issuer: issuer.issuer });
+    expect(issuer.requests.jwks - before).toBe(1);
+  });
+
+  it('keeps separate verifiers for different options', async () => {
+    const [first, second] = [freshAudience(), freshAudience()];
+    const before = issuer.requests.jwks;
+    await verifyToken(await issuer.sign({ aud: first }), optionsFor(first));
+    await verifyToken(await issuer.sign({ aud: second }), optionsFor(second));
+    expect(issuer.requests.jwks - before).toBe(2);
+  });
+
+  it('reuses the verifier of the same options object even when it holds functions', async () => {
+    const audience = freshAudience();
+    const options: VerifierOptions = { ...optionsFor(audience), now: () => Date.now() };
+    const before = issuer.requests.jwks;
+    await verifyToken(await issuer.sign({ aud: audience }), options);
+    await verifyToken(await issuer.sign({ aud: audience }), options);
+    expect(issuer.requests.jwks - before).toBe(1);
+  });
+
+  it('does not share a verifier between option objects holding different functions', async () => {
+    const audience = freshAudience();
+    const before = issuer.requests.jwks;
+    await verifyToken(await issuer.sign({ aud: audience }), { ...optionsFor(audience), now: () => Date.now() });
+    await verifyToken(await issuer.sign({ aud: audience }), { ...optionsFor(audience), now: () => Date.now() });
+    expect(issuer.requests.jwks - before).toBe(2);
+  });
+
+  it('keeps at most 32 verifiers matched by content, dropping the oldest', async () => {
+    const audience = freshAudience();
+    const before = issuer.requests.jwks;
+    await verifyToken(await issuer.sign({ aud: audience }), optionsFor(audience));
+    // 32 other option sets; an empty token is refused before any key is fetched.
+    for (let i = 0; i < 32; i += 1) {
+      await expect(verifyToken('', optionsFor(freshAudience()))).rejects.toThrow(InvalidTokenError);
+    }
+    await verifyToken(await issuer.sign({ aud: audience }), optionsFor(audience));
+    expect(issuer.requests.jwks - before).toBe(2);
+  });
+
+  it('rejects an invalid token with InvalidTokenError', async () => {
+    const audience = freshAudience();
+    const token = await issuer.sign({ aud: 'https://someone-else.example' });
+    await expect(verifyToken(token, optionsFor(audience))).rejects.toMatchObject({ reason: 'audience', message: 'audience mismatch' });
+  });
+
+  it('rejects (rather than throws synchronously) with TollgateConfigError for bad options', async () => {
+    const bad = { issuer: issuer.issuer, audience: freshAudience() } satisfies VerifierOptions; // http without allowInsecureRequests
+    let promise: Promise<unknown> | undefined;
+    expect(() => {
+      promise = verifyToken('a.b.c', bad);
+    }).not.toThrow();
+    await expect(promise).rejects.toThrow(TollgateConfigError);
+    await expect(verifyToken('a.b.c', bad)).rejects.toThrow(/allowInsecureRequests: true/);
+  });
+});

@@ -1,0 +1,486 @@
+// THE conformance table: every HTTP case, with the exact response every adapter must give.
+// The runner (conformance.test.ts) sends each case to each (framework, major version) pair.
+// Expected values follow design.md and RFC 6750; every error response also carries `Cache-Control: no-store`.
+import { tamperSignature, type SignOptions, type TestIssuer } from '@tollgate/testing';
+import type { SendRequest, SendResponse } from './http.js';
+import { DECORATED_SCOPE, REALM, STALE_JWKS, MAIN_COOLDOWN, OUTAGE_COOLDOWN, type AppName, type RouteBody } from './spec.js';
+
+/** A clock the verifier reads (`now` option) and the cases move; frozen unless advanced. */
+export class TestClock {
+  #ms: number;
+  constructor(startMs = Date.now()) {
+    this.#ms = startMs;
+  }
+  readonly now = (): number => this.#ms;
+  /** The current time in epoch seconds, as tokens carry it. */
+  seconds(): number {
+    return Math.floor(this.#ms / 1000);
+  }
+  advance(seconds: number): void {
+    this.#ms += seconds * 1000;
+  }
+}
+
+/** What a case can use to build its request and to prepare or restore the world around it. */
+export interface CaseContext {
+  /** The issuer of the app under test (see `ISSUER_OF` in spec.ts). */
+  readonly issuer: TestIssuer;
+  /** The clock of the app under test. */
+  readonly clock: TestClock;
+  /** Mints a token with the app's issuer, at the app's clock. */
+  sign(claims?: Record<string, unknown>, options?: SignOptions): Promise<string>;
+  /** Sends a request to the app under test (for warm-ups in `setup`). */
+  send(request: SendRequest): Promise<SendResponse>;
+}
+
+/** The exact response. */
+export interface Expected {
+  status: number;
+  /** The exact `WWW-Authenticate` value, or `null` when it must be absent. */
+  wwwAuthenticate: string | null;
+  /** The exact `Retry-After` value, or `null` (the default) when it must be absent. */
+  retryAfter?: string | null;
+  /** The media type, without parameters. */
+  contentType: 'application/json' | 'application/problem+json';
+  /** The exact JSON body. */
+  body: unknown;
+}
+
+export interface ConformanceCase {
+  name: string;
+  /** The app the case runs against (see spec.ts). */
+  app: AppName;
+  /** Runs before the request is built (e.g. a fault on the issuer). */
+  setup?: (ctx: CaseContext) => Promise<void> | void;
+  request: (ctx: CaseContext) => SendRequest | Promise<SendRequest>;
+  /** Always runs after the request, even when it failed. */
+  teardown?: (ctx: CaseContext) => Promise<void> | void;
+  expect: Expected;
+  /** How many JWKS requests the app's issuer serves while the request (not the setup) runs. */
+  jwksRequests?: number;
+}
+
+// ---- expected responses ------------------------------------------------------------------------
+
+const JSON_TYPE = 'application/json';
+const PROBLEM_TYPE = 'application/problem+json';
+const REALM_ATTR = `realm="${REALM}"`;
+
+/** RFC 6750 section 3.1: no credentials at all, so no error attribute. */
+const missingToken: Expected = {
+  status: 401,
+  wwwAuthenticate: `Bearer ${REALM_ATTR}`,
+  contentType: JSON_TYPE,
+  body: { error_description: 'bearer token required' },
+};
+
+const refusal = (status: number, error: string, description: string, scope?: string): Expected => ({
+  status,
+  wwwAuthenticate: `Bearer ${REALM_ATTR}, error="${error}", error_description="${description}"${scope ? `, scope="${scope}"` : ''}`,
+  contentType: JSON_TYPE,
+  body: { error, error_description: description },
+});
+const invalidRequest = (description: string) => refusal(400, 'invalid_request', description);
+const invalidToken = (description: string) => refusal(401, 'invalid_token', description);
+const insufficientScope = (scope: string, mode: 'all' | 'any' = 'all') =>
+  refusal(403, 'insufficient_scope', mode === 'any' ? 'token lacks any of the required scopes' : 'token lacks a required scope', scope);
+
+const ok = (route: string, auth: RouteBody['auth']): Expected => ({
+  status: 200,
+  wwwAuthenticate: null,
+  contentType: JSON_TYPE,
+  body: { route, auth } satisfies RouteBody,
+});
+/** The token summary of a default token (client `client-123`) with these scopes. */
+const client = (...scopes: string[]): RouteBody['auth'] => ({ clientId: 'client-123', scopes });
+
+// ---- request helpers ---------------------------------------------------------------------------
+
+const get = (path: string, headers: SendRequest['headers'] = [], query?: SendRequest['query']): SendRequest =>
+  query ? { path, headers, query } : { path, headers };
+const authorization = (value: string): SendRequest['headers'] => [['Authorization', value]];
+const bearer = (token: string) => authorization(`Bearer ${token}`);
+
+// ---- the table ---------------------------------------------------------------------------------
+
+export const cases: readonly ConformanceCase[] = [
+  // -- transport: RFC 6750 section 2 ---------------------------------------------------------------
+  { name: 'no token at all: 401 with a bare challenge', app: 'main', request: () => get('/me'), expect: missingToken },
+  {
+    name: 'valid token in the Authorization header',
+    app: 'main',
+    request: async (ctx) => get('/me', bearer(await ctx.sign())),
+    expect: ok('/me', client()),
+  },
+  {
+    name: '"Bearer" with no token after it: 400',
+    app: 'main',
+    request: () => get('/me', authorization('Bearer')),
+    expect: invalidRequest('malformed Authorization header'),
+  },
+  {
+    name: 'lowercase "bearer" scheme is accepted (schemes are case-insensitive)',
+    app: 'main',
+    request: async (ctx) => get('/me', authorization(`bearer ${await ctx.sign()}`)),
+    expect: ok('/me', client()),
+  },
+  {
+    name: 'several spaces after "Bearer" are accepted (1*SP)',
+    app: 'main',
+    request: async (ctx) => get('/me', authorization(`Bearer   ${await ctx.sign()}`)),
+    expect: ok('/me', client()),
+  },
+  {
+    name: 'another scheme (Basic): 400 unsupported scheme',
+    app: 'main',
+    request: () => get('/me', authorization(`Basic ${Buffer.from('user:pass').toString('base64')}`)),
+    expect: invalidRequest('unsupported authorization scheme; use Bearer'),
+  },
+  {
+    name: 'empty Authorization header: 400',
+    app: 'main',
+    request: () => get('/me', authorization('')),
+    expect: invalidRequest('malformed Authorization header'),
+  },
+  {
+    name: 'two tokens in one Authorization header: 400',
+    app: 'main',
+    request: async (ctx) => get('/me', authorization(`Bearer ${await ctx.sign()} ${await ctx.sign()}`)),
+    expect: invalidRequest('malformed Authorization header'),
+  },
+  {
+    name: 'token with characters outside b64token: 400',
+    app: 'main',
+    request: () => get('/me', authorization('Bearer abc$def')),
+    expect: invalidRequest('malformed Authorization header'),
+  },
+  {
+    name: 'token in the query where it is not allowed: 400',
+    app: 'main',
+    request: async (ctx) => get('/me', [], { access_token: await ctx.sign() }),
+    expect: invalidRequest('access_token in the query is not accepted; use the Authorization header'),
+  },
+  {
+    name: 'token in the header and in the query: 400',
+    app: 'main',
+    request: async (ctx) => get('/me', bearer(await ctx.sign()), { access_token: await ctx.sign() }),
+    expect: invalidRequest('token sent by more than one method'),
+  },
+  {
+    name: 'two Authorization headers, both valid tokens: 400',
+    app: 'main',
+    request: async (ctx) => get('/me', [['Authorization', `Bearer ${await ctx.sign()}`], ['Authorization', `Bearer ${await ctx.sign()}`]]),
+    expect: invalidRequest('more than one Authorization header'),
+  },
+
+  // -- the token itself: 401 invalid_token -----------------------------------------------------------
+  {
+    name: 'not a JWS (two segments): 401 malformed',
+    app: 'main',
+    request: () => get('/me', bearer('abc.def')),
+    expect: invalidToken('malformed token'),
+  },
+  {
+    name: 'expired token',
+    app: 'main',
+    request: async (ctx) => get('/me', bearer(await ctx.sign({}, { now: ctx.clock.seconds() - 600 }))),
+    expect: invalidToken('token expired'),
+  },
+  {
+    name: 'token not yet valid (nbf in the future)',
+    app: 'main',
+    request: async (ctx) => get('/me', bearer(await ctx.sign({ nbf: ctx.clock.seconds() + 600 }))),
+    expect: invalidToken('token not yet valid'),
+  },
+  {
+    name: 'wrong audience',
+    app: 'main',
+    request: async (ctx) => get('/me', bearer(await ctx.sign({ aud: 'https://other-api.example.test' }))),
+    expect: invalidToken('audience mismatch'),
+  },
+  {
+    name: 'wrong issuer',
+    app: 'main',
+    request: async (ctx) => get('/me', bearer(await ctx.sign({ iss: 'https://evil.example.test/' }))),
+    expect: invalidToken('issuer mismatch'),
+  },
+  {
+    name: 'bad signature',
+    app: 'main',
+    request: async (ctx) => get('/me', bearer(tamperSignature(await ctx.sign()))),
+    expect: invalidToken('invalid signature'),
+  },
+  {
+    name: 'alg "none" (unsigned token)',
+    app: 'main',
+    request: (ctx) => get('/me', bearer(ctx.issuer.unsafe.algNone({ iat: ctx.clock.seconds(), exp: ctx.clock.seconds() + 300 }))),
+    expect: invalidToken('algorithm not allowed'),
+  },
+  {
+    name: 'HS256 signed with the public key (key confusion)',
+    app: 'main',
+    request: (ctx) => get('/me', bearer(ctx.issuer.unsafe.hmacWithPublicKey({ iat: ctx.clock.seconds(), exp: ctx.clock.seconds() + 300 }))),
+    expect: invalidToken('algorithm not allowed'),
+  },
+  {
+    name: 'explicit token type other than at+jwt/JWT (dpop+jwt)',
+    app: 'main',
+    request: async (ctx) => get('/me', bearer(await ctx.sign({}, { header: { typ: 'dpop+jwt' } }))),
+    expect: invalidToken('token type not accepted'),
+  },
+  {
+    name: 'scope claim of the wrong type (a number)',
+    app: 'main',
+    request: async (ctx) => get('/me', bearer(await ctx.sign({ scope: 42 }))),
+    expect: invalidToken('invalid scope claim'),
+  },
+  {
+    name: 'oversized token (> 8 KiB): 401 before any parsing',
+    app: 'main',
+    request: async (ctx) => {
+      const token = await ctx.sign({ padding: 'x'.repeat(9000) });
+      if (token.length <= 8192) throw new Error(`token is only ${token.length} characters`);
+      return get('/me', bearer(token));
+    },
+    expect: invalidToken('token too large'),
+  },
+  {
+    name: 'key rotation: a freshly published key verifies on its first use',
+    app: 'main',
+    request: async (ctx) => {
+      const key = await ctx.issuer.rotate({ alg: 'ES256' });
+      return get('/me', bearer(await ctx.sign({}, { kid: key.kid })));
+    },
+    expect: ok('/me', client()),
+    jwksRequests: 1,
+  },
+  {
+    name: 'key rotation: a key that is not published is unknown after a refetch',
+    app: 'main',
+    request: async (ctx) => {
+      const key = await ctx.issuer.rotate({ alg: 'ES256', publish: false });
+      return get('/me', bearer(await ctx.sign({}, { kid: key.kid })));
+    },
+    // The refetch that missed started the cooldown for unknown kids; move past it so later cases can refetch.
+    teardown: (ctx) => ctx.clock.advance(MAIN_COOLDOWN + 1),
+    expect: invalidToken('unknown signing key'),
+    jwksRequests: 1,
+  },
+
+  // -- scopes: 403 insufficient_scope ------------------------------------------------------------------
+  { name: 'scope route without a token: 401', app: 'main', request: () => get('/orders'), expect: missingToken },
+  {
+    name: 'scope route, token without the scope: 403',
+    app: 'main',
+    request: async (ctx) => get('/orders', bearer(await ctx.sign({ scope: 'orders:list profile' }))),
+    expect: insufficientScope('orders:read'),
+  },
+  {
+    name: 'scope route, scope in the space-delimited "scope" claim',
+    app: 'main',
+    request: async (ctx) => get('/orders', bearer(await ctx.sign({ scope: 'profile orders:read' }))),
+    expect: ok('/orders', client('profile', 'orders:read')),
+  },
+  {
+    name: 'scope route, scopes in the "scp" array claim',
+    app: 'main',
+    request: async (ctx) => get('/orders', bearer(await ctx.sign({ scp: ['orders:read', 'orders:write'] }))),
+    expect: ok('/orders', client('orders:read', 'orders:write')),
+  },
+  {
+    name: 'scope route, a bad token is 401, not 403',
+    app: 'main',
+    request: async (ctx) => get('/orders', bearer(tamperSignature(await ctx.sign({ scope: 'orders:read' })))),
+    expect: invalidToken('invalid signature'),
+  },
+  {
+    name: 'any-of route with one of the scopes',
+    app: 'main',
+    request: async (ctx) => get('/any', bearer(await ctx.sign({ scope: 'b' }))),
+    expect: ok('/any', client('b')),
+  },
+  {
+    name: 'any-of route with one of the scopes in "scp"',
+    app: 'main',
+    request: async (ctx) => get('/any', bearer(await ctx.sign({ scp: ['a'] }))),
+    expect: ok('/any', client('a')),
+  },
+  {
+    name: 'any-of route with none of the scopes: 403 naming both',
+    app: 'main',
+    request: async (ctx) => get('/any', bearer(await ctx.sign({ scope: 'orders:read' }))),
+    expect: insufficientScope('a b', 'any'),
+  },
+
+  // -- optional authentication -------------------------------------------------------------------------
+  { name: 'optional route without a token: 200, no auth', app: 'main', request: () => get('/optional'), expect: ok('/optional', null) },
+  {
+    name: 'optional route with a valid token',
+    app: 'main',
+    request: async (ctx) => get('/optional', bearer(await ctx.sign({ scope: 'profile' }))),
+    expect: ok('/optional', client('profile')),
+  },
+  {
+    name: 'optional route with a bad token: 401',
+    app: 'main',
+    request: async (ctx) => get('/optional', bearer(await ctx.sign({}, { now: ctx.clock.seconds() - 600 }))),
+    expect: invalidToken('token expired'),
+  },
+  {
+    name: 'optional route with a malformed header: 400',
+    app: 'main',
+    request: () => get('/optional', authorization('Basic dXNlcjpwYXNz')),
+    expect: invalidRequest('unsupported authorization scheme; use Bearer'),
+  },
+
+  // -- decorated controller method: same answers as the middleware ---------------------------------------
+  {
+    name: `decorated handler (@RequireScope('${DECORATED_SCOPE}')) with the scope`,
+    app: 'main',
+    request: async (ctx) => get('/decorated', bearer(await ctx.sign({ scope: DECORATED_SCOPE }))),
+    expect: ok('/decorated', client(DECORATED_SCOPE)),
+  },
+  {
+    name: 'decorated handler without the scope: 403',
+    app: 'main',
+    request: async (ctx) => get('/decorated', bearer(await ctx.sign({ scope: 'orders:read' }))),
+    expect: insufficientScope(DECORATED_SCOPE),
+  },
+  { name: 'decorated handler without a token: 401', app: 'main', request: () => get('/decorated'), expect: missingToken },
+  {
+    name: 'decorated handler with an expired token: 401',
+    app: 'main',
+    request: async (ctx) => get('/decorated', bearer(await ctx.sign({ scope: DECORATED_SCOPE }, { now: ctx.clock.seconds() - 600 }))),
+    expect: invalidToken('token expired'),
+  },
+
+  // -- problem+json renderer: status and challenge kept, body replaced ------------------------------------
+  {
+    name: 'problem+json route, missing scope: 403 problem',
+    app: 'main',
+    request: async (ctx) => get('/problem', bearer(await ctx.sign({ scope: 'profile' }))),
+    expect: {
+      ...insufficientScope('orders:read'),
+      contentType: PROBLEM_TYPE,
+      body: { type: 'about:blank', title: 'insufficient_scope', status: 403, detail: 'token lacks a required scope', scope: 'orders:read' },
+    },
+  },
+  {
+    name: 'problem+json route without a token: 401 problem, bare challenge',
+    app: 'main',
+    request: () => get('/problem'),
+    expect: { ...missingToken, contentType: PROBLEM_TYPE, body: { type: 'about:blank', title: 'unauthorized', status: 401, detail: 'bearer token required' } },
+  },
+  {
+    name: 'problem+json route with a good token',
+    app: 'main',
+    request: async (ctx) => get('/problem', bearer(await ctx.sign({ scope: 'orders:read' }))),
+    expect: ok('/problem', client('orders:read')),
+  },
+
+  // -- a route/app that accepts the token in the query (RFC 6750 section 2.3) ----------------------------
+  {
+    name: 'query route: token in the query is accepted',
+    app: 'query',
+    request: async (ctx) => get('/query', [], { access_token: await ctx.sign({ scope: 'orders:read' }) }),
+    expect: ok('/query', client('orders:read')),
+  },
+  {
+    name: 'query route: token in the header is still accepted',
+    app: 'query',
+    request: async (ctx) => get('/query', bearer(await ctx.sign())),
+    expect: ok('/query', client()),
+  },
+  {
+    name: 'query route: token in the header and in the query: 400',
+    app: 'query',
+    request: async (ctx) => get('/query', bearer(await ctx.sign()), { access_token: await ctx.sign() }),
+    expect: invalidRequest('token sent by more than one method'),
+  },
+  {
+    name: 'query route: access_token given twice: 400',
+    app: 'query',
+    request: async (ctx) => get('/query', [], { access_token: [await ctx.sign(), await ctx.sign()] }),
+    expect: invalidRequest('access_token must be given once'),
+  },
+  {
+    name: 'query route: empty access_token: 400',
+    app: 'query',
+    request: () => get('/query', [], { access_token: '' }),
+    expect: invalidRequest('malformed access_token'),
+  },
+  {
+    name: 'query route: expired token in the query: 401',
+    app: 'query',
+    request: async (ctx) => get('/query', [], { access_token: await ctx.sign({}, { now: ctx.clock.seconds() - 600 }) }),
+    expect: invalidToken('token expired'),
+  },
+  { name: 'query route: no token at all: 401', app: 'query', request: () => get('/query'), expect: missingToken },
+
+  // -- requireScope on its own, after configure() (Fastify: the plugin's global scopes) -------------------
+  { name: 'app-wide requireScope without a token: 401', app: 'standalone', request: () => get('/standalone'), expect: missingToken },
+  {
+    name: 'app-wide requireScope, token without the scope: 403',
+    app: 'standalone',
+    request: async (ctx) => get('/standalone', bearer(await ctx.sign({ scope: 'profile' }))),
+    expect: insufficientScope('orders:read'),
+  },
+  {
+    name: 'app-wide requireScope, token with the scope',
+    app: 'standalone',
+    request: async (ctx) => get('/standalone', bearer(await ctx.sign({ scope: 'orders:read' }))),
+    expect: ok('/standalone', client('orders:read')),
+  },
+  {
+    name: 'app-wide requireScope, bad signature: 401',
+    app: 'standalone',
+    request: async (ctx) => get('/standalone', bearer(tamperSignature(await ctx.sign({ scope: 'orders:read' })))),
+    expect: invalidToken('invalid signature'),
+  },
+
+  // -- JWKS outages ------------------------------------------------------------------------------------
+  {
+    name: 'JWKS down, cached keys expired but within staleIfError: served stale, 200',
+    app: 'stale',
+    setup: async (ctx) => {
+      const warm = await ctx.send(get('/me', bearer(await ctx.sign())));
+      if (warm.status !== 200) throw new Error(`warm-up request failed: ${warm.status} ${warm.text}`);
+      ctx.issuer.setFault({ kind: 'down' }, 'jwks');
+      ctx.clock.advance(STALE_JWKS.cacheMaxAge + 60);
+    },
+    request: async (ctx) => get('/me', bearer(await ctx.sign({ scope: 'orders:read' }))),
+    teardown: (ctx) => ctx.issuer.setFault(null),
+    expect: ok('/me', client('orders:read')),
+    jwksRequests: 1,
+  },
+  {
+    name: 'JWKS down and no key ever fetched: 503 with Retry-After',
+    app: 'outage',
+    request: async (ctx) => get('/me', bearer(await ctx.sign())),
+    expect: {
+      status: 503,
+      wwwAuthenticate: `Bearer ${REALM_ATTR}, error="temporarily_unavailable", error_description="signing keys are temporarily unavailable"`,
+      retryAfter: String(OUTAGE_COOLDOWN),
+      contentType: JSON_TYPE,
+      body: { error: 'temporarily_unavailable', error_description: 'signing keys are temporarily unavailable' },
+    },
+  },
+  {
+    name: 'JWKS down, scope route: 503 (not 401/403), no new fetch during the cooldown',
+    app: 'outage',
+    setup: async (ctx) => {
+      // Make sure one fetch has failed already, whatever ran before: this request falls in its cooldown.
+      await ctx.send(get('/me', bearer(await ctx.sign())));
+    },
+    request: async (ctx) => get('/orders', bearer(await ctx.sign({ scope: 'orders:read' }))),
+    expect: {
+      status: 503,
+      wwwAuthenticate: `Bearer ${REALM_ATTR}, error="temporarily_unavailable", error_description="signing keys are temporarily unavailable"`,
+      retryAfter: String(OUTAGE_COOLDOWN),
+      contentType: JSON_TYPE,
+      body: { error: 'temporarily_unavailable', error_description: 'signing keys are temporarily unavailable' },
+    },
+    jwksRequests: 0,
+  },
+  { name: 'JWKS down, no token: still 401 with a bare challenge', app: 'outage', request: () => get('/me'), expect: missingToken },
+];

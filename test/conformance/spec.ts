@@ -1,0 +1,155 @@
+// The shared route spec of the conformance suite: which apps exist, which routes each one has, and
+// what a route answers when it lets a request through. Every app factory builds exactly these routes.
+import type { AccessToken, GuardOptions, VerifierOptions } from '@tollgate/core';
+import type { Server } from 'node:http';
+
+/** Realm of every app's challenge. */
+export const REALM = 'conformance';
+
+/** The scope of the decorated controller method (`@RequireScope(DECORATED_SCOPE)`); decorator arguments are static. */
+export const DECORATED_SCOPE = 'orders:write';
+
+/**
+ * How one route is protected. Each factory maps a kind to its framework's own idiom:
+ * - `auth`: authentication only (Express/Koa `requireAuth`, Fastify global plugin hook).
+ * - `scopes`: all of `scopes` (Express/Koa `requireAuth` + `requireScope`, Fastify `config: { scopes }`).
+ * - `anyScopes`: one of `scopes` (Express/Koa `requireAnyScope`, Fastify `preHandler: app.requireAnyScope(...)`).
+ * - `optional`: a token is checked when present (Express/Koa `requireAuth(v, { optional: true })`, Fastify `config: { auth: 'optional' }`).
+ * - `decorated`: a controller method decorated with `@RequireScope(DECORATED_SCOPE)`, no other middleware.
+ * - `problem`: all of `scopes`, errors rendered by `tollgateErrorHandler({ render: renderProblemJson })`
+ *   (Express: a router with its own error handler; Koa: route-level handler; Fastify: an encapsulated
+ *   context with its own error handler and `preHandler: app.requireScope(...)`).
+ * - `plain`: no guard of its own (protected by the app-wide `requireScope` of the `app-wide-scope` layout).
+ */
+export type RouteSpec =
+  | { path: string; kind: 'auth' | 'optional' | 'decorated' | 'plain' }
+  | { path: string; kind: 'scopes' | 'anyScopes' | 'problem'; scopes: readonly string[] };
+
+/** One app, as every factory must build it. */
+export interface AppSpec {
+  /** Options of the verifier (issuer, audience, keys, realm, clock). */
+  verifier: VerifierOptions;
+  /** Transport options every guard of the app uses (e.g. `allowQuery`). */
+  guard: GuardOptions;
+  /**
+   * `per-route`: each route carries its own guard.
+   * `app-wide-scope`: `configure()` (Fastify: the plugin) and then one app-wide `requireScope(...appScopes)`
+   * (Fastify: the plugin's global `scopes`), with no `requireAuth` anywhere.
+   */
+  layout: 'per-route' | 'app-wide-scope';
+  appScopes?: readonly string[];
+  routes: readonly RouteSpec[];
+}
+
+/**
+ * Builds the app of `spec` with a framework module. The server is returned without listening;
+ * the runner listens on 127.0.0.1 and closes it.
+ */
+export type AppFactory<FrameworkModule> = (framework: FrameworkModule, spec: AppSpec) => Promise<Server>;
+
+/** What every route answers when it lets a request through: the route and a summary of the token. */
+export interface RouteBody {
+  route: string;
+  auth: { clientId: string | null; scopes: string[] } | null;
+}
+
+/** The 2xx body of every route, identical in every framework. */
+export function routeBody(route: string, auth: AccessToken | null | undefined): RouteBody {
+  return { route, auth: auth ? { clientId: auth.clientId ?? null, scopes: [...auth.scopes] } : null };
+}
+
+/** The apps each framework runs, each built right before its cases. */
+export const APP_NAMES = ['main', 'query', 'standalone', 'stale', 'outage'] as const;
+export type AppName = (typeof APP_NAMES)[number];
+
+/** Which issuer each app trusts: `outage` is an issuer whose endpoints are down from the start. */
+export const ISSUER_OF: Readonly<Record<AppName, 'main' | 'outage'>> = {
+  main: 'main',
+  query: 'main',
+  standalone: 'main',
+  stale: 'main',
+  outage: 'outage',
+};
+
+/** What an app spec is built from: the issuers and the clock of the app under test. */
+export interface SpecEnvironment {
+  /** The issuer of every app but `outage`. */
+  issuer: { issuer: string; audience: string; jwksUri: string };
+  /** An issuer whose endpoints are down from the start (no key was ever fetched from it). */
+  outage: { issuer: string; audience: string; jwksUri: string };
+  /** The app's clock, in milliseconds. */
+  now: () => number;
+}
+
+/** Main app's JWKS cooldown, in seconds: a case that makes a refetch miss advances the clock past it. */
+export const MAIN_COOLDOWN = 30;
+/** The `stale` app's JWKS timing, in seconds. */
+export const STALE_JWKS = { cacheMaxAge: 60, staleIfError: 600, cooldown: 30 } as const;
+/** The `outage` app's cooldown, in seconds: the `Retry-After` of its 503 (its clock never moves). */
+export const OUTAGE_COOLDOWN = 17;
+
+/** The spec of one app. */
+export function appSpec(name: AppName, env: SpecEnvironment): AppSpec {
+  const base = {
+    issuer: env.issuer.issuer,
+    audience: env.issuer.audience,
+    realm: REALM,
+    allowInsecureRequests: true,
+    now: env.now,
+  } satisfies VerifierOptions;
+  switch (name) {
+    case 'main':
+      return {
+        // No jwksUri: keys are found by RFC 8414 discovery, as in production.
+        verifier: { ...base, jwks: { cooldown: MAIN_COOLDOWN } },
+        guard: {},
+        layout: 'per-route',
+        routes: [
+          { path: '/me', kind: 'auth' },
+          { path: '/orders', kind: 'scopes', scopes: ['orders:read'] },
+          { path: '/any', kind: 'anyScopes', scopes: ['a', 'b'] },
+          { path: '/optional', kind: 'optional' },
+          { path: '/decorated', kind: 'decorated' },
+          { path: '/problem', kind: 'problem', scopes: ['orders:read'] },
+        ],
+      };
+    case 'query':
+      return {
+        verifier: { ...base, jwksUri: env.issuer.jwksUri },
+        guard: { allowQuery: true },
+        layout: 'per-route',
+        routes: [{ path: '/query', kind: 'auth' }],
+      };
+    case 'standalone':
+      return {
+        verifier: { ...base, jwksUri: env.issuer.jwksUri },
+        guard: {},
+        layout: 'app-wide-scope',
+        appScopes: ['orders:read'],
+        routes: [{ path: '/standalone', kind: 'plain' }],
+      };
+    case 'stale':
+      return {
+        verifier: { ...base, jwksUri: env.issuer.jwksUri, jwks: { ...STALE_JWKS } },
+        guard: {},
+        layout: 'per-route',
+        routes: [{ path: '/me', kind: 'auth' }],
+      };
+    case 'outage':
+      return {
+        verifier: {
+          ...base,
+          issuer: env.outage.issuer,
+          audience: env.outage.audience,
+          jwksUri: env.outage.jwksUri,
+          jwks: { cooldown: OUTAGE_COOLDOWN, timeout: 2 },
+        },
+        guard: {},
+        layout: 'per-route',
+        routes: [
+          { path: '/me', kind: 'auth' },
+          { path: '/orders', kind: 'scopes', scopes: ['orders:read'] },
+        ],
+      };
+  }
+}
