@@ -36,7 +36,10 @@ export type TollgateFastifyOptions = (AdapterOptions | { verifier: Verifier }) &
   };
 
 /** The configuration that `@RequireScope` decorators use; set by the plugin or by `configure()`. */
-export const defaults = new DefaultConfiguration('@tollgate/fastify');
+export const defaults = new DefaultConfiguration('@tollgate/fastify', {
+  subject: '@RequireScope',
+  setup: 'register the plugin, app.register(tollgate, { issuer, audience }), or call configure({ issuer, audience }) before it',
+});
 
 /** Runs a guard as a Fastify hook; a refusal is thrown with `statusCode` and `headers` for Fastify's error handler. */
 export function guardHook(guard: Guard): onRequestAsyncHookHandler {

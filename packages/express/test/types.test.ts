@@ -1,0 +1,98 @@
+// Types of the Express adapter: req.auth by declaration merging, custom claims, no `any` in the public surface.
+// Checked by `tsc -p tsconfig.test.json`; the handlers also run for real so the values match the types.
+import { createTestIssuer, type TestIssuer } from '@tollgate/testing';
+import express from 'express';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
+import { configure, requireAnyScope, requireAuth, requireScope, RequireScope, tollgateErrorHandler, TollgateError } from '../src/index.js';
+import type { AccessToken, AccessTokenClaims, ExpressAuthOptions, Verifier } from '../src/index.js';
+import { optionsFor, serve } from './support.js';
+
+// A custom claim, typed by merging into AccessTokenClaims (optional, so no other test's AccessToken breaks).
+declare module '@tollgate/core' {
+  interface AccessTokenClaims {
+    express_types_tenant?: string;
+  }
+}
+
+let issuer: TestIssuer;
+
+beforeAll(async () => {
+  issuer = await createTestIssuer();
+});
+afterAll(async () => {
+  await issuer.close();
+});
+
+describe('types of @tollgate/express', () => {
+  it('types req.auth as AccessToken | undefined, never any, with readonly scopes and custom claims', async () => {
+    const seen: unknown[] = [];
+    const app = express();
+    app.use(requireAuth(optionsFor(issuer)));
+    app.get('/', (req, res) => {
+      expectTypeOf(req.auth).not.toBeAny();
+      expectTypeOf(req.auth).toEqualTypeOf<AccessToken | undefined>();
+      const auth = req.auth!;
+      expectTypeOf(auth.scopes).toEqualTypeOf<readonly string[]>();
+      expectTypeOf(auth.scopes).not.toBeAny();
+      expectTypeOf(auth.claims.express_types_tenant).toEqualTypeOf<string | undefined>();
+      expectTypeOf(auth.claims.scope).toEqualTypeOf<string | undefined>();
+      expectTypeOf(auth.clientId).toEqualTypeOf<string | undefined>();
+      expectTypeOf(auth.expiresAt).toEqualTypeOf<Date>();
+      // @ts-expect-error scopes are read-only
+      auth.scopes.push;
+      seen.push(auth.claims.express_types_tenant, auth.scopes);
+      res.json({ tenant: auth.claims.express_types_tenant ?? null });
+    });
+    const served = await serve(app);
+    try {
+      const token = await issuer.sign({ scope: 'orders:read', express_types_tenant: 'acme' });
+      const res = await request(served.url).get('/').set('Authorization', `Bearer ${token}`);
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual({ tenant: 'acme' });
+      expect(seen).toEqual(['acme', ['orders:read']]);
+    } finally {
+      await served.close();
+    }
+  });
+
+  it('types req.auth on a handler declared apart from the app', () => {
+    const handler = (req: Request, _res: Response, _next: NextFunction) => {
+      expectTypeOf(req.auth).toEqualTypeOf<AccessToken | undefined>();
+    };
+    expectTypeOf(handler).toExtend<RequestHandler>();
+  });
+
+  it('types the middleware factories as Express RequestHandlers', () => {
+    expectTypeOf(requireAuth).returns.toEqualTypeOf<RequestHandler>();
+    expectTypeOf(requireScope).returns.toEqualTypeOf<RequestHandler>();
+    expectTypeOf(requireAnyScope).returns.toEqualTypeOf<RequestHandler>();
+    expectTypeOf(requireScope).parameters.toEqualTypeOf<string[]>();
+    expectTypeOf(configure).returns.toEqualTypeOf<Verifier>();
+    expectTypeOf(requireAuth).toBeCallableWith({ issuer: 'https://auth.example.test/', audience: 'api', optional: true, realm: 'r' });
+    // @ts-expect-error audience is required
+    expectTypeOf(requireAuth).toBeCallableWith({ issuer: 'https://auth.example.test/' });
+    // @ts-expect-error scopes are strings
+    expectTypeOf(requireScope).toBeCallableWith(1);
+    expectTypeOf<ExpressAuthOptions['allowQuery']>().toEqualTypeOf<boolean | undefined>();
+  });
+
+  it('types the error handler and the errors without any', () => {
+    expectTypeOf(tollgateErrorHandler()).not.toBeAny();
+    expectTypeOf<TollgateError['status']>().toEqualTypeOf<number>();
+    expectTypeOf<TollgateError['headers']>().toEqualTypeOf<Record<string, string>>();
+    expectTypeOf<AccessTokenClaims>().not.toBeAny();
+  });
+
+  it('accepts @RequireScope on a (req, res) controller method', () => {
+    class Orders {
+      @RequireScope('orders:read')
+      list(req: Request, res: Response) {
+        expectTypeOf(req.auth).toEqualTypeOf<AccessToken | undefined>();
+        res.end();
+      }
+    }
+    expectTypeOf(new Orders().list).toExtend<RequestHandler>();
+  });
+});
