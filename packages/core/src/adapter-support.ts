@@ -1,6 +1,9 @@
-// Small pieces every framework adapter needs: option splitting and the handler-method decorator shell.
+// What every framework adapter is built from: option splitting, request binding, middleware factories, decorators.
+import type { AccessToken } from './access-token.js';
 import type { Verifier } from './create-verifier.js';
-import { toVerifier, type GuardOptions } from './guard.js';
+import type { RequestLike } from './extract-bearer-token.js';
+import { createGuard, toVerifier, type DefaultConfiguration, type Guard, type GuardOptions } from './guard.js';
+import type { ScopeMode } from './has-scopes.js';
 import type { VerifierOptions } from './options.js';
 
 /** Options of an adapter's `requireAuth`: the verifier's options plus how requests are read. */
@@ -33,6 +36,13 @@ export function resolveAdapterOptions(
 /** A handler method that takes (a prefix of) the framework's handler arguments. */
 export type HandlerMethod<This, Args extends unknown[]> = (this: This, ...args: Args) => unknown;
 
+/** A standard method decorator that keeps the decorated method's type. */
+export type ScopeDecorator<Args extends unknown[]> = <This, Method extends HandlerMethod<This, Args>>(
+  method: Method,
+  context: ClassMethodDecoratorContext<This, Method>,
+) => Method;
+
+
 /**
  * Builds a TypeScript 5 standard method decorator that wraps a handler and binds it to its
  * instance, so `app.get('/orders', controller.list)` keeps `this`. The decorated method keeps its type.
@@ -40,19 +50,93 @@ export type HandlerMethod<This, Args extends unknown[]> = (this: This, ...args: 
  * const RequireScope = (...scopes: string[]) => createMethodDecorator<[Request, Response, NextFunction]>((method) => guarded(method, scopes));
  */
 export function createMethodDecorator<Args extends unknown[]>(
-  wrap: <This>(method: HandlerMethod<This, Args>) => HandlerMethod<This, Args>,
-) {
-  return function decorate<This, Method extends HandlerMethod<This, Args>>(
-    method: Method,
-    context: ClassMethodDecoratorContext<This, Method>,
-  ): Method {
+  wrap: (method: HandlerMethod<unknown, Args>) => HandlerMethod<unknown, Args>,
+): ScopeDecorator<Args> {
+  return ((method: HandlerMethod<unknown, Args>, context: ClassMethodDecoratorContext) => {
     if (!context.private) {
-      context.addInitializer(function (this: This) {
+      context.addInitializer(function (this: unknown) {
         const self = this as Record<string | symbol, unknown>;
         const bound = (self[context.name] as (...args: unknown[]) => unknown).bind(this);
         Object.defineProperty(self, context.name, { value: bound, configurable: true, writable: true });
       });
     }
-    return wrap<This>(method) as Method;
+    return wrap(method);
+  }) as ScopeDecorator<Args>;
+}
+
+/** How an adapter reads its framework's request object and stores the verified token on it. */
+export interface RequestAccess<Request extends object> {
+  read(request: Request): RequestLike;
+  getAuth(request: Request): AccessToken | null | undefined;
+  setAuth(request: Request, token: AccessToken): void;
+}
+
+/** Runs a guard against a framework request and attaches the token it resolves. */
+export type RunGuard<Request extends object> = (guard: Guard, request: Request) => Promise<void>;
+
+/**
+ * Binds a guard runner to a framework's request shape. It remembers which requests a guard already
+ * ran on, so an optional `requireAuth` that found no token is not followed by a second attempt.
+ */
+export function bindRequests<Request extends object>(access: RequestAccess<Request>): RunGuard<Request> {
+  const attempted = new WeakSet<Request>();
+  return async (guard, request) => {
+    const token = await guard(access.read(request), { auth: access.getAuth(request), attempted: attempted.has(request) });
+    if (token) access.setAuth(request, token);
+    attempted.add(request);
+  };
+}
+
+/** The middleware factories every middleware-style adapter exports, typed with its middleware type. */
+export interface MiddlewareFactories<Middleware> {
+  configure(options: AdapterOptions | Verifier, guardOptions?: GuardOptions): Verifier;
+  requireAuth(options: AdapterOptions | Verifier, guardOptions?: GuardOptions): Middleware;
+  requireScope(...scopes: string[]): Middleware;
+  requireAnyScope(...scopes: string[]): Middleware;
+}
+
+/**
+ * Builds `configure`, `requireAuth`, `requireScope` and `requireAnyScope` for one framework from the
+ * function that turns a guard into that framework's middleware.
+ */
+export function defineMiddleware<Middleware>(
+  defaults: DefaultConfiguration,
+  toMiddleware: (guard: Guard) => Middleware,
+): MiddlewareFactories<Middleware> {
+  return {
+    configure(options, guardOptions) {
+      const resolved = resolveAdapterOptions(options, guardOptions);
+      defaults.set(resolved.verifier, resolved.guardOptions);
+      return resolved.verifier;
+    },
+    requireAuth(options, guardOptions) {
+      const resolved = resolveAdapterOptions(options, guardOptions);
+      defaults.adopt(resolved.verifier, resolved.guardOptions);
+      return toMiddleware(createGuard(resolved.verifier, { ...resolved.guardOptions, name: 'requireAuth' }));
+    },
+    requireScope: (...scopes) => toMiddleware(createGuard(defaults, { scopes, mode: 'all', name: 'requireScope' })),
+    requireAnyScope: (...scopes) => toMiddleware(createGuard(defaults, { scopes, mode: 'any', name: 'requireAnyScope' })),
+  };
+}
+
+/**
+ * Builds `@RequireScope` and `@RequireAnyScope` for one framework. `invoke` runs the guard for one
+ * call of the handler, then the handler itself (`call`), in the framework's error idiom.
+ */
+export function defineScopeDecorators<Args extends unknown[]>(
+  defaults: DefaultConfiguration,
+  invoke: (guard: Guard, args: Args, call: () => unknown) => unknown,
+): { RequireScope(...scopes: string[]): ScopeDecorator<Args>; RequireAnyScope(...scopes: string[]): ScopeDecorator<Args> } {
+  const decorator = (scopes: string[], mode: ScopeMode, name: string): ScopeDecorator<Args> => {
+    const guard = createGuard(defaults, { scopes, mode, name });
+    return createMethodDecorator<Args>((method) =>
+      function (this: unknown, ...args: Args) {
+        return invoke(guard, args, () => method.apply(this, args));
+      },
+    );
+  };
+  return {
+    RequireScope: (...scopes) => decorator(scopes, 'all', '@RequireScope'),
+    RequireAnyScope: (...scopes) => decorator(scopes, 'any', '@RequireAnyScope'),
   };
 }

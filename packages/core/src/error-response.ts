@@ -43,5 +43,5 @@ export const renderProblemJson: ErrorRenderer = (error) => ({
  */
 export function toErrorResponse(error: TollgateError, render: ErrorRenderer = renderJson): ErrorResponse {
   const { contentType, body } = render(error);
-  return { status: error.status, headers: { ...error.headers, 'Cache-Control': 'no-store' }, contentType, body };
+  return { status: error.status, headers: error.headers, contentType, body };
 }

@@ -96,9 +96,12 @@ export abstract class TollgateError extends Error {
     return renderChallenge({ realm, error: this.code, errorDescription: this.code ? this.message : undefined, scope: this.scope });
   }
 
-  /** Response headers for this error (`WWW-Authenticate`, and `Retry-After` on a 503). */
+  /**
+   * Response headers for this error: `WWW-Authenticate`, `Cache-Control: no-store` (an auth failure
+   * must not be cached by a proxy), and `Retry-After` on a 503. Frameworks' own error handlers read this.
+   */
   get headers(): Record<string, string> {
-    return { 'WWW-Authenticate': this.wwwAuthenticate() };
+    return { 'WWW-Authenticate': this.wwwAuthenticate(), 'Cache-Control': 'no-store' };
   }
 
   /** The default JSON body: `{ error, error_description }`. */
@@ -171,7 +174,7 @@ export class JwksUnavailableError extends TollgateError {
   }
 
   override get headers(): Record<string, string> {
-    return { 'WWW-Authenticate': this.wwwAuthenticate(), 'Retry-After': String(this.retryAfter) };
+    return { ...super.headers, 'Retry-After': String(this.retryAfter) };
   }
 }
 

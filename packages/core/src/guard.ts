@@ -54,13 +54,11 @@ export function createGuard(source: Verifier | DefaultConfiguration, rules: Guar
   const scopes = validateScopes(rules.scopes ?? [], rules.name ?? 'requireScope');
   const { realm, mode = 'all' } = rules;
   const verifier = (): Verifier => (source instanceof DefaultConfiguration ? source.verifier() : source);
+  // Transport options fall back to the configured defaults; `optional` never does: it belongs to the
+  // middleware it was given to, so `configure({ optional: true })` cannot open a standalone requireScope.
   const transport = (): AuthenticateOptions => {
     const base = source instanceof DefaultConfiguration ? source.guardOptions : {};
-    return {
-      optional: rules.optional ?? base.optional,
-      allowQuery: rules.allowQuery ?? base.allowQuery,
-      allowBody: rules.allowBody ?? base.allowBody,
-    };
+    return { optional: rules.optional, allowQuery: rules.allowQuery ?? base.allowQuery, allowBody: rules.allowBody ?? base.allowBody };
   };
   // The realm for errors raised here; a missing default configuration must not mask the real error.
   const realmOf = (): string | undefined => {
@@ -76,8 +74,12 @@ export function createGuard(source: Verifier | DefaultConfiguration, rules: Guar
       let token: AccessToken | undefined = state.auth ?? undefined;
       if (!token && !state.attempted) token = await verifier().authenticate(request, transport());
       if (scopes.length > 0) {
-        // A scope requirement always needs a token, even behind optional authentication.
-        if (!token) throw new MissingTokenError({ realm: realmOf() });
+        // Scopes need a token, even behind an optional requireAuth upstream; only a guard that is
+        // itself optional lets a request without any token through.
+        if (!token) {
+          if (rules.optional) return undefined;
+          throw new MissingTokenError({ realm: realmOf() });
+        }
         assertScopes(token, scopes, { mode, realm: realmOf() });
       }
       return token;
@@ -96,6 +98,7 @@ export function createGuard(source: Verifier | DefaultConfiguration, rules: Guar
 export class DefaultConfiguration {
   #verifier: Verifier | undefined;
   #guardOptions: GuardOptions = {};
+  #explicit = false;
   /**
    * @param packageName prefixes the configuration error
    * @param hint what the error names and how it says to configure the adapter (Fastify has no `requireAuth`)
@@ -105,9 +108,21 @@ export class DefaultConfiguration {
     readonly hint: { subject?: string; setup?: string } = {},
   ) {}
 
+  /** `configure()`: the explicit defaults, verifier and transport options; the last call wins. */
   set(verifier: Verifier, guardOptions: GuardOptions): void {
     this.#verifier = verifier;
     this.#guardOptions = guardOptions;
+    this.#explicit = true;
+  }
+
+  /**
+   * `requireAuth(options)`: lends its verifier (and realm) to standalone `requireScope` unless
+   * `configure()` was called. Its transport options (`allowQuery`...) stay with that middleware.
+   */
+  adopt(verifier: Verifier, guardOptions: GuardOptions): void {
+    if (this.#explicit) return;
+    this.#verifier = verifier;
+    this.#guardOptions = guardOptions.realm === undefined ? {} : { realm: guardOptions.realm };
   }
 
   get guardOptions(): GuardOptions {

@@ -1,6 +1,6 @@
 // Scope checks against a verified token: a boolean test, and an assertion that throws 403.
 import type { AccessToken } from './access-token.js';
-import { InsufficientScopeError } from './errors.js';
+import { InsufficientScopeError, TollgateConfigError } from './errors.js';
 
 /** `all`: every listed scope is required; `any`: one of them is enough. */
 export type ScopeMode = 'all' | 'any';
@@ -21,7 +21,7 @@ const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
 export function validateScopes(scopes: readonly string[], where: string): readonly string[] {
   for (const scope of scopes) {
     if (typeof scope !== 'string' || !SCOPE_TOKEN.test(scope)) {
-      throw new TypeError(`${where}: ${JSON.stringify(scope)} is not a valid scope (RFC 6749 section 3.3: printable ASCII, no spaces, quotes or backslashes)`);
+      throw new TollgateConfigError(`${where}: ${JSON.stringify(scope)} is not a valid scope (RFC 6749 section 3.3: printable ASCII, no spaces, quotes or backslashes)`);
     }
   }
   return Object.freeze([...scopes]);

@@ -78,7 +78,7 @@ describe('WWW-Authenticate challenges', () => {
     const error = new MissingTokenError({ realm: 'api' });
     expect(error.wwwAuthenticate()).toBe('Bearer realm="api"');
     expect(error.wwwAuthenticate()).not.toContain('error');
-    expect(error.headers).toEqual({ 'WWW-Authenticate': 'Bearer realm="api"' });
+    expect(error.headers).toEqual({ 'WWW-Authenticate': 'Bearer realm="api"', 'Cache-Control': 'no-store' });
   });
 
   it('MissingTokenError without a realm renders just the scheme', () => {
@@ -99,7 +99,7 @@ describe('WWW-Authenticate challenges', () => {
     const error = new InvalidTokenError('invalid signature', { reason: 'signature' });
     expect(error.wwwAuthenticate()).toBe('Bearer error="invalid_token", error_description="invalid signature"');
     error.realm = 'shop';
-    expect(error.headers).toEqual({ 'WWW-Authenticate': 'Bearer realm="shop", error="invalid_token", error_description="invalid signature"' });
+    expect(error.headers).toEqual({ 'WWW-Authenticate': 'Bearer realm="shop", error="invalid_token", error_description="invalid signature"', 'Cache-Control': 'no-store' });
   });
 
   it('InsufficientScopeError names the required scopes in scope="..."', () => {
@@ -133,6 +133,7 @@ describe('WWW-Authenticate challenges', () => {
     expect(error.retryAfter).toBe(13);
     expect(error.headers).toEqual({
       'WWW-Authenticate': 'Bearer realm="api", error="temporarily_unavailable", error_description="signing keys are temporarily unavailable"',
+      'Cache-Control': 'no-store',
       'Retry-After': '13',
     });
     expect(new JwksUnavailableError({ retryAfter: 0 }).headers['Retry-After']).toBe('1');
@@ -140,7 +141,7 @@ describe('WWW-Authenticate challenges', () => {
   });
 
   it('errors other than JwksUnavailableError have no Retry-After', () => {
-    expect(Object.keys(new InvalidTokenError('x', { reason: 'signature' }).headers)).toEqual(['WWW-Authenticate']);
+    expect(Object.keys(new InvalidTokenError('x', { reason: 'signature' }).headers)).toEqual(['WWW-Authenticate', 'Cache-Control']);
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assertScopes, hasScopes, InsufficientScopeError, validateScopes } from '../src/index.js';
+import { assertScopes, hasScopes, InsufficientScopeError, TollgateConfigError, validateScopes } from '../src/index.js';
 
 const token = { scopes: ['orders:read', 'orders:write', 'profile'] } as const;
 
@@ -87,8 +87,9 @@ describe('validateScopes', () => {
   ];
   for (const [what, scope] of bad) {
     it(`rejects a scope with ${what}, naming where it was given`, () => {
+      expect(() => validateScopes(['ok', scope as string], 'requireScope()')).toThrow(TollgateConfigError);
       expect(() => validateScopes(['ok', scope as string], 'requireScope()')).toThrow(
-        new TypeError(
+        new TollgateConfigError(
           `requireScope(): ${JSON.stringify(scope)} is not a valid scope (RFC 6749 section 3.3: printable ASCII, no spaces, quotes or backslashes)`,
         ),
       );

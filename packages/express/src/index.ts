@@ -11,22 +11,9 @@ declare global {
   }
 }
 
-export { configure, requireAnyScope, requireAuth, requireScope } from './require-auth.js';
-export type { ExpressAuthOptions } from './require-auth.js';
+export { configure, RequireAnyScope, requireAnyScope, requireAuth, RequireScope, requireScope } from './require-auth.js';
+export type { ExpressAuthOptions, ExpressScopeDecorator } from './require-auth.js';
 export { tollgateErrorHandler } from './error-handler.js';
 export type { ErrorHandlerOptions } from './error-handler.js';
-export { RequireAnyScope, RequireScope } from './decorators.js';
-export {
-  createVerifier,
-  InsufficientScopeError,
-  InvalidRequestError,
-  InvalidTokenError,
-  JwksUnavailableError,
-  MissingTokenError,
-  renderJson,
-  renderProblemJson,
-  TollgateConfigError,
-  TollgateError,
-  verifyToken,
-} from '@tollgate/core';
-export type { AccessToken, AccessTokenClaims, ErrorRenderer, GuardOptions, Verifier, VerifierOptions } from '@tollgate/core';
+// Core's API (errors, verifyToken, renderers, types), so one import serves and `instanceof` matches everywhere.
+export * from '@tollgate/core';

@@ -146,7 +146,7 @@ describe.each(frameworks)('%s with the user\'s own error handler', (_name, creat
     expect(invalid.statusCode).toBe(401);
     expect(invalid.code).toBe('invalid_token');
     expect(invalid.reason).toBe('expired');
-    expect(invalid.headers).toEqual({ 'WWW-Authenticate': 'Bearer realm="api", error="invalid_token", error_description="token expired"' });
+    expect(invalid.headers).toEqual({ 'WWW-Authenticate': 'Bearer realm="api", error="invalid_token", error_description="token expired"', 'Cache-Control': 'no-store' });
     expect(res.status).toBe(401);
     expect(res.headers['www-authenticate']).toBe('Bearer realm="api", error="invalid_token", error_description="token expired"');
     expect(res.body).toEqual({ handledBy: 'user', code: 'invalid_token' });

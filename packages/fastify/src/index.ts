@@ -19,22 +19,9 @@ declare module 'fastify' {
 }
 
 export default tollgate;
-export { configure, tollgate } from './plugin.js';
-export type { TollgateFastifyOptions, TollgateRouteConfig } from './plugin.js';
+export { configure, RequireAnyScope, RequireScope, tollgate } from './plugin.js';
+export type { FastifyScopeDecorator, TollgateFastifyOptions, TollgateRouteConfig } from './plugin.js';
 export { tollgateErrorHandler } from './error-handler.js';
 export type { ErrorHandlerOptions } from './error-handler.js';
-export { RequireAnyScope, RequireScope } from './decorators.js';
-export {
-  createVerifier,
-  InsufficientScopeError,
-  InvalidRequestError,
-  InvalidTokenError,
-  JwksUnavailableError,
-  MissingTokenError,
-  renderJson,
-  renderProblemJson,
-  TollgateConfigError,
-  TollgateError,
-  verifyToken,
-} from '@tollgate/core';
-export type { AccessToken, AccessTokenClaims, ErrorRenderer, GuardOptions, Verifier, VerifierOptions } from '@tollgate/core';
+// Core's API (errors, verifyToken, renderers, types), so one import serves and `instanceof` matches everywhere.
+export * from '@tollgate/core';

@@ -1,17 +1,19 @@
 // The Fastify plugin: decorates request.auth, protects routes from their config, adds requireScope.
 import {
+  bindRequests,
   createGuard,
   DefaultConfiguration,
+  defineScopeDecorators,
   resolveAdapterOptions,
   validateScopes,
   type AdapterOptions,
   type Guard,
   type GuardOptions,
+  type ScopeDecorator,
   type Verifier,
 } from '@tollgate/core';
-import type { FastifyPluginAsync, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
-import { attach, stateOf, toRequestLike } from './request.js';
 
 /** Route `config` that tollgate reads. */
 export interface TollgateRouteConfig {
@@ -28,28 +30,37 @@ export type TollgateFastifyOptions = (AdapterOptions | { verifier: Verifier }) &
   GuardOptions & {
     /**
      * Authenticate every route registered after the plugin (routes opt out with `config: { auth: false }`).
-     * When `false`, only routes with tollgate `config` or a `requireScope` preHandler are checked. Default `true`.
+     * When `false`, only routes with tollgate `config` or a `requireScope` hook are checked. Default `true`.
      */
     global?: boolean;
     /** Scopes every authenticated route requires. */
     scopes?: readonly string[];
   };
 
-/** The configuration that `@RequireScope` decorators use; set by the plugin or by `configure()`. */
-export const defaults = new DefaultConfiguration('@tollgate/fastify', {
+// The configuration that `@RequireScope` uses: set by the plugin or by `configure()`.
+const defaults = new DefaultConfiguration('@tollgate/fastify', {
   subject: '@RequireScope',
   setup: 'register the plugin, app.register(tollgate, { issuer, audience }), or call configure({ issuer, audience }) before it',
 });
 
-/** Runs a guard as a Fastify hook; a refusal is thrown with `statusCode` and `headers` for Fastify's error handler. */
-export function guardHook(guard: Guard): onRequestAsyncHookHandler {
-  return async (request: FastifyRequest) => {
-    attach(request, await guard(toRequestLike(request), stateOf(request)));
-  };
-}
+const runGuard = bindRequests<FastifyRequest>({
+  read: (request) => ({ headers: request.headers, rawHeaders: request.raw.rawHeaders, method: request.method, query: request.query, body: request.body }),
+  getAuth: (request) => request.auth,
+  setAuth: (request, token) => {
+    request.auth = token;
+  },
+});
+
+// A refusal is thrown with `statusCode` and `headers`, which Fastify's error handlers honour.
+const guardHook = (guard: Guard): onRequestAsyncHookHandler => (request) => runGuard(guard, request);
+
+const decorators = defineScopeDecorators<[request: FastifyRequest, reply: FastifyReply]>(defaults, async (guard, [request], call) => {
+  await runGuard(guard, request);
+  return call();
+});
 
 /**
- * Sets the options that `@RequireScope` uses outside the plugin (the plugin sets them too).
+ * Sets the options that `@RequireScope` uses outside the plugin (registering the plugin sets them too).
  * @example configure({ issuer: 'https://auth.example.com/', audience: 'https://api.example.com' });
  */
 export function configure(options: AdapterOptions | Verifier, guardOptions?: GuardOptions): Verifier {
@@ -58,18 +69,33 @@ export function configure(options: AdapterOptions | Verifier, guardOptions?: Gua
   return resolved.verifier;
 }
 
+/** A scope decorator for Fastify handler methods `(request, reply)`. */
+export type FastifyScopeDecorator = ScopeDecorator<[request: FastifyRequest, reply: FastifyReply]>;
+
+/**
+ * Requires every listed scope before the decorated handler runs; same responses as route `config.scopes`.
+ * @example
+ * class Orders {
+ *   @RequireScope('orders:read')
+ *   async list(request: FastifyRequest) { return []; }
+ * }
+ * app.get('/orders', { config: { auth: false } }, new Orders().list);
+ */
+export const RequireScope: (...scopes: string[]) => FastifyScopeDecorator = decorators.RequireScope;
+
+/** Requires at least one of the listed scopes before the decorated handler runs. */
+export const RequireAnyScope: (...scopes: string[]) => FastifyScopeDecorator = decorators.RequireAnyScope;
+
 const plugin: FastifyPluginAsync<TollgateFastifyOptions> = async (fastify, options) => {
   const { global = true, scopes: globalScopes = [], ...rest } = options;
-  const { verifier, guardOptions } =
-    'verifier' in rest ? resolveAdapterOptions(rest.verifier, rest) : resolveAdapterOptions(rest as AdapterOptions);
+  const { verifier, guardOptions } = 'verifier' in rest ? resolveAdapterOptions(rest.verifier, rest) : resolveAdapterOptions(rest as AdapterOptions);
   defaults.set(verifier, guardOptions);
   validateScopes(globalScopes, '@tollgate/fastify scopes');
+  const guard = (rules: Parameters<typeof createGuard>[1]) => guardHook(createGuard(verifier, { ...guardOptions, ...rules }));
 
   fastify.decorateRequest('auth', null);
-  const scoped = (mode: 'all' | 'any', name: string) => (...scopes: string[]) =>
-    guardHook(createGuard(verifier, { ...guardOptions, optional: false, scopes, mode, name }));
-  fastify.decorate('requireScope', scoped('all', 'requireScope'));
-  fastify.decorate('requireAnyScope', scoped('any', 'requireAnyScope'));
+  fastify.decorate('requireScope', (...scopes: string[]) => guard({ optional: false, scopes, mode: 'all', name: 'requireScope' }));
+  fastify.decorate('requireAnyScope', (...scopes: string[]) => guard({ optional: false, scopes, mode: 'any', name: 'requireAnyScope' }));
 
   fastify.addHook('onRoute', (route) => {
     const config = (route.config ?? {}) as TollgateRouteConfig;
@@ -77,10 +103,12 @@ const plugin: FastifyPluginAsync<TollgateFastifyOptions> = async (fastify, optio
     const anyScopes = config.anyScopes ?? [];
     const wanted = config.auth ?? (global || routeScopes.length > 0 || anyScopes.length > 0);
     if (wanted === false) return;
-    const optional = wanted === 'optional' ? true : guardOptions.optional;
-    const hooks = [guardHook(createGuard(verifier, { ...guardOptions, optional, scopes: globalScopes, name: '@tollgate/fastify' }))];
-    if (routeScopes.length) hooks.push(guardHook(createGuard(verifier, { ...guardOptions, scopes: routeScopes, mode: 'all', name: `${route.url} config.scopes` })));
-    if (anyScopes.length) hooks.push(guardHook(createGuard(verifier, { ...guardOptions, scopes: anyScopes, mode: 'any', name: `${route.url} config.anyScopes` })));
+    // A route marked optional lets a request without a token through all its checks; the plugin-wide
+    // `optional` only relaxes authentication, never scopes a route asks for itself.
+    const routeOptional = wanted === 'optional';
+    const hooks = [guard({ optional: routeOptional || guardOptions.optional === true, scopes: globalScopes, name: '@tollgate/fastify scopes' })];
+    if (routeScopes.length) hooks.push(guard({ optional: routeOptional, scopes: routeScopes, mode: 'all', name: `${route.url} config.scopes` }));
+    if (anyScopes.length) hooks.push(guard({ optional: routeOptional, scopes: anyScopes, mode: 'any', name: `${route.url} config.anyScopes` }));
     // A body token needs the parsed body (preValidation); otherwise refuse before the body is read (onRequest).
     const phase = guardOptions.allowBody ? 'preValidation' : 'onRequest';
     const existing = route[phase];

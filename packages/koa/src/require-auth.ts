@@ -1,68 +1,80 @@
-// Koa middleware: requireAuth, requireScope, requireAnyScope and configure.
-import {
-  createGuard,
-  DefaultConfiguration,
-  resolveAdapterOptions,
-  type AdapterOptions,
-  type Guard,
-  type GuardOptions,
-  type Verifier,
-} from '@tollgate/core';
-import type { Middleware } from 'koa';
-import { attach, stateOf, toRequestLike } from './context.js';
+// Koa middleware and scope decorators: requireAuth, requireScope, requireAnyScope, configure, @RequireScope.
+import { bindRequests, DefaultConfiguration, defineMiddleware, defineScopeDecorators } from '@tollgate/core';
+import type { AdapterOptions, GuardOptions, ScopeDecorator, Verifier } from '@tollgate/core';
+import type { Context, Middleware, Next } from 'koa';
 
 /** Options of {@link requireAuth}: the verifier's (`issuer`, `audience`, ...) plus `optional`, `allowQuery`, `allowBody`, `realm`. */
 export type KoaAuthOptions = AdapterOptions;
 
-/** The configuration `requireScope` uses when no `requireAuth` ran before it. */
-export const defaults = new DefaultConfiguration('@tollgate/koa');
+const defaults = new DefaultConfiguration('@tollgate/koa');
+
+const runGuard = bindRequests<Context>({
+  read: (ctx) => ({
+    headers: ctx.headers,
+    rawHeaders: ctx.req.rawHeaders,
+    method: ctx.method,
+    query: ctx.query,
+    // Set by a body parser (@koa/bodyparser, koa-body), when one is installed.
+    body: (ctx.request as { body?: unknown }).body,
+  }),
+  getAuth: (ctx) => ctx.state.auth,
+  setAuth: (ctx, token) => {
+    ctx.state.auth = token;
+  },
+});
+
+// A refusal is thrown with `status`, `headers` and `expose`: Koa's default handling answers it
+// correctly, and a user's try/catch sees the TollgateError.
+const middleware = defineMiddleware<Middleware>(defaults, (guard) => async (ctx, next) => {
+  await runGuard(guard, ctx);
+  await next();
+});
+
+const decorators = defineScopeDecorators<[ctx: Context, next: Next]>(defaults, async (guard, [ctx], call) => {
+  await runGuard(guard, ctx);
+  return call();
+});
 
 /**
- * Runs a guard as Koa middleware. A refusal is thrown with `status`, `headers` and `expose`, so Koa's
- * default error handling answers correctly and a user's try/catch sees a TollgateError.
- */
-export function guardMiddleware(guard: Guard): Middleware {
-  return async (ctx, next) => {
-    attach(ctx, await guard(toRequestLike(ctx), stateOf(ctx)));
-    await next();
-  };
-}
-
-/**
- * Sets the options that `requireScope` and `@RequireScope` use when no `requireAuth` ran first.
+ * Sets the options that standalone `requireScope` and `@RequireScope` use. Validated now.
  * @example configure({ issuer: 'https://auth.example.com/', audience: 'https://api.example.com' });
  */
-export function configure(options: KoaAuthOptions | Verifier, guardOptions?: GuardOptions): Verifier {
-  const resolved = resolveAdapterOptions(options, guardOptions);
-  defaults.set(resolved.verifier, resolved.guardOptions);
-  return resolved.verifier;
-}
+export const configure: (options: KoaAuthOptions | Verifier, guardOptions?: GuardOptions) => Verifier = middleware.configure;
 
 /**
- * Authenticates every request: sets `ctx.state.auth`, or throws an RFC 6750 error.
- * Also becomes the default configuration of `requireScope`.
+ * Authenticates every request: sets `ctx.state.auth`, or throws an RFC 6750 error. Unless
+ * `configure()` was called, its verifier also serves standalone `requireScope`.
  * @example app.use(requireAuth({ issuer: 'https://auth.example.com/', audience: 'https://api.example.com' }));
  * @see RFC 6750 section 2.1
  */
-export function requireAuth(options: KoaAuthOptions | Verifier, guardOptions?: GuardOptions): Middleware {
-  const resolved = resolveAdapterOptions(options, guardOptions);
-  defaults.set(resolved.verifier, resolved.guardOptions);
-  return guardMiddleware(createGuard(resolved.verifier, { ...resolved.guardOptions, name: 'requireAuth' }));
-}
+export const requireAuth: (options: KoaAuthOptions | Verifier, guardOptions?: GuardOptions) => Middleware = middleware.requireAuth;
 
 /**
  * Requires every listed scope (403 `insufficient_scope` otherwise), authenticating first when needed.
  * @example router.get('/orders', requireScope('orders:read'), listOrders);
  * @see RFC 6750 section 3.1
  */
-export function requireScope(...scopes: string[]): Middleware {
-  return guardMiddleware(createGuard(defaults, { scopes, mode: 'all', name: 'requireScope' }));
-}
+export const requireScope: (...scopes: string[]) => Middleware = middleware.requireScope;
 
 /**
  * Requires at least one of the listed scopes.
  * @example router.get('/orders', requireAnyScope('orders:read', 'orders:admin'), listOrders);
  */
-export function requireAnyScope(...scopes: string[]): Middleware {
-  return guardMiddleware(createGuard(defaults, { scopes, mode: 'any', name: 'requireAnyScope' }));
-}
+export const requireAnyScope: (...scopes: string[]) => Middleware = middleware.requireAnyScope;
+
+/** A scope decorator for Koa handler methods `(ctx, next)`. */
+export type KoaScopeDecorator = ScopeDecorator<[ctx: Context, next: Next]>;
+
+/**
+ * Requires every listed scope before the decorated handler runs; same responses as `requireScope`.
+ * @example
+ * class Orders {
+ *   @RequireScope('orders:read')
+ *   async list(ctx: Context) { ctx.body = []; }
+ * }
+ * router.get('/orders', new Orders().list);
+ */
+export const RequireScope: (...scopes: string[]) => KoaScopeDecorator = decorators.RequireScope;
+
+/** Requires at least one of the listed scopes before the decorated handler runs. */
+export const RequireAnyScope: (...scopes: string[]) => KoaScopeDecorator = decorators.RequireAnyScope;

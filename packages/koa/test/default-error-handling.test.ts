@@ -152,7 +152,7 @@ describe.each(frameworks)("%s with the user's own try/catch middleware", (_name,
     expect(err.status).toBe(401);
     expect(err.code).toBe('invalid_token');
     expect(err.expose).toBe(true);
-    expect(err.headers).toEqual({ 'WWW-Authenticate': 'Bearer realm="api", error="invalid_token", error_description="token expired"' });
+    expect(err.headers).toEqual({ 'WWW-Authenticate': 'Bearer realm="api", error="invalid_token", error_description="token expired"', 'Cache-Control': 'no-store' });
     expect(res.status).toBe(401);
     expect(res.headers['www-authenticate']).toBe('Bearer realm="api", error="invalid_token", error_description="token expired"');
     expect(res.body).toEqual({ handledBy: 'user', code: 'invalid_token' });
