@@ -118,6 +118,9 @@ export function createVerifier(input: VerifierOptions): Verifier {
     } catch (error) {
       throw mapJoseError(error, realm);
     }
+    // RFC 9449 section 7.1 / RFC 8705 section 3: a token bound to a key (`cnf`) is only valid with proof
+    // of that key. tollgate checks bearer tokens only, so accepting it would strip the binding.
+    if (claims.cnf !== undefined) throw fail('sender_constrained', 'sender-constrained token used as a bearer token');
     const accessToken = toAccessToken(token, header, claims, realm);
     cache.set(token, { accessToken, generation });
     return accessToken;

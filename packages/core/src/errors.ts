@@ -33,6 +33,7 @@ export type TollgateErrorReason =
   | 'audience'
   | 'missing_claim'
   | 'invalid_claim'
+  | 'sender_constrained'
   // insufficient_scope
   | 'insufficient_scope'
   // temporarily_unavailable
