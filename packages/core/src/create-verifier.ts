@@ -5,6 +5,7 @@ import { InvalidTokenError, MissingTokenError, type TollgateErrorReason } from '
 import { extractBearerToken, type ExtractOptions, type RequestLike } from './extract-bearer-token.js';
 import { discoverJwksUri } from './lib/discovery.js';
 import { fetchJson } from './lib/fetch-json.js';
+import { isAcceptedTokenType } from './lib/token-type.js';
 import { mapJoseError } from './lib/map-jose-error.js';
 import { RemoteJwks } from './lib/remote-jwks.js';
 import { checkTimeClaims } from './lib/time-claims.js';
@@ -35,14 +36,6 @@ export interface Verifier {
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 // RFC 9068 section 2.2: claims every JWT access token carries.
 const RFC9068_CLAIMS = ['iss', 'exp', 'aud', 'sub', 'client_id', 'iat', 'jti'];
-
-/** Whether a `typ` is the JWT access token type (RFC 9068 section 2.1), case-insensitive, with or without `application/`. */
-function isAccessTokenType(typ: string): boolean {
-  return typ.toLowerCase().replace(/^application\//, '') === 'at+jwt';
-}
-function isPlainJwtType(typ: string): boolean {
-  return typ.toLowerCase().replace(/^application\//, '') === 'jwt';
-}
 
 /**
  * Creates a verifier. Options are validated now: a wrong one throws `TollgateConfigError` naming it.
@@ -83,10 +76,9 @@ export function createVerifier(input: VerifierOptions): Verifier {
     if (typeof header.alg !== 'string' || !(options.algorithms as readonly string[]).includes(header.alg)) {
       throw fail('algorithm', 'algorithm not allowed');
     }
-    const { typ } = header;
-    if (options.strict ? typeof typ !== 'string' || !isAccessTokenType(typ) : typ !== undefined && (typeof typ !== 'string' || !(isAccessTokenType(typ) || isPlainJwtType(typ)))) {
-      throw fail('token_type', 'token type not accepted');
-    }
+    // RFC 7515 section 4.1.11: no extension is understood here, so any `crit` is refused before a key is fetched.
+    if (header.crit !== undefined) throw fail('unsupported_header', 'unsupported token header');
+    if (!isAcceptedTokenType(header.typ, options.strict)) throw fail('token_type', 'token type not accepted');
   }
 
   async function verifyUncached(token: string): Promise<AccessToken> {

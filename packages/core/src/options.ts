@@ -90,7 +90,6 @@ export interface ResolvedOptions {
   readonly now: () => number;
 }
 
-
 const duration = (what: string) => {
   const message = `expected ${what} as seconds (a number >= 0) or text like '30s', '10m', '1h'`;
   // The union's own error covers NaN, Infinity and wrong types, which zod would report as just "Invalid input".

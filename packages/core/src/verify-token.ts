@@ -36,7 +36,8 @@ function verifierFor(options: VerifierOptions): Verifier {
 }
 
 /**
- * Verifies a raw JWT access token. Reuses one verifier (and its JWKS cache) per options.
+ * Verifies a raw JWT access token. Reuses one verifier (and its JWKS cache) per options: an options
+ * object is read once, so change a setting by passing a new object, not by mutating the old one.
  * @example
  * const auth = await verifyToken(message.headers.token, { issuer, audience });
  * @throws InvalidTokenError (401), JwksUnavailableError (503), TollgateConfigError for bad options
