@@ -86,7 +86,8 @@ const DEFAULT_ALGORITHMS: readonly TestAlgorithm[] = ['RS256', 'PS256', 'ES256',
 export async function createTestIssuer(options: TestIssuerOptions = {}): Promise<TestIssuer> {
   const algorithms = options.algorithms ?? DEFAULT_ALGORITHMS;
   if (algorithms.length === 0) throw new TypeError('createTestIssuer: algorithms must not be empty');
-  const path = (options.path ?? '').replace(/\/+$/, '');
+  const trimmed = (options.path ?? '').replace(/\/+$/, '');
+  const path = trimmed && !trimmed.startsWith('/') ? `/${trimmed}` : trimmed;
   const audience = options.audience ?? 'https://api.example.test';
   const keys: TestSigningKey[] = await Promise.all(algorithms.map((alg) => createSigningKey(alg)));
   let extraJwks: JWK[] = [];

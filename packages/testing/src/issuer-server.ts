@@ -134,7 +134,8 @@ export class IssuerServer {
       case 'oversized': {
         const size = fault.bytes ?? 2 * 1024 * 1024;
         res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(`{"keys":[],"padding":"${'x'.repeat(Math.max(0, size - 26))}"}`);
+        // `{"keys":[],"padding":""}` is 24 bytes; the padding makes up the rest of `bytes`.
+        res.end(`{"keys":[],"padding":"${'x'.repeat(Math.max(0, size - 24))}"}`);
         return;
       }
       case 'not-a-jwks':
