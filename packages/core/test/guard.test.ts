@@ -1,0 +1,510 @@
+// createGuard: the one request check behind requireAuth, requireScope and the decorators, run against a real
+// verifier and the local test issuer; DefaultConfiguration: configure() vs requireAuth() defaults.
+import { createTestIssuer, tamperSignature, type TestIssuer } from '@tollgate/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createGuard,
+  createVerifier,
+  DefaultConfiguration,
+  InsufficientScopeError,
+  InvalidRequestError,
+  InvalidTokenError,
+  JwksUnavailableError,
+  MissingTokenError,
+  TollgateConfigError,
+  TollgateError,
+} from '../src/index.js';
+import type { AccessToken, GuardRules, GuardState, RequestLike, Verifier, VerifierOptions } from '../src/index.js';
+
+const AUDIENCE_B = 'https://b.example.test';
+
+let issuer: TestIssuer;
+let verifierA: Verifier;
+let verifierB: Verifier;
+
+beforeAll(async () => {
+  issuer = await createTestIssuer({ algorithms: ['ES256'] });
+  verifierA = createVerifier(optionsFor(issuer.audience));
+  verifierB = createVerifier(optionsFor(AUDIENCE_B));
+});
+afterAll(async () => {
+  await issuer.close();
+});
+
+function optionsFor(audience: string, extra: Partial<VerifierOptions> = {}): VerifierOptions {
+  return { issuer: issuer.issuer, audience, allowInsecureRequests: true, ...extra };
+}
+
+const sign = (claims: Record<string, unknown> = {}, expiresIn?: number) =>
+  issuer.sign(claims, expiresIn === undefined ? {} : { expiresIn });
+
+/** A request with the token in the Authorization header, or with no credentials at all. */
+const withHeader = (token?: string): RequestLike => ({ method: 'GET', headers: token === undefined ? {} : { authorization: `Bearer ${token}` } });
+const withQuery = (token: string): RequestLike => ({ method: 'GET', headers: {}, query: { access_token: token } });
+const withBody = (token: string): RequestLike => ({
+  method: 'POST',
+  headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  body: { access_token: token },
+});
+
+/** A real verifier whose calls are counted, to prove when the guard does (not) verify. */
+function counting(real: Verifier) {
+  const calls = { authenticate: 0, verify: 0 };
+  const verifier: Verifier = {
+    options: real.options,
+    verify: (token) => {
+      calls.verify += 1;
+      return real.verify(token);
+    },
+    authenticate: (request, options) => {
+      calls.authenticate += 1;
+      return real.authenticate(request, options);
+    },
+  };
+  return { verifier, calls };
+}
+
+/** The error a promise rejects with; fails the test when it resolves. */
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected a rejection, but the promise resolved');
+}
+
+/** What a test compares of a refusal: its class, status, reason and the challenge it renders. */
+interface Refusal {
+  name: string;
+  status: number;
+  reason: string;
+  challenge: string;
+}
+function describeError(error: unknown): Refusal {
+  if (!(error instanceof TollgateError)) throw error;
+  return { name: error.name, status: error.status, reason: error.reason, challenge: error.wwwAuthenticate() };
+}
+
+const summary = (token: AccessToken | undefined) => (token ? { subject: token.subject, scopes: token.scopes, audience: token.audience } : token);
+
+const MISSING = { name: 'MissingTokenError', status: 401, reason: 'missing_token', challenge: 'Bearer realm="api"' };
+const lacking = (scope: string, mode: 'all' | 'any' = 'all') => ({
+  name: 'InsufficientScopeError',
+  status: 403,
+  reason: 'insufficient_scope',
+  challenge: `Bearer realm="api", error="insufficient_scope", error_description="${
+    mode === 'all' ? 'token lacks a required scope' : 'token lacks any of the required scopes'
+  }", scope="${scope}"`,
+});
+const invalidToken = (reason: string, description: string) => ({
+  name: 'InvalidTokenError',
+  status: 401,
+  reason,
+  challenge: `Bearer realm="api", error="invalid_token", error_description="${description}"`,
+});
+
+type Outcome = { passes: { subject: string; scopes: string[] } } | { passesWithout: true } | { refuses: Refusal };
+
+interface Row {
+  rules: GuardRules;
+  request: () => Promise<RequestLike>;
+  state?: GuardState;
+  outcome: Outcome;
+}
+
+const noToken = async () => withHeader();
+const token = (claims: Record<string, unknown>, expiresIn?: number) => async () => withHeader(await sign(claims, expiresIn));
+const AUTHENTICATED = (scopes: string[]) => ({ passes: { subject: 'client-123', scopes } });
+
+const table: Record<string, Row> = {
+  'no token: 401 with a bare challenge': { rules: {}, request: noToken, outcome: { refuses: MISSING } },
+  'a valid token: resolves it': { rules: {}, request: token({ scope: 'profile' }), outcome: AUTHENTICATED(['profile']) },
+  'a token for another audience: 401 audience mismatch': {
+    rules: {},
+    request: token({ aud: AUDIENCE_B }),
+    outcome: { refuses: invalidToken('audience', 'audience mismatch') },
+  },
+  'optional, no token: undefined': { rules: { optional: true }, request: noToken, outcome: { passesWithout: true } },
+  'optional, an expired token: still 401': {
+    rules: { optional: true },
+    request: token({}, -120),
+    outcome: { refuses: invalidToken('expired', 'token expired') },
+  },
+  'optional, a forged token: still 401': {
+    rules: { optional: true },
+    request: async () => withHeader(tamperSignature(await sign())),
+    outcome: { refuses: invalidToken('signature', 'invalid signature') },
+  },
+  'optional, a malformed header: still 400': {
+    rules: { optional: true },
+    request: async () => ({ headers: { authorization: 'Basic dXNlcjpwYXNz' } }),
+    outcome: {
+      refuses: {
+        name: 'InvalidRequestError',
+        status: 400,
+        reason: 'unsupported_scheme',
+        challenge: 'Bearer realm="api", error="invalid_request", error_description="unsupported authorization scheme; use Bearer"',
+      },
+    },
+  },
+  'an empty scope list: authentication only': { rules: { scopes: [] }, request: token({}), outcome: AUTHENTICATED([]) },
+  'scopes (all), no token: 401': { rules: { scopes: ['orders:read'] }, request: noToken, outcome: { refuses: MISSING } },
+  'scopes (all), one of two: 403 naming both': {
+    rules: { scopes: ['orders:read', 'orders:write'] },
+    request: token({ scope: 'orders:read' }),
+    outcome: { refuses: lacking('orders:read orders:write') },
+  },
+  'scopes (all), both (as scp): passes': {
+    rules: { scopes: ['orders:read', 'orders:write'] },
+    request: token({ scp: ['orders:write', 'orders:read'] }),
+    outcome: AUTHENTICATED(['orders:write', 'orders:read']),
+  },
+  'scopes (any), one of them: passes': {
+    rules: { scopes: ['orders:read', 'orders:admin'], mode: 'any' },
+    request: token({ scope: 'orders:admin' }),
+    outcome: AUTHENTICATED(['orders:admin']),
+  },
+  'scopes (any), none of them: 403 naming all': {
+    rules: { scopes: ['orders:read', 'orders:admin'], mode: 'any' },
+    request: token({ scope: 'profile' }),
+    outcome: { refuses: lacking('orders:read orders:admin', 'any') },
+  },
+  'an optional guard with scopes, no token: undefined': {
+    rules: { optional: true, scopes: ['orders:read'] },
+    request: noToken,
+    outcome: { passesWithout: true },
+  },
+  'an optional guard with scopes, a token lacking the scope: 403': {
+    rules: { optional: true, scopes: ['orders:read'] },
+    request: token({ scope: 'profile' }),
+    outcome: { refuses: lacking('orders:read') },
+  },
+  'an optional guard with scopes, a token with the scope: passes': {
+    rules: { optional: true, scopes: ['orders:read'] },
+    request: token({ scope: 'orders:read' }),
+    outcome: AUTHENTICATED(['orders:read']),
+  },
+  'an optional guard with scopes, an expired token: 401': {
+    rules: { optional: true, scopes: ['orders:read'] },
+    request: token({ scope: 'orders:read' }, -120),
+    outcome: { refuses: invalidToken('expired', 'token expired') },
+  },
+  'attempted upstream, no auth, scopes: 401 (requireScope after an optional requireAuth that found nothing)': {
+    rules: { scopes: ['orders:read'] },
+    request: noToken,
+    state: { attempted: true },
+    outcome: { refuses: MISSING },
+  },
+  'attempted upstream, no auth, no scopes: undefined': { rules: {}, request: noToken, state: { attempted: true }, outcome: { passesWithout: true } },
+  'attempted upstream, no auth, an optional guard with scopes: undefined': {
+    rules: { optional: true, scopes: ['orders:read'] },
+    request: noToken,
+    state: { attempted: true },
+    outcome: { passesWithout: true },
+  },
+  'state.auth null (Fastify decorates null): treated as absent, so 401 without a token': {
+    rules: {},
+    request: noToken,
+    state: { auth: null },
+    outcome: { refuses: MISSING },
+  },
+};
+
+describe('createGuard against a real verifier', () => {
+  it.each(Object.entries(table))('%s', async (_name, row) => {
+    const guard = createGuard(verifierA, row.rules);
+    const result = guard(await row.request(), row.state ?? {});
+    const { outcome } = row;
+    if ('refuses' in outcome) {
+      expect(describeError(await rejection(result))).toEqual(outcome.refuses);
+    } else if ('passesWithout' in outcome) {
+      expect(await result).toBeUndefined();
+    } else {
+      expect(summary(await result)).toEqual({ ...outcome.passes, audience: [issuer.audience] });
+    }
+  });
+
+  it('error classes match the table: MissingTokenError, InvalidTokenError, InsufficientScopeError', async () => {
+    const guard = createGuard(verifierA, { scopes: ['orders:read'] });
+    expect(await rejection(guard(withHeader(), {}))).toBeInstanceOf(MissingTokenError);
+    expect(await rejection(guard(withHeader(await sign({}, -120)), {}))).toBeInstanceOf(InvalidTokenError);
+    expect(await rejection(guard(withHeader(await sign({ scope: 'x' })), {}))).toBeInstanceOf(InsufficientScopeError);
+    expect(await rejection(createGuard(verifierA, { optional: true })(withHeader('a b'), {}))).toBeInstanceOf(InvalidRequestError);
+  });
+
+  it('resolves the same token the verifier returns', async () => {
+    const jwt = await sign({ scope: 'orders:read' });
+    const direct = await verifierA.verify(jwt);
+    // The verified-token cache hands back the same object, so the guard returns exactly it.
+    expect(await createGuard(verifierA, { scopes: ['orders:read'] })(withHeader(jwt), {})).toBe(direct);
+  });
+
+  it('a request without a token, with attempted: true, is not authenticated again', async () => {
+    const { verifier, calls } = counting(verifierA);
+    const guard = createGuard(verifier, { scopes: ['orders:read'] });
+    expect(await rejection(guard(withHeader(), { attempted: true }))).toBeInstanceOf(MissingTokenError);
+    expect(calls).toEqual({ authenticate: 0, verify: 0 });
+    // Without the flag, the same guard does authenticate.
+    expect(await rejection(guard(withHeader(), {}))).toBeInstanceOf(MissingTokenError);
+    expect(calls).toEqual({ authenticate: 1, verify: 0 });
+  });
+
+  it('copies the scope list at creation: changing the caller\'s array later changes nothing', async () => {
+    const scopes = ['orders:read'];
+    const guard = createGuard(verifierA, { scopes });
+    scopes.push('orders:admin');
+    expect(summary(await guard(withHeader(await sign({ scope: 'orders:read' })), {}))?.scopes).toEqual(['orders:read']);
+  });
+});
+
+describe('state.auth: a token an earlier middleware attached', () => {
+  it('is returned as it is, without authenticating, even when the request carries a token this verifier would reject', async () => {
+    // Verified by another verifier (audience B): verifier A would refuse it with "audience mismatch".
+    const earlier = await verifierB.verify(await sign({ aud: AUDIENCE_B, scope: 'orders:read' }));
+    const { verifier, calls } = counting(verifierA);
+    const forged = withHeader(tamperSignature(await sign({ scope: 'orders:read' })));
+
+    expect(await createGuard(verifier)(forged, { auth: earlier })).toBe(earlier);
+    expect(await createGuard(verifier, { scopes: ['orders:read'] })(forged, { auth: earlier })).toBe(earlier);
+    expect(calls).toEqual({ authenticate: 0, verify: 0 });
+
+    // The proof that it would be refused: without state.auth the same guard and request fail.
+    expect(describeError(await rejection(createGuard(verifier)(forged, {})))).toEqual(invalidToken('signature', 'invalid signature'));
+    expect(await rejection(verifierA.verify(earlier.token))).toBeInstanceOf(InvalidTokenError);
+    expect(calls).toEqual({ authenticate: 1, verify: 0 });
+  });
+
+  it('still has its scopes checked: 403 without authenticating', async () => {
+    const earlier = await verifierA.verify(await sign({ scope: 'profile' }));
+    const { verifier, calls } = counting(verifierA);
+    const error = await rejection(createGuard(verifier, { scopes: ['orders:read'] })(withHeader(), { auth: earlier }));
+    expect(describeError(error)).toEqual(lacking('orders:read'));
+    expect(calls).toEqual({ authenticate: 0, verify: 0 });
+  });
+
+  it('wins over attempted: true', async () => {
+    const earlier = await verifierA.verify(await sign({ scope: 'orders:read' }));
+    expect(await createGuard(verifierA, { scopes: ['orders:read'] })(withHeader(), { auth: earlier, attempted: true })).toBe(earlier);
+  });
+});
+
+describe('the realm: the guard\'s overrides the verifier\'s on every error it throws', () => {
+  let broken: TestIssuer;
+  beforeAll(async () => {
+    broken = await createTestIssuer({ algorithms: ['ES256'] });
+    broken.setFault({ kind: 'error', status: 500 }, 'jwks');
+  });
+  afterAll(async () => {
+    await broken.close();
+  });
+
+  /** One request per kind of error: from extraction, from verification, from the JWKS, and the guard's own. */
+  async function cases(): Promise<[string, RequestLike, GuardState, string][]> {
+    return [
+      ['MissingTokenError (verifier.authenticate)', withHeader(), {}, 'MissingTokenError'],
+      ['InvalidRequestError (extraction)', { headers: { authorization: 'Basic dXNlcjpwYXNz' } }, {}, 'InvalidRequestError'],
+      ['InvalidRequestError (query not allowed)', withQuery(await sign({ scope: 'orders:read' })), {}, 'InvalidRequestError'],
+      ['InvalidTokenError (verifier.verify)', withHeader(await sign({ scope: 'orders:read' }, -120)), {}, 'InvalidTokenError'],
+      ['InsufficientScopeError (guard)', withHeader(await sign({ scope: 'profile' })), {}, 'InsufficientScopeError'],
+      ['MissingTokenError (guard, after attempted)', withHeader(), { attempted: true }, 'MissingTokenError'],
+      ['JwksUnavailableError (keys)', withHeader(await broken.sign({ scope: 'orders:read' })), {}, 'JwksUnavailableError'],
+    ];
+  }
+
+  /** A verifier that trusts both issuers: the JWKS of `broken` answers 500. */
+  const realmVerifier = () =>
+    createVerifier({
+      issuer: [issuer.issuer, broken.issuer],
+      audience: issuer.audience,
+      allowInsecureRequests: true,
+      realm: 'verifier-realm',
+      jwks: { timeout: 2 },
+    });
+
+  it('with a guard realm, every error carries it and renders it', async () => {
+    const guard = createGuard(realmVerifier(), { realm: 'guard-realm', scopes: ['orders:read'] });
+    const seen: [string, string, string | undefined, string][] = [];
+    for (const [label, request, state] of await cases()) {
+      const error = await rejection(guard(request, state));
+      if (!(error instanceof TollgateError)) throw error;
+      seen.push([label, error.name, error.realm, error.wwwAuthenticate().split(',')[0]!]);
+    }
+    expect(seen).toEqual((await cases()).map(([label, , , name]) => [label, name, 'guard-realm', 'Bearer realm="guard-realm"']));
+  });
+
+  it('without one, every error carries the verifier\'s realm', async () => {
+    const guard = createGuard(realmVerifier(), { scopes: ['orders:read'] });
+    const seen: [string, string, string | undefined][] = [];
+    for (const [label, request, state] of await cases()) {
+      const error = await rejection(guard(request, state));
+      if (!(error instanceof TollgateError)) throw error;
+      seen.push([label, error.name, error.realm]);
+    }
+    expect(seen).toEqual((await cases()).map(([label, , , name]) => [label, name, 'verifier-realm']));
+  });
+
+  it('a JWKS outage is a 503 with the guard realm and Retry-After', async () => {
+    const guard = createGuard(realmVerifier(), { realm: 'guard-realm' });
+    const error = await rejection(guard(withHeader(await broken.sign()), {}));
+    expect(error).toBeInstanceOf(JwksUnavailableError);
+    expect((error as JwksUnavailableError).headers).toEqual({
+      'WWW-Authenticate': 'Bearer realm="guard-realm", error="temporarily_unavailable", error_description="signing keys are temporarily unavailable"',
+      'Cache-Control': 'no-store',
+      'Retry-After': expect.stringMatching(/^\d+$/),
+    });
+  });
+
+  it('with a DefaultConfiguration: the configured realm beats the verifier\'s, the guard\'s beats both', async () => {
+    const defaults = new DefaultConfiguration('@tollgate/example');
+    defaults.set(realmVerifier(), { realm: 'configured-realm' });
+    const configured = await rejection(createGuard(defaults, { scopes: ['orders:read'] })(withHeader(await sign({}, -120)), {}));
+    expect(describeError(configured).challenge).toBe('Bearer realm="configured-realm", error="invalid_token", error_description="token expired"');
+    const own = await rejection(createGuard(defaults, { scopes: ['orders:read'], realm: 'guard-realm' })(withHeader(), {}));
+    expect(describeError(own).challenge).toBe('Bearer realm="guard-realm"');
+  });
+});
+
+describe('with a DefaultConfiguration as source', () => {
+  const DEFAULT_HINT = 'call configure({ issuer, audience }) or use requireAuth({ issuer, audience }) before it';
+
+  it('unconfigured: fails closed with a TollgateConfigError naming the package and saying how to configure', async () => {
+    const defaults = new DefaultConfiguration('@tollgate/example');
+    const guard = createGuard(defaults, { scopes: ['orders:read'] });
+    for (const request of [withHeader(await sign({ scope: 'orders:read' })), withHeader()]) {
+      const error = await rejection(guard(request, {}));
+      expect(error).toBeInstanceOf(TollgateConfigError);
+      expect(error).not.toBeInstanceOf(TollgateError);
+      expect((error as Error).message).toBe(`@tollgate/example: requireScope() has no verifier: ${DEFAULT_HINT}`);
+    }
+    expect(() => defaults.verifier()).toThrow(`@tollgate/example: requireScope() has no verifier: ${DEFAULT_HINT}`);
+  });
+
+  it('unconfigured with a custom hint: the error uses its subject and setup text', async () => {
+    const defaults = new DefaultConfiguration('@tollgate/fastify', { subject: '@RequireScope', setup: 'register the plugin first' });
+    const error = await rejection(createGuard(defaults, { scopes: ['a'] })(withHeader(), {}));
+    expect(error).toBeInstanceOf(TollgateConfigError);
+    expect((error as Error).message).toBe('@tollgate/fastify: @RequireScope has no verifier: register the plugin first');
+  });
+
+  it('reads the configuration per request: a guard made before set() works after it', async () => {
+    const defaults = new DefaultConfiguration('@tollgate/example');
+    const guard = createGuard(defaults, { scopes: ['orders:read'] });
+    expect(await rejection(guard(withHeader(await sign({ scope: 'orders:read' })), {}))).toBeInstanceOf(TollgateConfigError);
+    defaults.set(verifierA, { realm: 'configured' });
+    expect(summary(await guard(withHeader(await sign({ scope: 'orders:read' })), {}))).toEqual({
+      subject: 'client-123',
+      scopes: ['orders:read'],
+      audience: [issuer.audience],
+    });
+    expect(describeError(await rejection(guard(withHeader(), {}))).challenge).toBe('Bearer realm="configured"');
+  });
+
+  it('set() (configure) wins over adopt() (requireAuth), whichever came first', async () => {
+    const setFirst = new DefaultConfiguration('@tollgate/example');
+    setFirst.set(verifierA, {});
+    setFirst.adopt(verifierB, { realm: 'adopted' });
+    const adoptFirst = new DefaultConfiguration('@tollgate/example');
+    adoptFirst.adopt(verifierB, { realm: 'adopted' });
+    adoptFirst.set(verifierA, {});
+
+    for (const defaults of [setFirst, adoptFirst]) {
+      expect(defaults.verifier()).toBe(verifierA);
+      expect(defaults.guardOptions).toStrictEqual({});
+      const guard = createGuard(defaults, { scopes: ['orders:read'] });
+      expect(summary(await guard(withHeader(await sign({ scope: 'orders:read' })), {}))?.audience).toEqual([issuer.audience]);
+      const forB = await rejection(guard(withHeader(await sign({ aud: AUDIENCE_B, scope: 'orders:read' })), {}));
+      expect(describeError(forB)).toEqual(invalidToken('audience', 'audience mismatch'));
+    }
+  });
+
+  it('adopt() alone serves a standalone guard, with its realm', async () => {
+    const defaults = new DefaultConfiguration('@tollgate/example');
+    defaults.adopt(verifierB, { realm: 'adopted' });
+    const guard = createGuard(defaults, { scopes: ['orders:read'] });
+    expect(summary(await guard(withHeader(await sign({ aud: AUDIENCE_B, scope: 'orders:read' })), {}))?.audience).toEqual([AUDIENCE_B]);
+    expect(describeError(await rejection(guard(withHeader(), {}))).challenge).toBe('Bearer realm="adopted"');
+  });
+
+  it('adopt() keeps only the realm: not allowQuery, allowBody or optional', async () => {
+    const defaults = new DefaultConfiguration('@tollgate/example');
+    defaults.adopt(verifierA, { realm: 'adopted', allowQuery: true, allowBody: true, optional: true });
+    expect(defaults.guardOptions).toStrictEqual({ realm: 'adopted' });
+    const guard = createGuard(defaults, { scopes: ['orders:read'] });
+    const jwt = await sign({ scope: 'orders:read' });
+
+    expect(describeError(await rejection(guard(withQuery(jwt), {})))).toEqual({
+      name: 'InvalidRequestError',
+      status: 400,
+      reason: 'query_token_not_allowed',
+      challenge: 'Bearer realm="adopted", error="invalid_request", error_description="access_token in the query is not accepted; use the Authorization header"',
+    });
+    expect(describeError(await rejection(guard(withBody(jwt), {})))).toEqual({
+      name: 'InvalidRequestError',
+      status: 400,
+      reason: 'body_token_not_allowed',
+      challenge: 'Bearer realm="adopted", error="invalid_request", error_description="access_token in the body is not accepted; use the Authorization header"',
+    });
+    expect(describeError(await rejection(guard(withHeader(), {})))).toEqual({ ...MISSING, challenge: 'Bearer realm="adopted"' });
+    expect(summary(await guard(withHeader(jwt), {}))?.scopes).toEqual(['orders:read']);
+  });
+
+  it('adopt() without a realm leaves the guard options empty; errors use the verifier\'s realm', async () => {
+    const defaults = new DefaultConfiguration('@tollgate/example');
+    defaults.adopt(createVerifier(optionsFor(issuer.audience, { realm: 'verifier-realm' })), { allowQuery: true });
+    expect(defaults.guardOptions).toStrictEqual({});
+    const error = await rejection(createGuard(defaults, { scopes: ['orders:read'] })(withHeader(), {}));
+    expect(describeError(error).challenge).toBe('Bearer realm="verifier-realm"');
+  });
+
+  it('set() carries allowQuery and allowBody to a standalone scope guard', async () => {
+    const defaults = new DefaultConfiguration('@tollgate/example');
+    defaults.set(verifierA, { allowQuery: true, allowBody: true });
+    const guard = createGuard(defaults, { scopes: ['orders:read'] });
+    const jwt = await sign({ scope: 'orders:read' });
+    expect(summary(await guard(withQuery(jwt), {}))?.scopes).toEqual(['orders:read']);
+    expect(summary(await guard(withBody(jwt), {}))?.scopes).toEqual(['orders:read']);
+    // A guard's own transport option still wins over the default.
+    const strictGuard = createGuard(defaults, { scopes: ['orders:read'], allowQuery: false });
+    expect(describeError(await rejection(strictGuard(withQuery(jwt), {}))).reason).toBe('query_token_not_allowed');
+  });
+
+  it('set() without allowQuery: a standalone scope guard refuses ?access_token= with 400', async () => {
+    const defaults = new DefaultConfiguration('@tollgate/example');
+    defaults.set(verifierA, {});
+    const error = await rejection(createGuard(defaults, { scopes: ['orders:read'] })(withQuery(await sign({ scope: 'orders:read' })), {}));
+    expect(describeError(error).reason).toBe('query_token_not_allowed');
+  });
+
+  it('optional is never inherited: set(verifier, { optional: true }) does not let a request without a token through', async () => {
+    const defaults = new DefaultConfiguration('@tollgate/example');
+    defaults.set(verifierA, { optional: true });
+    expect(defaults.guardOptions).toStrictEqual({ optional: true });
+    for (const rules of [{ scopes: ['orders:read'] }, { scopes: ['a', 'b'], mode: 'any' as const }, {}]) {
+      const error = await rejection(createGuard(defaults, rules)(withHeader(), {}));
+      expect(describeError(error)).toEqual(MISSING);
+    }
+  });
+});
+
+describe('invalid scope names fail at creation', () => {
+  const reason = 'is not a valid scope (RFC 6749 section 3.3: printable ASCII, no spaces, quotes or backslashes)';
+
+  it.each(['orders read', 'x"y', 'back\\slash', '', 'caf\u00e9', 'tab\there'])('%j: a TollgateConfigError naming the guard', (scope) => {
+    let thrown: unknown;
+    try {
+      createGuard(verifierA, { scopes: ['orders:read', scope], name: '@RequireScope' });
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(TollgateConfigError);
+    expect((thrown as Error).message).toBe(`@RequireScope: ${JSON.stringify(scope)} ${reason}`);
+  });
+
+  it('the name defaults to requireScope, and an unconfigured source does not hide the error', () => {
+    expect(() => createGuard(verifierA, { scopes: ['a b'] })).toThrow(`requireScope: "a b" ${reason}`);
+    const defaults = new DefaultConfiguration('@tollgate/example');
+    expect(() => createGuard(defaults, { scopes: ['a b'], name: 'requireAnyScope' })).toThrow(TollgateConfigError);
+    expect(() => createGuard(defaults, { scopes: ['a b'], name: 'requireAnyScope' })).toThrow(`requireAnyScope: "a b" ${reason}`);
+  });
+});
