@@ -1,13 +1,13 @@
 // Types of the Express adapter: req.auth by declaration merging, custom claims, no `any` in the public surface.
 // Checked by `tsc -p tsconfig.test.json`; the handlers also run for real so the values match the types.
-import { createTestIssuer, type TestIssuer } from '@tollgate/testing';
 import express from 'express';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
+import { describe, expectTypeOf, it } from 'vitest';
+import { useIssuer } from '../../../test/support/issuer.js';
+import { serve } from '../../../test/support/server.js';
+import { expectClaimsReachHandler } from '../../../test/support/type-tests.js';
 import { configure, requireAnyScope, requireAuth, requireScope, RequireScope, tollgateErrorHandler, TollgateError } from '../src/index.js';
 import type { AccessToken, AccessTokenClaims, ExpressAuthOptions, Verifier } from '../src/index.js';
-import { optionsFor, serve } from './support.js';
 
 // A custom claim, typed by merging into AccessTokenClaims (optional, so no other test's AccessToken breaks).
 declare module '@tollgate/core' {
@@ -16,20 +16,13 @@ declare module '@tollgate/core' {
   }
 }
 
-let issuer: TestIssuer;
-
-beforeAll(async () => {
-  issuer = await createTestIssuer();
-});
-afterAll(async () => {
-  await issuer.close();
-});
+const issuer = useIssuer();
 
 describe('types of @tollgate/express', () => {
   it('types req.auth as AccessToken | undefined, never any, with readonly scopes and custom claims', async () => {
     const seen: unknown[] = [];
     const app = express();
-    app.use(requireAuth(optionsFor(issuer)));
+    app.use(requireAuth(issuer.options()));
     app.get('/', (req, res) => {
       expectTypeOf(req.auth).not.toBeAny();
       expectTypeOf(req.auth).toEqualTypeOf<AccessToken | undefined>();
@@ -47,11 +40,7 @@ describe('types of @tollgate/express', () => {
     });
     const served = await serve(app);
     try {
-      const token = await issuer.sign({ scope: 'orders:read', express_types_tenant: 'acme' });
-      const res = await request(served.url).get('/').set('Authorization', `Bearer ${token}`);
-      expect(res.status).toBe(200);
-      expect(res.body).toEqual({ tenant: 'acme' });
-      expect(seen).toEqual(['acme', ['orders:read']]);
+      await expectClaimsReachHandler(served.url, issuer, 'express_types_tenant', seen);
     } finally {
       await served.close();
     }

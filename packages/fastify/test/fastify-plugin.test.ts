@@ -1,50 +1,20 @@
 // The Fastify plugin: route config (auth, scopes, anyScopes), global and plugin-wide scopes, fastify.requireScope,
-// Fastify 4 and 5, and the fastify-plugin metadata that makes request.auth visible to sibling plugins.
-import { createTestIssuer, tamperSignature, type TestIssuer } from '@tollgate/testing';
-import fastify5 from 'fastify';
-import type { FastifyInstance } from 'fastify';
-import fastify4 from 'fastify4';
+// Fastify 4 and 5, and the fastify-plugin metadata that makes request.auth visible to sibling plugins. The plugin's
+// optional, allowQuery and realm options are checked with every adapter in test/adapters/guard-options.test.ts.
+import { tamperSignature } from '@tollgate/testing';
 import request from 'supertest';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import tollgateDefault, { tollgate, tollgateErrorHandler } from '../src/index.js';
-import type { TollgateFastifyOptions } from '../src/index.js';
-import { optionsFor } from './support.js';
+import { describe, expect, it } from 'vitest';
+import { byName, FASTIFY_VERSIONS } from '../../../test/support/frameworks.js';
+import { useIssuer } from '../../../test/support/issuer.js';
+import tollgateDefault, { tollgate } from '../src/index.js';
+import { echo, lacking, usePluginApps } from './plugin-app.js';
 
-let issuer: TestIssuer;
-const apps: FastifyInstance[] = [];
+const issuer = useIssuer();
+const pluginApps = usePluginApps(issuer);
+const bearer = issuer.bearer;
 
-beforeAll(async () => {
-  issuer = await createTestIssuer();
-});
-afterAll(async () => {
-  await issuer.close();
-});
-afterEach(async () => {
-  await Promise.all(apps.splice(0).map((app) => app.close()));
-});
-
-const frameworks: [string, () => FastifyInstance][] = [
-  ['Fastify 5', () => fastify5()],
-  ['Fastify 4', () => (fastify4 as unknown as typeof fastify5)()],
-];
-
-const bearer = async (claims: Record<string, unknown>) => `Bearer ${await issuer.sign(claims)}`;
-const challenge403 = (scope: string) =>
-  `Bearer realm="api", error="insufficient_scope", error_description="token lacks a required scope", scope="${scope}"`;
-
-describe.each(frameworks)('%s', (_name, createApp) => {
-  /** Starts an app with the plugin and routes that answer with what tollgate attached. */
-  async function start(options: Partial<TollgateFastifyOptions>, routes: (app: FastifyInstance) => void): Promise<string> {
-    const app = createApp();
-    apps.push(app);
-    app.setErrorHandler(tollgateErrorHandler());
-    await app.register(tollgate, { ...optionsFor(issuer), ...options } as TollgateFastifyOptions);
-    routes(app);
-    return app.listen({ host: '127.0.0.1', port: 0 });
-  }
-  const echo = async (req: { auth: { subject: string | undefined; scopes: readonly string[] } | null }) => ({
-    auth: req.auth ? { subject: req.auth.subject, scopes: req.auth.scopes } : null,
-  });
+describe.each(byName(FASTIFY_VERSIONS))('%s', (_framework, version) => {
+  const { create, start } = pluginApps(version);
 
   describe('with the default global: true', () => {
     it('protects a route without config, and leaves config: { auth: false } public', async () => {
@@ -93,7 +63,7 @@ describe.each(frameworks)('%s', (_name, createApp) => {
       });
       const partial = await request(url).get('/all').set('Authorization', await bearer({ scope: 'orders:read' }));
       expect(partial.status).toBe(403);
-      expect(partial.headers['www-authenticate']).toBe(challenge403('orders:read orders:write'));
+      expect(partial.headers['www-authenticate']).toBe(lacking('orders:read orders:write'));
       const full = await request(url).get('/all').set('Authorization', await bearer({ scope: 'orders:write orders:read' }));
       expect(full.status).toBe(200);
 
@@ -112,10 +82,10 @@ describe.each(frameworks)('%s', (_name, createApp) => {
         app.get('/maybe-admin', { config: { auth: 'optional' }, preHandler: app.requireAnyScope('admin', 'root') }, echo);
       });
       expect((await request(url).get('/admin').set('Authorization', await bearer({ scope: 'admin' }))).status).toBe(200);
-      const lacking = await request(url).get('/admin').set('Authorization', await bearer({ scope: 'user' }));
-      expect(lacking.status).toBe(403);
-      expect(lacking.headers['www-authenticate']).toBe(challenge403('admin'));
-      expect(lacking.body).toEqual({ error: 'insufficient_scope', error_description: 'token lacks a required scope' });
+      const user = await request(url).get('/admin').set('Authorization', await bearer({ scope: 'user' }));
+      expect(user.status).toBe(403);
+      expect(user.headers['www-authenticate']).toBe(lacking('admin'));
+      expect(user.body).toEqual({ error: 'insufficient_scope', error_description: 'token lacks a required scope' });
       // A scope requirement needs a token even on an optional route.
       const anonymous = await request(url).get('/maybe-admin');
       expect(anonymous.status).toBe(401);
@@ -131,64 +101,28 @@ describe.each(frameworks)('%s', (_name, createApp) => {
       });
       const without = await request(url).get('/plain').set('Authorization', await bearer({ scope: 'orders:read' }));
       expect(without.status).toBe(403);
-      expect(without.headers['www-authenticate']).toBe(challenge403('api:access'));
+      expect(without.headers['www-authenticate']).toBe(lacking('api:access'));
       expect((await request(url).get('/plain').set('Authorization', await bearer({ scope: 'api:access' }))).status).toBe(200);
 
       const onlyGlobal = await request(url).get('/orders').set('Authorization', await bearer({ scope: 'api:access' }));
       expect(onlyGlobal.status).toBe(403);
-      expect(onlyGlobal.headers['www-authenticate']).toBe(challenge403('orders:read'));
+      expect(onlyGlobal.headers['www-authenticate']).toBe(lacking('orders:read'));
       const onlyRoute = await request(url).get('/orders').set('Authorization', await bearer({ scope: 'orders:read' }));
       expect(onlyRoute.status).toBe(403);
-      expect(onlyRoute.headers['www-authenticate']).toBe(challenge403('api:access'));
+      expect(onlyRoute.headers['www-authenticate']).toBe(lacking('api:access'));
       const both = await request(url).get('/orders').set('Authorization', await bearer({ scope: 'orders:read api:access' }));
       expect(both.status).toBe(200);
 
       expect((await request(url).get('/public')).status).toBe(200);
     });
 
-    it('optional: true in the plugin options makes every route optional; route scopes still need a token', async () => {
-      const url = await start({ optional: true }, (app) => {
-        app.get('/plain', echo);
-        app.get('/orders', { config: { scopes: ['orders:read'] } }, echo);
-      });
-      const anonymous = await request(url).get('/plain');
-      expect(anonymous.status).toBe(200);
-      expect(anonymous.body).toEqual({ auth: null });
-      const orders = await request(url).get('/orders');
-      expect(orders.status).toBe(401);
-      expect(orders.headers['www-authenticate']).toBe('Bearer realm="api"');
-    });
-
-    it('accepts ?access_token= with allowQuery, and refuses it without', async () => {
-      const token = await issuer.sign({ scope: 'x' });
-      const withQuery = await start({ allowQuery: true }, (app) => app.get('/q', echo));
-      const ok = await request(withQuery).get('/q').query({ access_token: token });
-      expect(ok.status).toBe(200);
-      expect(ok.body).toEqual({ auth: { subject: 'client-123', scopes: ['x'] } });
-      const both = await request(withQuery).get('/q').query({ access_token: token }).set('Authorization', `Bearer ${token}`);
-      expect(both.status).toBe(400);
-      expect(both.headers['www-authenticate']).toBe(
-        'Bearer realm="api", error="invalid_request", error_description="token sent by more than one method"',
-      );
-
-      const without = await start({}, (app) => app.get('/q', echo));
-      const refused = await request(without).get('/q').query({ access_token: token });
-      expect(refused.status).toBe(400);
-      expect(refused.headers['www-authenticate']).toBe(
-        'Bearer realm="api", error="invalid_request", error_description="access_token in the query is not accepted; use the Authorization header"',
-      );
-    });
-
-    it('puts the realm option in every challenge', async () => {
+    it('fastify.requireScope as a preHandler puts the plugin realm in its challenge', async () => {
       const url = await start({ realm: 'orders-api' }, (app) => {
-        app.get('/orders', { config: { scopes: ['orders:read'] } }, echo);
         app.get('/admin', { preHandler: app.requireScope('admin') }, echo);
       });
-      expect((await request(url).get('/orders')).headers['www-authenticate']).toBe('Bearer realm="orders-api"');
-      const expired = await request(url).get('/orders').set('Authorization', `Bearer ${await issuer.sign({}, { expiresIn: -120 })}`);
-      expect(expired.headers['www-authenticate']).toBe('Bearer realm="orders-api", error="invalid_token", error_description="token expired"');
-      const lacking = await request(url).get('/admin').set('Authorization', await bearer({ scope: 'x' }));
-      expect(lacking.headers['www-authenticate']).toBe(
+      const res = await request(url).get('/admin').set('Authorization', await bearer({ scope: 'x' }));
+      expect(res.status).toBe(403);
+      expect(res.headers['www-authenticate']).toBe(
         'Bearer realm="orders-api", error="insufficient_scope", error_description="token lacks a required scope", scope="admin"',
       );
     });
@@ -247,15 +181,18 @@ describe.each(frameworks)('%s', (_name, createApp) => {
     });
 
     it('decorates the root instance, not an encapsulated child', async () => {
-      const app = createApp();
-      apps.push(app);
-      await app.register(tollgate, optionsFor(issuer));
+      const app = create();
+      await app.register(tollgate, issuer.options());
       await app.ready();
       expect(app.hasRequestDecorator('auth')).toBe(true);
       expect(app.hasDecorator('requireScope')).toBe(true);
       expect(app.hasDecorator('requireAnyScope')).toBe(true);
       expect(app.hasPlugin('@tollgate/fastify')).toBe(true);
     });
+  });
+
+  it('refuses an invalid scope in its scopes option', async () => {
+    await expect(create().register(tollgate, { ...issuer.options(), scopes: ['orders read'] })).rejects.toThrow('"orders read" is not a valid scope');
   });
 });
 

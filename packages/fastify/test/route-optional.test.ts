@@ -1,47 +1,20 @@
 // Optional authentication in the Fastify plugin: a route marked `auth: 'optional'` under plugin-wide scopes, and
-// the plugin-wide `optional: true` next to routes that ask for scopes themselves. Fastify 4 and 5.
-import { createTestIssuer, tamperSignature, type TestIssuer } from '@tollgate/testing';
-import fastify5 from 'fastify';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import fastify4 from 'fastify4';
+// the plugin-wide `optional: true` next to plugin-wide scopes. Fastify 4 and 5. The plugin-wide `optional: true`
+// with route scopes is checked with every adapter in test/adapters/guard-options.test.ts.
+import { tamperSignature } from '@tollgate/testing';
+import type { FastifyInstance } from 'fastify';
 import request from 'supertest';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { tollgate, tollgateErrorHandler } from '../src/index.js';
-import type { TollgateFastifyOptions } from '../src/index.js';
-import { optionsFor } from './support.js';
+import { describe, expect, it } from 'vitest';
+import { byName, FASTIFY_VERSIONS } from '../../../test/support/frameworks.js';
+import { useIssuer } from '../../../test/support/issuer.js';
+import { echo, lacking, usePluginApps } from './plugin-app.js';
 
-let issuer: TestIssuer;
-const apps: FastifyInstance[] = [];
+const issuer = useIssuer();
+const pluginApps = usePluginApps(issuer);
+const bearer = issuer.bearer;
 
-beforeAll(async () => {
-  issuer = await createTestIssuer();
-});
-afterAll(async () => {
-  await issuer.close();
-});
-afterEach(async () => {
-  await Promise.all(apps.splice(0).map((app) => app.close()));
-});
-
-const frameworks: [string, () => FastifyInstance][] = [
-  ['Fastify 5', () => fastify5()],
-  ['Fastify 4', () => (fastify4 as unknown as typeof fastify5)()],
-];
-
-const bearer = async (claims: Record<string, unknown>) => `Bearer ${await issuer.sign(claims)}`;
-const lacking = (scope: string) =>
-  `Bearer realm="api", error="insufficient_scope", error_description="token lacks a required scope", scope="${scope}"`;
-const echo = async (req: FastifyRequest) => ({ auth: req.auth ? { subject: req.auth.subject, scopes: req.auth.scopes } : null });
-
-describe.each(frameworks)('%s', (_name, createApp) => {
-  async function start(options: Partial<TollgateFastifyOptions>, routes: (app: FastifyInstance) => void): Promise<string> {
-    const app = createApp();
-    apps.push(app);
-    app.setErrorHandler(tollgateErrorHandler());
-    await app.register(tollgate, { ...optionsFor(issuer), ...options } as TollgateFastifyOptions);
-    routes(app);
-    return app.listen({ host: '127.0.0.1', port: 0 });
-  }
+describe.each(byName(FASTIFY_VERSIONS))('%s', (_framework, version) => {
+  const { start } = pluginApps(version);
 
   describe("a route with config: { auth: 'optional' } under plugin scopes: ['api']", () => {
     const routes = (app: FastifyInstance) => {
@@ -97,44 +70,11 @@ describe.each(frameworks)('%s', (_name, createApp) => {
   });
 
   describe('plugin optional: true', () => {
-    const routes = (app: FastifyInstance) => {
-      app.get('/plain', echo);
-      app.get('/orders', { config: { scopes: ['orders:read'] } }, echo);
-    };
-
-    it('a route with config: { scopes } still needs a token: 401 without one', async () => {
-      const url = await start({ optional: true }, routes);
-      const res = await request(url).get('/orders');
-      expect(res.status).toBe(401);
-      expect(res.headers['www-authenticate']).toBe('Bearer realm="api"');
-      expect(res.body).toEqual({ error_description: 'bearer token required' });
-    });
-
-    it('a route with config: { scopes }: 403 without the scope, 200 with it', async () => {
-      const url = await start({ optional: true }, routes);
-      const without = await request(url).get('/orders').set('Authorization', await bearer({ scope: 'profile' }));
-      expect(without.status).toBe(403);
-      expect(without.headers['www-authenticate']).toBe(lacking('orders:read'));
-      const withScope = await request(url).get('/orders').set('Authorization', await bearer({ scope: 'orders:read' }));
-      expect(withScope.status).toBe(200);
-      expect(withScope.body).toEqual({ auth: { subject: 'client-123', scopes: ['orders:read'] } });
-    });
-
-    it('a route without config passes with no token; a token there is still verified', async () => {
-      const url = await start({ optional: true }, routes);
-      const anonymous = await request(url).get('/plain');
-      expect(anonymous.status).toBe(200);
-      expect(anonymous.body).toEqual({ auth: null });
-      const known = await request(url).get('/plain').set('Authorization', await bearer({ scope: 'profile' }));
-      expect(known.status).toBe(200);
-      expect(known.body).toEqual({ auth: { subject: 'client-123', scopes: ['profile'] } });
-      const expired = await request(url).get('/plain').set('Authorization', `Bearer ${await issuer.sign({}, { expiresIn: -120 })}`);
-      expect(expired.status).toBe(401);
-      expect(expired.headers['www-authenticate']).toBe('Bearer realm="api", error="invalid_token", error_description="token expired"');
-    });
-
     it('with plugin scopes too: a route without config passes with no token, but a token lacking them is 403', async () => {
-      const url = await start({ optional: true, scopes: ['api'] }, routes);
+      const url = await start({ optional: true, scopes: ['api'] }, (app) => {
+        app.get('/plain', echo);
+        app.get('/orders', { config: { scopes: ['orders:read'] } }, echo);
+      });
       const anonymous = await request(url).get('/plain');
       expect(anonymous.status).toBe(200);
       expect(anonymous.body).toEqual({ auth: null });

@@ -1,13 +1,13 @@
 // Types of the Fastify adapter: request.auth, route config, decorators on the instance, custom claims, no `any`.
 // Checked by `tsc -p tsconfig.test.json`; the handlers also run for real so the values match the types.
-import { createTestIssuer, type TestIssuer } from '@tollgate/testing';
 import fastify from 'fastify';
 import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
-import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
+import { describe, expectTypeOf, it } from 'vitest';
+import { optionsFor, useIssuer } from '../../../test/support/issuer.js';
+import { serveFastify } from '../../../test/support/server.js';
+import { expectClaimsReachHandler } from '../../../test/support/type-tests.js';
 import tollgateDefault, { configure, RequireScope, tollgate, TollgateError } from '../src/index.js';
 import type { AccessToken, AccessTokenClaims, TollgateFastifyOptions, TollgateRouteConfig, Verifier } from '../src/index.js';
-import { optionsFor } from './support.js';
 
 // A custom claim, typed by merging into AccessTokenClaims (optional, so no other test's AccessToken breaks).
 declare module '@tollgate/core' {
@@ -16,21 +16,14 @@ declare module '@tollgate/core' {
   }
 }
 
-let issuer: TestIssuer;
-
-beforeAll(async () => {
-  issuer = await createTestIssuer();
-});
-afterAll(async () => {
-  await issuer.close();
-});
+const issuer = useIssuer();
 
 describe('types of @tollgate/fastify', () => {
   it('types request.auth as AccessToken | null, never any, with readonly scopes and custom claims', async () => {
     const seen: unknown[] = [];
     const app = fastify();
     try {
-      await app.register(tollgate, optionsFor(issuer));
+      await app.register(tollgate, issuer.options());
       app.get('/', { config: { scopes: ['orders:read'] } }, async (req) => {
         expectTypeOf(req.auth).not.toBeAny();
         expectTypeOf(req.auth).toEqualTypeOf<AccessToken | null>();
@@ -44,12 +37,8 @@ describe('types of @tollgate/fastify', () => {
         seen.push(auth.claims.fastify_types_tenant, auth.scopes);
         return { tenant: auth.claims.fastify_types_tenant ?? null };
       });
-      const url = await app.listen({ host: '127.0.0.1', port: 0 });
-      const token = await issuer.sign({ scope: 'orders:read', fastify_types_tenant: 'acme' });
-      const res = await request(url).get('/').set('Authorization', `Bearer ${token}`);
-      expect(res.status).toBe(200);
-      expect(res.body).toEqual({ tenant: 'acme' });
-      expect(seen).toEqual(['acme', ['orders:read']]);
+      const { url } = await serveFastify(app);
+      await expectClaimsReachHandler(url, issuer, 'fastify_types_tenant', seen);
     } finally {
       await app.close();
     }

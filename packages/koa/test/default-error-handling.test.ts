@@ -1,170 +1,59 @@
-// Without tollgateErrorHandler, Koa's default onerror still answers with tollgate's status and challenge,
-// and a user's own try/catch middleware sees tollgate's error classes.
-import { createTestIssuer, tamperSignature, type TestIssuer } from '@tollgate/testing';
-import Koa3 from 'koa';
-import type { Middleware } from 'koa';
-import Koa2 from 'koa2';
+// Koa's own error handling of tollgate's errors, Koa 2 and 3: without tollgateErrorHandler, ctx.onerror answers a
+// refusal (expose: true) with its description as text, and a configuration error (expose: false) with a bare 500
+// that Koa reports; a user's try/catch that rethrows leaves the refusal to Koa. Status, challenge, no leaks and
+// the error classes a user's handler receives are checked for every adapter in test/adapters/.
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InsufficientScopeError, InvalidTokenError, requireAuth, requireScope, TollgateError } from '../src/index.js';
-import { leaks, optionsFor, serve, type Served } from './support.js';
+import { describe, expect, it } from 'vitest';
+import { koaDriver } from '../../../test/adapters/drivers/index.js';
+import { describeTargets, useApps, useSuiteApp } from '../../../test/adapters/harness.js';
+import { refusalsApp, REFUSALS, sendRefusal } from '../../../test/adapters/refusals.js';
+import { useIssuer } from '../../../test/support/issuer.js';
+import { leaks } from '../../../test/support/leaks.js';
 
-let issuer: TestIssuer;
+const issuer = useIssuer();
+const start = useApps();
 
-beforeAll(async () => {
-  issuer = await createTestIssuer();
-});
-afterAll(async () => {
-  await issuer.close();
-});
+describeTargets([koaDriver], (_driver, target) => {
+  describe('without a tollgate error handler', () => {
+    const suite = useSuiteApp(target, () => refusalsApp(issuer.options(), 'default'));
 
-type Case = {
-  name: string;
-  token: () => Promise<string | undefined>;
-  authorization?: (token: string | undefined) => string;
-  status: number;
-  challenge: string;
-  /** Koa's default handler sends `err.message` of an error with `expose: true`. */
-  body: string;
-};
-
-const cases: Case[] = [
-  { name: 'no credentials', token: async () => undefined, status: 401, challenge: 'Bearer realm="api"', body: 'bearer token required' },
-  {
-    name: 'an expired token',
-    token: () => issuer.sign({ scope: 'orders:read' }, { expiresIn: -120 }),
-    status: 401,
-    challenge: 'Bearer realm="api", error="invalid_token", error_description="token expired"',
-    body: 'token expired',
-  },
-  {
-    name: 'a token with a broken signature',
-    token: async () => tamperSignature(await issuer.sign({ scope: 'orders:read' })),
-    status: 401,
-    challenge: 'Bearer realm="api", error="invalid_token", error_description="invalid signature"',
-    body: 'invalid signature',
-  },
-  {
-    name: 'a token for another audience',
-    token: () => issuer.sign({ scope: 'orders:read', aud: 'https://other.example.test' }),
-    status: 401,
-    challenge: 'Bearer realm="api", error="invalid_token", error_description="audience mismatch"',
-    body: 'audience mismatch',
-  },
-  {
-    name: 'another authorization scheme',
-    token: () => issuer.sign({ scope: 'orders:read' }),
-    authorization: (token) => `Basic ${token}`,
-    status: 400,
-    challenge: 'Bearer realm="api", error="invalid_request", error_description="unsupported authorization scheme; use Bearer"',
-    body: 'unsupported authorization scheme; use Bearer',
-  },
-  {
-    name: 'a valid token without the scope',
-    token: () => issuer.sign({ scope: 'orders:write' }),
-    status: 403,
-    challenge: 'Bearer realm="api", error="insufficient_scope", error_description="token lacks a required scope", scope="orders:read"',
-    body: 'token lacks a required scope',
-  },
-];
-
-const frameworks: [string, () => Koa3][] = [
-  ['Koa 3', () => new Koa3()],
-  ['Koa 2', () => new (Koa2 as unknown as typeof Koa3)()],
-];
-
-const ok: Middleware = (ctx) => {
-  ctx.body = { ok: true };
-};
-
-describe.each(frameworks)('%s without a tollgate error handler', (_name, createApp) => {
-  let served: Served;
-
-  beforeAll(async () => {
-    const app = createApp();
-    app.use(requireAuth(optionsFor(issuer)));
-    app.use(requireScope('orders:read'));
-    app.use(ok);
-    served = await serve(app.callback());
-  });
-  afterAll(async () => {
-    await served.close();
-  });
-
-  it.each(cases)('answers $name with status $status and the challenge, through the default onerror', async (c) => {
-    const token = await c.token();
-    const call = request(served.url).get('/orders');
-    if (token !== undefined) call.set('Authorization', c.authorization ? c.authorization(token) : `Bearer ${token}`);
-    const res = await call;
-    expect(res.status).toBe(c.status);
-    expect(res.headers['www-authenticate']).toBe(c.challenge);
-    expect(res.headers['content-type']).toBe('text/plain; charset=utf-8');
-    expect(res.text).toBe(c.body);
-    expect(leaks(res.text, token)).toEqual([]);
-  });
-
-  it('lets a request with the scope through', async () => {
-    const token = await issuer.sign({ scope: 'orders:read' });
-    const res = await request(served.url).get('/orders').set('Authorization', `Bearer ${token}`);
-    expect(res.status).toBe(200);
-    expect(res.body).toEqual({ ok: true });
-  });
-});
-
-describe.each(frameworks)("%s with the user's own try/catch middleware", (_name, createApp) => {
-  let served: Served;
-  const seen: unknown[] = [];
-
-  beforeAll(async () => {
-    const app = createApp();
-    // The user's error middleware: renders tollgate's 401s itself, rethrows everything else to Koa.
-    app.use(async (ctx, next) => {
-      try {
-        await next();
-      } catch (error) {
-        seen.push(error);
-        if (error instanceof TollgateError && error.status === 401) {
-          ctx.status = error.status;
-          ctx.set(error.headers);
-          ctx.body = { handledBy: 'user', code: error.code ?? null };
-          return;
-        }
-        throw error;
-      }
+    it.each(REFUSALS)('answers $name with its description as text, through the default onerror', async (refusal) => {
+      const { res } = await sendRefusal(suite.app.url, issuer.current, refusal);
+      expect(res.status).toBe(refusal.status);
+      expect(res.headers['content-type']).toBe('text/plain; charset=utf-8');
+      // Koa's default handler sends `err.message` of an error with `expose: true`.
+      expect(res.text).toBe(refusal.error.description);
     });
-    app.use(requireAuth(optionsFor(issuer)));
-    app.use(requireScope('orders:read'));
-    app.use(ok);
-    served = await serve(app.callback());
-  });
-  afterAll(async () => {
-    await served.close();
   });
 
-  it('catches an InvalidTokenError (a TollgateError) and answers with it', async () => {
-    seen.length = 0;
-    const token = await issuer.sign({ scope: 'orders:read' }, { expiresIn: -120 });
-    const res = await request(served.url).get('/orders').set('Authorization', `Bearer ${token}`);
-    expect(seen).toHaveLength(1);
-    expect(seen[0]).toBeInstanceOf(TollgateError);
-    expect(seen[0]).toBeInstanceOf(InvalidTokenError);
-    const err = seen[0] as InvalidTokenError;
-    expect(err.status).toBe(401);
-    expect(err.code).toBe('invalid_token');
-    expect(err.expose).toBe(true);
-    expect(err.headers).toEqual({ 'WWW-Authenticate': 'Bearer realm="api", error="invalid_token", error_description="token expired"', 'Cache-Control': 'no-store' });
-    expect(res.status).toBe(401);
-    expect(res.headers['www-authenticate']).toBe('Bearer realm="api", error="invalid_token", error_description="token expired"');
-    expect(res.body).toEqual({ handledBy: 'user', code: 'invalid_token' });
+  it("answers an unconfigured requireScope with a bare 500 through the default onerror, reporting the TollgateConfigError", async () => {
+    const handle = await target.load();
+    const app = await start(handle, { routes: [{ path: '/orders', kind: 'standalone', scopes: ['orders:read'] }], errors: 'default' });
+    const res = await request(app.url).get('/orders').set('Authorization', await issuer.bearer({ scope: 'orders:read' }));
+    expect(res.status).toBe(500);
+    // The configuration error is not exposed (expose: false): its message stays out of the response.
+    expect(res.text).toBe('Internal Server Error');
+    expect(app.reached).toEqual([]);
+    expect(app.errors).toHaveLength(1);
+    expect(app.errors[0]).toBeInstanceOf(handle.module.TollgateConfigError);
   });
 
-  it('rethrows an InsufficientScopeError, which Koa then answers with 403 and the challenge', async () => {
-    seen.length = 0;
+  it("a user's try/catch that handles only 401s rethrows an InsufficientScopeError, which Koa answers with 403 and the challenge", async () => {
+    const handle = await target.load();
+    const { TollgateError } = handle.module;
+    const app = await start(
+      handle,
+      refusalsApp(issuer.options(), (error) =>
+        error instanceof TollgateError && error.status === 401
+          ? { status: error.status, headers: error.headers, body: { handledBy: 'user', code: error.code ?? null } }
+          : undefined,
+      ),
+    );
     const token = await issuer.sign({ scope: 'orders:write' });
-    const res = await request(served.url).get('/orders').set('Authorization', `Bearer ${token}`);
-    expect(seen).toHaveLength(1);
-    expect(seen[0]).toBeInstanceOf(InsufficientScopeError);
-    expect(seen[0]).not.toBeInstanceOf(InvalidTokenError);
+    const res = await request(app.url).get('/orders').set('Authorization', `Bearer ${token}`);
+    expect(app.errors).toHaveLength(1);
+    expect(app.errors[0]).toBeInstanceOf(handle.module.InsufficientScopeError);
+    expect(app.errors[0]).not.toBeInstanceOf(handle.module.InvalidTokenError);
     expect(res.status).toBe(403);
     expect(res.headers['www-authenticate']).toBe(
       'Bearer realm="api", error="insufficient_scope", error_description="token lacks a required scope", scope="orders:read"',

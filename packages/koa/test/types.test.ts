@@ -1,13 +1,13 @@
 // Types of the Koa adapter: ctx.state.auth through Koa's DefaultState, custom claims, no `any` in the public surface.
 // Checked by `tsc -p tsconfig.test.json`; the middleware also runs for real so the values match the types.
-import { createTestIssuer, type TestIssuer } from '@tollgate/testing';
 import Koa from 'koa';
 import type { Context, Middleware, Next } from 'koa';
-import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
+import { describe, expectTypeOf, it } from 'vitest';
+import { useIssuer } from '../../../test/support/issuer.js';
+import { serve } from '../../../test/support/server.js';
+import { expectClaimsReachHandler } from '../../../test/support/type-tests.js';
 import { configure, requireAnyScope, requireAuth, requireScope, RequireScope, tollgateErrorHandler, TollgateError } from '../src/index.js';
 import type { AccessToken, AccessTokenClaims, KoaAuthOptions, Verifier } from '../src/index.js';
-import { optionsFor, serve } from './support.js';
 
 // A custom claim, typed by merging into AccessTokenClaims (optional, so no other test's AccessToken breaks).
 declare module '@tollgate/core' {
@@ -16,14 +16,7 @@ declare module '@tollgate/core' {
   }
 }
 
-let issuer: TestIssuer;
-
-beforeAll(async () => {
-  issuer = await createTestIssuer();
-});
-afterAll(async () => {
-  await issuer.close();
-});
+const issuer = useIssuer();
 
 describe('types of @tollgate/koa', () => {
   it('types ctx.state.auth as AccessToken | undefined in a Middleware, never any, with custom claims', async () => {
@@ -43,15 +36,11 @@ describe('types of @tollgate/koa', () => {
       ctx.body = { tenant: auth.claims.koa_types_tenant ?? null };
     };
     const app = new Koa();
-    app.use(requireAuth(optionsFor(issuer)));
+    app.use(requireAuth(issuer.options()));
     app.use(handler);
     const served = await serve(app.callback());
     try {
-      const token = await issuer.sign({ scope: 'orders:read', koa_types_tenant: 'acme' });
-      const res = await request(served.url).get('/').set('Authorization', `Bearer ${token}`);
-      expect(res.status).toBe(200);
-      expect(res.body).toEqual({ tenant: 'acme' });
-      expect(seen).toEqual(['acme', ['orders:read']]);
+      await expectClaimsReachHandler(served.url, issuer, 'koa_types_tenant', seen);
     } finally {
       await served.close();
     }

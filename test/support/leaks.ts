@@ -1,9 +1,4 @@
-// Test helpers shared by the Fastify tests: verifier options for the test issuer, and a leak check for bodies.
-
-/** Verifier options for a `@tollgate/testing` issuer. */
-export function optionsFor(issuer: { issuer: string; audience: string }) {
-  return { issuer: issuer.issuer, audience: issuer.audience, allowInsecureRequests: true };
-}
+// The check that a response body gives nothing away: no stack, no source path, not the token.
 
 /** What a response body gives away that it must not: a stack trace, a source path, the token. Empty when clean. */
 export function leaks(body: string, token?: string): string[] {
