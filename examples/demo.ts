@@ -2,9 +2,11 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { createTestIssuer } from '@tollgate/testing';
-import { createDecoratedApp } from './decorated-controller.js';
+import { createExpressControllerApp } from './express-controller.js';
 import { createExpressApp } from './express-app.js';
+import { createFastifyControllerApp } from './fastify-controller.js';
 import { createFastifyApp } from './fastify-app.js';
+import { createKoaControllerApp } from './koa-controller.js';
 import { createKoaApp } from './koa-app.js';
 
 const listen = (server: Server) =>
@@ -15,11 +17,15 @@ const issuer = await createTestIssuer();
 const options = { issuer: issuer.issuer, audience: issuer.audience, allowInsecureRequests: true };
 const fastify = await createFastifyApp(options);
 await fastify.ready();
+const fastifyController = await createFastifyControllerApp(options);
+await fastifyController.ready();
 const servers: Array<[string, Server]> = [
   ['express', createExpressApp(options).listen(0, '127.0.0.1')],
   ['koa', createKoaApp(options).listen(0, '127.0.0.1')],
   ['fastify', fastify.server],
-  ['decorated', createDecoratedApp(options).listen(0, '127.0.0.1')],
+  ['express controller (@RequireScope)', createExpressControllerApp(options).listen(0, '127.0.0.1')],
+  ['koa controller (@RequireScope)', createKoaControllerApp(options).listen(0, '127.0.0.1')],
+  ['fastify controller (@RequireScope)', fastifyController.server],
 ];
 
 const requests: Array<[string, string | undefined]> = [
@@ -44,6 +50,7 @@ try {
   console.log(`\nthe issuer served ${issuer.requests.discovery} discovery and ${issuer.requests.jwks} JWKS requests in all`);
 } finally {
   await fastify.close();
+  await fastifyController.close();
   for (const [, server] of servers) server.close();
   await issuer.close();
 }

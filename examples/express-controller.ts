@@ -1,4 +1,4 @@
-// A controller whose handler methods declare their scopes with TypeScript 5 decorators (Express shown).
+// An Express controller whose handler methods declare their scopes with TypeScript 5 decorators.
 import express, { type Express, type Request, type Response } from 'express';
 import { configure, RequireAnyScope, RequireScope, tollgateErrorHandler, type VerifierOptions } from '@tollgate/express';
 
@@ -16,7 +16,7 @@ class OrdersController {
   }
 }
 
-export function createDecoratedApp(options: VerifierOptions): Express {
+export function createExpressControllerApp(options: VerifierOptions): Express {
   configure(options); // the decorators authenticate with these options
   const orders = new OrdersController();
   const app = express();
