@@ -1,6 +1,6 @@
 // Key rotation and retirement: no window of 401s for new keys, removed keys stop verifying once the
 // cache expires (verified-token cache included), and the unknown-kid cooldown.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createTestIssuer, type TestIssuer } from '@tollgate/testing';
 import { createVerifier, InvalidTokenError, type JwksOptions, type Verifier } from '../src/index.js';
 import { fakeClock, rejectionOf, type FakeClock } from './support/jwks-support.js';
@@ -72,6 +72,47 @@ describe('a newly published key', () => {
     const second = await issuer.rotate({ alg: 'ES256' });
     await verifier.verify(await issuer.sign({}, { kid: second.kid, now: clock.seconds() }));
 
+    expect(issuer.requests.jwks).toBe(3);
+  });
+});
+
+describe('a key published while a refetch is in flight', () => {
+  it('verifies on its first request: a fetch that began before the token arrived is not trusted to know its kid', async () => {
+    const clock = fakeClock();
+    // Holds JWKS responses at a gate after the issuer has answered, as network latency would.
+    let gate: Promise<void> | undefined;
+    const fetchWithLatency: typeof fetch = async (url, init) => {
+      const response = await fetch(url, init);
+      if (String(url).endsWith('/jwks.json') && gate) await gate;
+      return response;
+    };
+    const verifier = createVerifier({
+      issuer: issuer.issuer,
+      audience: issuer.audience,
+      allowInsecureRequests: true,
+      now: clock.now,
+      fetch: fetchWithLatency,
+      jwks: { cacheMaxAge: 60, cooldown: 30 },
+    });
+    await verifier.verify(await issuer.sign({}, { now: clock.seconds() }));
+    expect(issuer.requests.jwks).toBe(1);
+
+    // The keys expire; a request with the old key starts a refetch whose answer is held back.
+    clock.advance(61);
+    let release!: () => void;
+    gate = new Promise((resolve) => (release = resolve));
+    const oldKeyRequest = verifier.verify(await issuer.sign({}, { now: clock.seconds() }));
+    await vi.waitFor(() => expect(issuer.requests.jwks).toBe(2));
+
+    // A key is published after that refetch was answered, and its first token arrives meanwhile.
+    clock.advance(0.1);
+    const rotated = await issuer.rotate({ alg: 'ES256' });
+    const newKeyRequest = verifier.verify(await issuer.sign({ sub: 'new-key' }, { kid: rotated.kid, now: clock.seconds() }));
+    gate = undefined;
+    release();
+
+    await expect(oldKeyRequest).resolves.toMatchObject({ subject: 'client-123' });
+    await expect(newKeyRequest).resolves.toMatchObject({ subject: 'new-key' });
     expect(issuer.requests.jwks).toBe(3);
   });
 });

@@ -36,6 +36,8 @@ export class RemoteJwks {
   #fingerprint = '';
   #fetchedAt = Number.NEGATIVE_INFINITY;
   #pending: Promise<void> | undefined;
+  /** When the fetch under way began. */
+  #pendingSince = Number.NEGATIVE_INFINITY;
   #missCooldownUntil = Number.NEGATIVE_INFINITY;
   #failedUntil = Number.NEGATIVE_INFINITY;
   #lastError: unknown;
@@ -59,24 +61,30 @@ export class RemoteJwks {
    */
   async getKey(selector: KeySelector): Promise<{ key: CryptoKey; generation: number }> {
     const now = this.#settings.now();
-    let fetched = false;
+    // Whether a fetch that began no earlier than this call succeeded: only its key set is sure to hold
+    // every key published before the token arrived. A fetch already under way may predate a rotation.
+    let current = false;
     if (!this.isFresh(now)) {
-      if (now >= this.#failedUntil) fetched = await this.#refresh();
+      let fetched = false;
+      if (now >= this.#failedUntil) ({ fetched, current } = await this.#refresh(now));
       // Keys this very call just fetched are usable even when cacheMaxAge and staleIfError are both 0.
       if (!fetched && !this.#hasUsableKeys(this.#settings.now())) throw this.#unavailable();
     }
     let jwk = this.#select(selector);
-    if (!jwk && !fetched) {
+    // An unknown kid: look it up in a key set fetched since the token arrived. Joining a fetch that
+    // began earlier is not enough (the key may have been published meanwhile), so at most one more.
+    for (let attempt = 0; !jwk && !current && attempt < 2; attempt += 1) {
       // The endpoint is failing: a new key may be exactly what we cannot fetch, so the token is not at fault.
       if (this.#settings.now() < this.#failedUntil) throw this.#unavailable();
-      if (this.#settings.now() >= this.#missCooldownUntil) {
-        fetched = await this.#refresh();
-        if (!fetched) throw this.#unavailable();
-        jwk = this.#select(selector);
-      }
+      if (this.#settings.now() < this.#missCooldownUntil) break;
+      const result = await this.#refresh(now);
+      if (!result.fetched) throw this.#unavailable();
+      current = result.current;
+      jwk = this.#select(selector);
     }
     if (!jwk) {
-      if (fetched) this.#missCooldownUntil = this.#settings.now() + this.#settings.cooldown * 1000;
+      // Only a key set fetched since the token arrived proves the kid unknown and starts the cooldown.
+      if (current) this.#missCooldownUntil = this.#settings.now() + this.#settings.cooldown * 1000;
       throw new InvalidTokenError('unknown signing key', { reason: 'unknown_key', realm: this.#settings.realm });
     }
     const generation = this.generation;
@@ -120,16 +128,23 @@ export class RemoteJwks {
     }
   }
 
-  /** Joins the fetch under way or starts one. Resolves `true` when it succeeded. */
-  async #refresh(): Promise<boolean> {
-    this.#pending ??= this.#fetch().finally(() => {
-      this.#pending = undefined;
-    });
+  /**
+   * Joins the fetch under way or starts one. `fetched`: it succeeded; `current`: it also began no
+   * earlier than `since`.
+   */
+  async #refresh(since: number): Promise<{ fetched: boolean; current: boolean }> {
+    if (!this.#pending) {
+      this.#pendingSince = this.#settings.now();
+      this.#pending = this.#fetch().finally(() => {
+        this.#pending = undefined;
+      });
+    }
+    const startedAt = this.#pendingSince;
     try {
       await this.#pending;
-      return true;
+      return { fetched: true, current: startedAt >= since };
     } catch {
-      return false;
+      return { fetched: false, current: false };
     }
   }
 
