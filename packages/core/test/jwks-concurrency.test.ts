@@ -1,22 +1,12 @@
 // Single flight and the unknown-kid cooldown of the JWKS cache, against the real test issuer over HTTP.
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createTestIssuer, type TestIssuer } from '@tollgate/testing';
+import { describe, expect, it } from 'vitest';
+import type { TestIssuer } from '@tollgate/testing';
 import { createVerifier, InvalidTokenError, JwksUnavailableError, type JwksOptions, type Verifier } from '../src/index.js';
-import { fakeClock, type FakeClock } from './support/jwks-support.js';
+import { type FakeClock, fakeClock, useIssuer } from './support/jwks-support.js';
 
 let issuer: TestIssuer;
-
-beforeAll(async () => {
-  issuer = await createTestIssuer({ algorithms: ['RS256', 'ES256'] });
-});
-afterAll(async () => {
-  await issuer.close();
-});
-beforeEach(() => {
-  issuer.setFault(null);
-  issuer.resetRequests();
-});
+useIssuer({ algorithms: ['RS256', 'ES256'] }, (started) => (issuer = started));
 
 function verifierWith(clock: FakeClock, jwks: JwksOptions = {}): Verifier {
   return createVerifier({

@@ -1,9 +1,9 @@
 // Every way the JWKS or discovery endpoint can fail: 503 without keys, stale keys within staleIfError,
 // 503 past it, and recovery after the cooldown. Real HTTP against the test issuer; time is injected.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createTestIssuer, type IssuerFault, type TestIssuer } from '@tollgate/testing';
 import { createVerifier, InvalidTokenError, JwksUnavailableError, type Verifier } from '../src/index.js';
-import { fakeClock, rejectionOf, type FakeClock } from './support/jwks-support.js';
+import { type FakeClock, fakeClock, rejectionOf, useIssuer } from './support/jwks-support.js';
 
 // Durations in seconds.
 const CACHE_MAX_AGE = 60;
@@ -13,17 +13,7 @@ const TIMEOUT = 0.3;
 const MAX_BYTES = 16 * 1024;
 
 let issuer: TestIssuer;
-
-beforeAll(async () => {
-  issuer = await createTestIssuer({ algorithms: ['ES256', 'RS256'] });
-});
-afterAll(async () => {
-  await issuer.close();
-});
-beforeEach(() => {
-  issuer.setFault(null);
-  issuer.resetRequests();
-});
+useIssuer({ algorithms: ['ES256', 'RS256'] }, (started) => (issuer = started));
 
 function verifierWith(clock: FakeClock): Verifier {
   return createVerifier({

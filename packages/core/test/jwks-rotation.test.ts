@@ -1,22 +1,14 @@
 // Key rotation and retirement: no window of 401s for new keys, removed keys stop verifying once the
 // cache expires (verified-token cache included), and the unknown-kid cooldown.
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createTestIssuer, type TestIssuer } from '@tollgate/testing';
+import { describe, expect, it, vi } from 'vitest';
+import type { TestIssuer } from '@tollgate/testing';
 import { createVerifier, InvalidTokenError, type JwksOptions, type Verifier } from '../src/index.js';
-import { fakeClock, rejectionOf, type FakeClock } from './support/jwks-support.js';
+import { type FakeClock, fakeClock, rejectionOf, useIssuer } from './support/jwks-support.js';
 
 let issuer: TestIssuer;
-
-beforeAll(async () => {
-  issuer = await createTestIssuer({ algorithms: ['ES256', 'RS256'] });
-});
-afterAll(async () => {
-  await issuer.close();
-});
-beforeEach(() => {
-  issuer.setFault(null);
-  for (const key of issuer.keys) key.published = key === issuer.keys[0] || key === issuer.keys[1];
-  issuer.resetRequests();
+// Each test starts with only the two original keys published.
+useIssuer({ algorithms: ['ES256', 'RS256'] }, (started) => (issuer = started), (current) => {
+  for (const key of current.keys) key.published = key === current.keys[0] || key === current.keys[1];
 });
 
 function verifierWith(clock: FakeClock, jwks: JwksOptions = {}): Verifier {

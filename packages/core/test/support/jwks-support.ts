@@ -2,6 +2,8 @@
 // and a way to capture a rejection so its fields can be asserted.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { createTestIssuer, type TestIssuer, type TestIssuerOptions } from '@tollgate/testing';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 
 /** A clock for the verifier's `now` option; it only moves when told to. */
 export interface FakeClock {
@@ -80,4 +82,22 @@ export async function eventually(condition: () => boolean, timeoutMs = 2000): Pr
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
   return condition();
+}
+
+/**
+ * Starts one test issuer for the file (closed after it) and resets its faults and request counts
+ * before each test; `reset` adds a file's own resets. Hands the issuer over through `ready`.
+ */
+export function useIssuer(options: TestIssuerOptions, ready: (issuer: TestIssuer) => void, reset?: (issuer: TestIssuer) => void): void {
+  let issuer: TestIssuer | undefined;
+  beforeAll(async () => {
+    issuer = await createTestIssuer(options);
+    ready(issuer);
+  });
+  afterAll(() => issuer?.close());
+  beforeEach(() => {
+    issuer!.setFault(null);
+    reset?.(issuer!);
+    issuer!.resetRequests();
+  });
 }
