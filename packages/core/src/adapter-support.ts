@@ -2,7 +2,7 @@
 import type { AccessToken } from './access-token.js';
 import type { Verifier } from './create-verifier.js';
 import type { RequestLike } from './extract-bearer-token.js';
-import { createGuard, toVerifier, type DefaultConfiguration, type Guard, type GuardOptions } from './guard.js';
+import { createGuard, isVerifier, toVerifier, type DefaultConfiguration, type Guard, type GuardOptions } from './guard.js';
 import type { ScopeMode } from './has-scopes.js';
 import type { VerifierOptions } from './options.js';
 
@@ -19,10 +19,8 @@ export function resolveAdapterOptions(
   input: AdapterOptions | Verifier,
   guardOptions: GuardOptions = {},
 ): { verifier: Verifier; guardOptions: GuardOptions } {
-  if (typeof input !== 'object' || input === null) {
-    return { verifier: toVerifier(input), guardOptions };
-  }
-  if ('verify' in input) return { verifier: toVerifier(input), guardOptions };
+  // A verifier passes through; anything that is not an object fails in toVerifier's option check.
+  if (isVerifier(input) || typeof input !== 'object' || input === null) return { verifier: toVerifier(input), guardOptions };
   const verifierOptions: Record<string, unknown> = { ...input };
   const guard: Record<string, unknown> = { ...guardOptions };
   for (const key of GUARD_KEYS) {
@@ -33,6 +31,20 @@ export function resolveAdapterOptions(
   return { verifier: toVerifier(verifierOptions as unknown as VerifierOptions), guardOptions: guard as GuardOptions };
 }
 
+/**
+ * `configure()` of every adapter: validates the options now and makes them the explicit defaults of
+ * standalone `requireScope` and the decorators. Returns the verifier and the guard options.
+ */
+export function configureDefaults(
+  defaults: DefaultConfiguration,
+  options: AdapterOptions | Verifier,
+  guardOptions?: GuardOptions,
+): { verifier: Verifier; guardOptions: GuardOptions } {
+  const resolved = resolveAdapterOptions(options, guardOptions);
+  defaults.set(resolved.verifier, resolved.guardOptions);
+  return resolved;
+}
+
 /** A handler method that takes (a prefix of) the framework's handler arguments. */
 export type HandlerMethod<This, Args extends unknown[]> = (this: This, ...args: Args) => unknown;
 
@@ -41,7 +53,6 @@ export type ScopeDecorator<Args extends unknown[]> = <This, Method extends Handl
   method: Method,
   context: ClassMethodDecoratorContext<This, Method>,
 ) => Method;
-
 
 /**
  * Builds a TypeScript 5 standard method decorator that wraps a handler and binds it to its
@@ -104,11 +115,7 @@ export function defineMiddleware<Middleware>(
   toMiddleware: (guard: Guard) => Middleware,
 ): MiddlewareFactories<Middleware> {
   return {
-    configure(options, guardOptions) {
-      const resolved = resolveAdapterOptions(options, guardOptions);
-      defaults.set(resolved.verifier, resolved.guardOptions);
-      return resolved.verifier;
-    },
+    configure: (options, guardOptions) => configureDefaults(defaults, options, guardOptions).verifier,
     requireAuth(options, guardOptions) {
       const resolved = resolveAdapterOptions(options, guardOptions);
       defaults.adopt(resolved.verifier, resolved.guardOptions);

@@ -126,10 +126,11 @@ export function createVerifier(input: VerifierOptions): Verifier {
     const hit = cache.get(token);
     if (hit) {
       const jwks = perIssuer.get(hit.accessToken.issuer);
+      const at = now();
       // Reuse only while the same keys are current: a removed key stops verifying once its set is refetched.
-      if (jwks && jwks.generation === hit.generation && jwks.isFresh()) {
+      if (jwks && jwks.generation === hit.generation && jwks.isFresh(at)) {
         try {
-          checkTimeClaims(hit.accessToken.claims, now(), options);
+          checkTimeClaims(hit.accessToken.claims, at, options);
         } catch (error) {
           cache.delete(token);
           throw error;

@@ -78,12 +78,13 @@ export function createGuard(source: Verifier | DefaultConfiguration, rules: Guar
         // itself optional lets a request without any token through.
         if (!token) {
           if (rules.optional) return undefined;
-          throw new MissingTokenError({ realm: realmOf() });
+          throw new MissingTokenError();
         }
-        assertScopes(token, scopes, { mode, realm: realmOf() });
+        assertScopes(token, scopes, { mode });
       }
       return token;
     } catch (error) {
+      // Every refusal leaves through here and gets its realm here, so none is worked out on success.
       const override = realmOf();
       if (override !== undefined && error instanceof TollgateError) error.realm = override;
       throw error;

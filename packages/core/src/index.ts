@@ -26,5 +26,5 @@ export { createGuard, DefaultConfiguration, isVerifier, toVerifier } from './gua
 export type { Guard, GuardOptions, GuardRules, GuardState } from './guard.js';
 export { renderJson, renderProblemJson, toErrorResponse } from './error-response.js';
 export type { ErrorRenderer, ErrorResponse, RenderedBody } from './error-response.js';
-export { bindRequests, createMethodDecorator, defineMiddleware, defineScopeDecorators, resolveAdapterOptions } from './adapter-support.js';
+export { bindRequests, configureDefaults, createMethodDecorator, defineMiddleware, defineScopeDecorators, resolveAdapterOptions } from './adapter-support.js';
 export type { AdapterOptions, HandlerMethod, MiddlewareFactories, RequestAccess, RunGuard, ScopeDecorator } from './adapter-support.js';

@@ -1,10 +1,10 @@
 // The Fastify plugin: decorates request.auth, protects routes from their config, adds requireScope.
 import {
   bindRequests,
+  configureDefaults,
   createGuard,
   DefaultConfiguration,
   defineScopeDecorators,
-  resolveAdapterOptions,
   validateScopes,
   type AdapterOptions,
   type Guard,
@@ -64,9 +64,7 @@ const decorators = defineScopeDecorators<[request: FastifyRequest, reply: Fastif
  * @example configure({ issuer: 'https://auth.example.com/', audience: 'https://api.example.com' });
  */
 export function configure(options: AdapterOptions | Verifier, guardOptions?: GuardOptions): Verifier {
-  const resolved = resolveAdapterOptions(options, guardOptions);
-  defaults.set(resolved.verifier, resolved.guardOptions);
-  return resolved.verifier;
+  return configureDefaults(defaults, options, guardOptions).verifier;
 }
 
 /** A scope decorator for Fastify handler methods `(request, reply)`. */
@@ -88,8 +86,7 @@ export const RequireAnyScope: (...scopes: string[]) => FastifyScopeDecorator = d
 
 const plugin: FastifyPluginAsync<TollgateFastifyOptions> = async (fastify, options) => {
   const { global = true, scopes: globalScopes = [], ...rest } = options;
-  const { verifier, guardOptions } = 'verifier' in rest ? resolveAdapterOptions(rest.verifier, rest) : resolveAdapterOptions(rest as AdapterOptions);
-  defaults.set(verifier, guardOptions);
+  const { verifier, guardOptions } = 'verifier' in rest ? configureDefaults(defaults, rest.verifier, rest) : configureDefaults(defaults, rest as AdapterOptions);
   validateScopes(globalScopes, '@tollgate/fastify scopes');
   const guard = (rules: Parameters<typeof createGuard>[1]) => guardHook(createGuard(verifier, { ...guardOptions, ...rules }));
 

@@ -98,8 +98,10 @@ export class RemoteJwks {
 
   #select({ alg, kid }: KeySelector): PublicJwk | undefined {
     const keys = this.#keys ?? [];
+    // The key's type and curve fit the alg, and its own `alg`, when it names one, is that alg.
+    const fits = (key: PublicJwk) => keyFitsAlgorithm(key, alg) && (key.alg === undefined || key.alg === alg);
     if (kid === undefined) {
-      const candidates = keys.filter((key) => keyFitsAlgorithm(key, alg) && (key.alg === undefined || key.alg === alg));
+      const candidates = keys.filter(fits);
       if (candidates.length > 1) {
         throw new InvalidTokenError('token has no kid and several keys match', { reason: 'ambiguous_key', realm: this.#settings.realm });
       }
@@ -107,7 +109,7 @@ export class RemoteJwks {
     }
     const named = keys.filter((key) => key.kid === kid);
     if (named.length === 0) return undefined;
-    const fitting = named.find((key) => keyFitsAlgorithm(key, alg) && (key.alg === undefined || key.alg === alg));
+    const fitting = named.find(fits);
     // The kid exists but names a key of another type or algorithm: a key-confusion attempt, not a rotation.
     if (!fitting) throw new InvalidTokenError('algorithm does not match the signing key', { reason: 'algorithm', realm: this.#settings.realm });
     return fitting;
