@@ -25,7 +25,10 @@ export interface ExtractOptions {
 }
 
 // RFC 6750 section 2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
-const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*)$/i;
+const B64TOKEN = '[A-Za-z0-9\\-._~+/]+=*';
+const BEARER = new RegExp(`^Bearer +(${B64TOKEN})$`, 'i');
+// The same token syntax for the query and body parameters (sections 2.2 and 2.3).
+const PARAMETER_TOKEN = new RegExp(`^${B64TOKEN}$`);
 const SCHEME = /^([!#$%&'*+\-.^_`|~A-Za-z0-9]+)(?: |$)/;
 
 const fail = (reason: TollgateErrorReason, description: string, realm: string | undefined) =>
@@ -57,7 +60,7 @@ function parameter(source: unknown, realm: string | undefined): string | undefin
   if (value === undefined || (Array.isArray(value) && value.length === 0)) return undefined;
   const single = Array.isArray(value) && value.length === 1 ? value[0] : value;
   if (typeof single !== 'string') throw fail('malformed_parameter', 'access_token must be given once', realm);
-  if (!/^[A-Za-z0-9\-._~+/]+=*$/.test(single)) throw fail('malformed_parameter', 'malformed access_token', realm);
+  if (!PARAMETER_TOKEN.test(single)) throw fail('malformed_parameter', 'malformed access_token', realm);
   return single;
 }
 
