@@ -1,0 +1,2 @@
+// Placeholder while the CLI is written (issue 5).
+export {};
