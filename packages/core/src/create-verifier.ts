@@ -7,6 +7,7 @@ import { discoverJwksUri } from './lib/discovery.js';
 import { fetchJson } from './lib/fetch-json.js';
 import { isAcceptedTokenType } from './lib/token-type.js';
 import { mapJoseError } from './lib/map-jose-error.js';
+import { publishAuthentication } from './lib/publish-audit-events.js';
 import { RemoteJwks } from './lib/remote-jwks.js';
 import { checkTimeClaims } from './lib/time-claims.js';
 import { TokenCache } from './lib/token-cache.js';
@@ -55,6 +56,7 @@ export function createVerifier(input: VerifierOptions): Verifier {
     let jwksUri = options.jwksUri;
     return new RemoteJwks({
       ...jwksSettings,
+      source: jwksUri ?? issuer!,
       load: async () => {
         // Discovery runs inside the JWKS fetch, so it shares its single flight, timeout and cooldown.
         jwksUri ??= await discoverJwksUri(issuer!, {
@@ -118,7 +120,7 @@ export function createVerifier(input: VerifierOptions): Verifier {
     return accessToken;
   }
 
-  async function verify(token: string): Promise<AccessToken> {
+  async function check(token: string): Promise<AccessToken> {
     // Size first: nothing is decoded or fetched for a token over the cap.
     if (typeof token !== 'string' || token.length === 0) throw fail('malformed_token', 'malformed token');
     if (token.length > options.maxTokenLength) throw fail('token_too_large', 'token too large');
@@ -142,13 +144,29 @@ export function createVerifier(input: VerifierOptions): Verifier {
     return verifyUncached(token);
   }
 
-  async function authenticate(request: RequestLike, authOptions: AuthenticateOptions = {}): Promise<AccessToken | undefined> {
-    const token = extractBearerToken(request, { ...authOptions, realm });
-    if (token === undefined) {
-      if (authOptions.optional) return undefined;
-      throw new MissingTokenError({ realm });
+  // One audit event per call: authenticate does not go through the public verify.
+  async function verify(token: string): Promise<AccessToken> {
+    try {
+      const accessToken = await check(token);
+      publishAuthentication(accessToken);
+      return accessToken;
+    } catch (error) {
+      publishAuthentication(undefined, error);
+      throw error;
     }
-    return verify(token);
+  }
+
+  async function authenticate(request: RequestLike, authOptions: AuthenticateOptions = {}): Promise<AccessToken | undefined> {
+    try {
+      const token = extractBearerToken(request, { ...authOptions, realm });
+      if (token === undefined && !authOptions.optional) throw new MissingTokenError({ realm });
+      const accessToken = token === undefined ? undefined : await check(token);
+      publishAuthentication(accessToken);
+      return accessToken;
+    } catch (error) {
+      publishAuthentication(undefined, error);
+      throw error;
+    }
   }
 
   return Object.freeze({ verify, authenticate, options });

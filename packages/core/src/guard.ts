@@ -4,6 +4,7 @@ import { createVerifier, type AuthenticateOptions, type Verifier } from './creat
 import { MissingTokenError, TollgateConfigError, TollgateError } from './errors.js';
 import type { RequestLike } from './extract-bearer-token.js';
 import { assertScopes, validateScopes, type ScopeMode } from './has-scopes.js';
+import { publishAuthorization } from './lib/publish-audit-events.js';
 import type { VerifierOptions } from './options.js';
 
 /** Options shared by every adapter's middleware: the verifier's, plus how the request is read. */
@@ -69,20 +70,25 @@ export function createGuard(source: Verifier | DefaultConfiguration, rules: Guar
       return undefined;
     }
   };
+  // Scopes need a token, even behind an optional requireAuth upstream; only a guard that is itself
+  // optional lets a request without any token through.
+  const authorize = (token: AccessToken | undefined): AccessToken | undefined => {
+    if (!token && rules.optional) return undefined;
+    try {
+      if (!token) throw new MissingTokenError();
+      assertScopes(token, scopes, { mode });
+    } catch (error) {
+      publishAuthorization(token, scopes, mode, error);
+      throw error;
+    }
+    publishAuthorization(token, scopes, mode);
+    return token;
+  };
   return async (request, state) => {
     try {
       let token: AccessToken | undefined = state.auth ?? undefined;
       if (!token && !state.attempted) token = await verifier().authenticate(request, transport());
-      if (scopes.length > 0) {
-        // Scopes need a token, even behind an optional requireAuth upstream; only a guard that is
-        // itself optional lets a request without any token through.
-        if (!token) {
-          if (rules.optional) return undefined;
-          throw new MissingTokenError();
-        }
-        assertScopes(token, scopes, { mode });
-      }
-      return token;
+      return scopes.length > 0 ? authorize(token) : token;
     } catch (error) {
       // Every refusal leaves through here and gets its realm here, so none is worked out on success.
       const override = realmOf();

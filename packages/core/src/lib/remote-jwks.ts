@@ -3,11 +3,14 @@ import { importJWK, type CryptoKey } from 'jose';
 import { InvalidTokenError, JwksUnavailableError } from '../errors.js';
 import { keyFitsAlgorithm } from '../algorithms.js';
 import { parseJwks, type PublicJwk } from './parse-jwks.js';
+import { publishJwks } from './publish-audit-events.js';
 
 /** Settings of a {@link RemoteJwks}; durations in seconds. */
 export interface RemoteJwksSettings {
   /** Fetches the key set document (resolving discovery first when needed). */
   load: () => Promise<unknown>;
+  /** The issuer or jwksUri these keys come from, named in audit events. */
+  source: string;
   algorithms: readonly string[];
   cacheMaxAge: number;
   cooldown: number;
@@ -154,7 +157,8 @@ export class RemoteJwks {
     try {
       const keys = parseJwks(await this.#settings.load(), this.#settings.algorithms);
       const fingerprint = JSON.stringify(keys);
-      if (fingerprint !== this.#fingerprint) {
+      const changed = fingerprint !== this.#fingerprint;
+      if (changed) {
         this.#fingerprint = fingerprint;
         this.#keys = keys;
         this.generation += 1;
@@ -162,9 +166,14 @@ export class RemoteJwks {
       this.#fetchedAt = this.#settings.now();
       this.#failedUntil = Number.NEGATIVE_INFINITY;
       this.#lastError = undefined;
+      const kids = keys.flatMap((key) => (typeof key.kid === 'string' ? [key.kid] : []));
+      publishJwks({ outcome: 'fetched', source: this.#settings.source, keys: keys.length, kids, changed });
     } catch (error) {
       this.#lastError = error;
       this.#failedUntil = this.#settings.now() + this.#settings.cooldown * 1000;
+      // The message names the URL and what went wrong; capped, since a custom fetch may throw anything.
+      const message = error instanceof Error ? error.message.slice(0, 300) : 'JWKS fetch failed';
+      publishJwks({ outcome: 'failed', source: this.#settings.source, error: message, staleKeys: this.#hasUsableKeys(this.#settings.now()) });
       throw error;
     }
   }

@@ -1,0 +1,83 @@
+// Audit events: every decision and every JWKS fetch, published on node:diagnostics_channel.
+import type { TollgateErrorCode, TollgateErrorReason } from './errors.js';
+import type { ScopeMode } from './has-scopes.js';
+
+/**
+ * Name of the channel that receives a {@link DecisionEvent} for every decision: each token verified
+ * or refused (`stage: 'authentication'`) and each scope check (`stage: 'authorization'`).
+ * @example
+ * import { subscribe } from 'node:diagnostics_channel';
+ * subscribe(DECISION_CHANNEL, (event) => logger.info(event as DecisionEvent));
+ */
+export const DECISION_CHANNEL = 'tollgate:decision';
+
+/** Name of the channel that receives a {@link JwksEvent} after every JWKS fetch, good or failed. */
+export const JWKS_CHANNEL = 'tollgate:jwks';
+
+/** Who the verified token speaks for. Never the token itself, its signature or the full claims. */
+export interface DecisionSubject {
+  /** `client_id` (or `azp`) of the token. */
+  clientId: string | undefined;
+  subject: string | undefined;
+  issuer: string;
+  /** Scopes the token grants. */
+  scopes: readonly string[];
+  /** `jti`, when the token has one: correlates events with the issuer's logs. */
+  tokenId: string | undefined;
+}
+
+/** A token was verified; with `stage: 'authorization'`, it also granted the required scopes. */
+export interface AcceptedDecision extends DecisionSubject {
+  outcome: 'accepted';
+  stage: 'authentication' | 'authorization';
+  /** Authentication only: when the token expires. */
+  expiresAt?: Date;
+  /** Authorization only: the scopes the route required, and how. */
+  requiredScopes?: readonly string[];
+  mode?: ScopeMode;
+}
+
+/** Optional authentication found no token and let the request through. */
+export interface AnonymousDecision {
+  outcome: 'anonymous';
+  stage: 'authentication';
+}
+
+/** A request or token was refused: the same status, code and reason the client's response carries. */
+export interface RejectedDecision extends Partial<DecisionSubject> {
+  outcome: 'rejected';
+  stage: 'authentication' | 'authorization';
+  status: number;
+  /** `undefined` when the request carried no credentials at all. */
+  code: TollgateErrorCode | undefined;
+  reason: TollgateErrorReason;
+  /** The `error_description` sent to the client (never holds the token). */
+  description: string;
+  // Authorization only: who was refused (the DecisionSubject members), and what the route required.
+  requiredScopes?: readonly string[];
+  mode?: ScopeMode;
+}
+
+/** One decision, as published on {@link DECISION_CHANNEL}. */
+export type DecisionEvent = AcceptedDecision | AnonymousDecision | RejectedDecision;
+
+/** One JWKS fetch, as published on {@link JWKS_CHANNEL}. */
+export type JwksEvent =
+  | {
+      outcome: 'fetched';
+      /** The issuer whose keys these are, or the configured `jwksUri`. */
+      source: string;
+      /** Usable keys in the set, and their `kid`s. */
+      keys: number;
+      kids: readonly string[];
+      /** Whether the key set differs from the previous one (a rotation). */
+      changed: boolean;
+    }
+  | {
+      outcome: 'failed';
+      source: string;
+      /** A short, safe description of the failure (e.g. `JWKS request timed out`). */
+      error: string;
+      /** Whether stale keys are still served meanwhile. */
+      staleKeys: boolean;
+    };
