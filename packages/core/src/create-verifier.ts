@@ -11,6 +11,7 @@ import { publishAuthentication } from './lib/publish-audit-events.js';
 import { RemoteJwks } from './lib/remote-jwks.js';
 import { checkTimeClaims } from './lib/time-claims.js';
 import { TokenCache } from './lib/token-cache.js';
+import { isPermanentRefusal, RejectionCache } from './lib/rejection-cache.js';
 import { checkUrl } from './lib/url-policy.js';
 import { resolveOptions, type ResolvedOptions, type VerifierOptions } from './options.js';
 
@@ -71,6 +72,7 @@ export function createVerifier(input: VerifierOptions): Verifier {
   const shared = options.jwksUri ? jwksFor(undefined) : undefined;
   const perIssuer = new Map(options.issuers.map((issuer) => [issuer, shared ?? jwksFor(issuer)]));
   const cache = new TokenCache(options.cacheMaxEntries);
+  const rejections = new RejectionCache(options.cacheMaxRejections);
   const requiredClaims = [...new Set(['exp', ...options.requiredClaims, ...(options.strict ? RFC9068_CLAIMS : [])])];
 
   function checkHeader(header: ProtectedHeaderParameters): asserts header is ProtectedHeaderParameters & { alg: string } {
@@ -98,24 +100,32 @@ export function createVerifier(input: VerifierOptions): Verifier {
     const jwks = typeof unverified.iss === 'string' ? perIssuer.get(unverified.iss) : undefined;
     if (!jwks) throw fail('issuer', 'issuer mismatch');
     const { key, generation } = await jwks.getKey({ alg: header.alg, kid: header.kid });
-    let claims: JwtAccessTokenClaims;
+    let accessToken: AccessToken;
     try {
-      ({ payload: claims } = await jwtVerify(token, key, {
-        algorithms: [header.alg],
-        issuer: options.issuers as string[],
-        audience: options.audiences as string[],
-        clockTolerance: options.clockTolerance,
-        maxTokenAge: options.maxTokenAge,
-        requiredClaims,
-        currentDate: new Date(now()),
-      }));
+      let claims: JwtAccessTokenClaims;
+      try {
+        ({ payload: claims } = await jwtVerify(token, key, {
+          algorithms: [header.alg],
+          issuer: options.issuers as string[],
+          audience: options.audiences as string[],
+          clockTolerance: options.clockTolerance,
+          maxTokenAge: options.maxTokenAge,
+          requiredClaims,
+          currentDate: new Date(now()),
+        }));
+      } catch (error) {
+        throw mapJoseError(error, realm);
+      }
+      // RFC 9449 section 7.1 / RFC 8705 section 3: a token bound to a key (`cnf`) is only valid with proof
+      // of that key. tollgate checks bearer tokens only, so accepting it would strip the binding.
+      if (claims.cnf !== undefined) throw fail('sender_constrained', 'sender-constrained token used as a bearer token');
+      accessToken = toAccessToken(token, header, claims, realm);
     } catch (error) {
-      throw mapJoseError(error, realm);
+      if (error instanceof InvalidTokenError && isPermanentRefusal(error.reason)) {
+        rejections.set(token, { reason: error.reason, description: error.description, issuer: unverified.iss, generation });
+      }
+      throw error;
     }
-    // RFC 9449 section 7.1 / RFC 8705 section 3: a token bound to a key (`cnf`) is only valid with proof
-    // of that key. tollgate checks bearer tokens only, so accepting it would strip the binding.
-    if (claims.cnf !== undefined) throw fail('sender_constrained', 'sender-constrained token used as a bearer token');
-    const accessToken = toAccessToken(token, header, claims, realm);
     cache.set(token, { accessToken, generation });
     return accessToken;
   }
@@ -140,6 +150,13 @@ export function createVerifier(input: VerifierOptions): Verifier {
         return hit.accessToken;
       }
       cache.delete(token);
+    }
+    const refused = rejections.get(token);
+    if (refused) {
+      const jwks = perIssuer.get(refused.issuer);
+      // Same rule as above: a refusal holds only while the key set that decided it is current.
+      if (jwks && jwks.generation === refused.generation && jwks.isFresh(now())) throw fail(refused.reason, refused.description);
+      rejections.delete(token);
     }
     return verifyUncached(token);
   }

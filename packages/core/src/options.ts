@@ -52,8 +52,13 @@ export interface VerifierOptions {
   maxTokenLength?: number;
   /** JWKS fetching and caching. */
   jwks?: JwksOptions;
-  /** Cache of verified tokens (clients reuse tokens); `false` disables it. Default `{ maxEntries: 1000 }`. */
-  cache?: { maxEntries?: number } | false;
+  /**
+   * Caches of decisions, keyed by the exact token; `false` disables both. `maxEntries`: verified tokens
+   * (clients reuse tokens), default 1000. `maxRejections`: refusals that only a new key set could change
+   * (bad signature, expired, wrong audience...), so a client stuck on one bad token stays cheap;
+   * default 1000, `0` disables.
+   */
+  cache?: { maxEntries?: number; maxRejections?: number } | false;
   /**
    * Allows `http:` issuer and JWKS URLs on localhost, 127.0.0.1 and [::1]: development and tests only.
    * Default `false`.
@@ -85,6 +90,7 @@ export interface ResolvedOptions {
     readonly staleIfError: number;
   };
   readonly cacheMaxEntries: number;
+  readonly cacheMaxRejections: number;
   readonly allowInsecureRequests: boolean;
   readonly fetch: typeof globalThis.fetch;
   readonly now: () => number;
@@ -140,7 +146,15 @@ const schema = z.strictObject({
       staleIfError: duration('staleIfError').optional(),
     })
     .optional(),
-  cache: z.union([z.literal(false), z.strictObject({ maxEntries: z.number().int().min(1).max(1_000_000).optional() })]).optional(),
+  cache: z
+    .union([
+      z.literal(false),
+      z.strictObject({
+        maxEntries: z.number().int().min(1).max(1_000_000).optional(),
+        maxRejections: z.number().int().min(0).max(1_000_000).optional(),
+      }),
+    ])
+    .optional(),
   allowInsecureRequests: z.boolean().optional(),
   fetch: z.custom<typeof globalThis.fetch>((value) => typeof value === 'function', { message: 'must be a fetch function' }).optional(),
   now: z.custom<() => number>((value) => typeof value === 'function', { message: 'must be a function returning milliseconds' }).optional(),
@@ -192,6 +206,7 @@ export function resolveOptions(input: VerifierOptions): ResolvedOptions {
       staleIfError: options.jwks?.staleIfError ?? 3600,
     }),
     cacheMaxEntries: options.cache === false ? 0 : (options.cache?.maxEntries ?? 1000),
+    cacheMaxRejections: options.cache === false ? 0 : (options.cache?.maxRejections ?? 1000),
     allowInsecureRequests: allowInsecure,
     fetch: options.fetch ?? ((...args) => globalThis.fetch(...args)),
     now: options.now ?? Date.now,

@@ -146,6 +146,7 @@ describe('resolveOptions: defaults and conversions', () => {
       maxTokenLength: 8192,
       jwks: { cacheMaxAge: 600, cooldown: 30, timeout: 5, maxResponseBytes: 256 * 1024, staleIfError: 3600 },
       cacheMaxEntries: 1000,
+      cacheMaxRejections: 1000,
       allowInsecureRequests: false,
     });
     expect(typeof fetch).toBe('function');
@@ -166,9 +167,12 @@ describe('resolveOptions: defaults and conversions', () => {
     expect(resolved.algorithms).toEqual(['ES256']);
   });
 
-  it('cache: false disables the verified-token cache', () => {
+  it('cache: false disables the verified-token and rejection caches', () => {
     expect(resolveOptions({ ...base, cache: false }).cacheMaxEntries).toBe(0);
     expect(resolveOptions({ ...base, cache: { maxEntries: 5 } }).cacheMaxEntries).toBe(5);
+    expect(resolveOptions({ ...base, cache: false }).cacheMaxRejections).toBe(0);
+    expect(resolveOptions({ ...base, cache: { maxRejections: 0 } }).cacheMaxRejections).toBe(0);
+    expect(resolveOptions({ ...base, cache: { maxEntries: 5 } }).cacheMaxRejections).toBe(1000);
   });
 
   it('accepts http on loopback with allowInsecureRequests', () => {

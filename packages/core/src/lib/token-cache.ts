@@ -7,12 +7,12 @@ export interface CachedVerification {
   readonly generation: number;
 }
 
-/** Least-recently-used map from raw token to its verification, holding at most `maxEntries`. */
-export class TokenCache {
-  readonly #entries = new Map<string, CachedVerification>();
+/** Least-recently-used map from raw token to its verification (or another entry), holding at most `maxEntries`. */
+export class TokenCache<Entry = CachedVerification> {
+  readonly #entries = new Map<string, Entry>();
   constructor(readonly maxEntries: number) {}
 
-  get(token: string): CachedVerification | undefined {
+  get(token: string): Entry | undefined {
     const entry = this.#entries.get(token);
     if (entry) {
       // Re-insert to mark it most recently used (Map keeps insertion order).
@@ -22,7 +22,7 @@ export class TokenCache {
     return entry;
   }
 
-  set(token: string, entry: CachedVerification): void {
+  set(token: string, entry: Entry): void {
     if (this.maxEntries <= 0) return;
     this.#entries.delete(token);
     this.#entries.set(token, entry);
