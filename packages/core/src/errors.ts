@@ -64,9 +64,16 @@ export abstract class TollgateError extends Error {
   readonly expose = true;
 
   constructor(description: string, options: TollgateErrorOptions) {
-    super(description, options.cause === undefined ? undefined : { cause: options.cause });
+    // A refusal is an expected outcome, not a bug: a stack would only leak paths into default error
+    // pages, so none is captured (capturing costs more than the rest of a cached refusal).
+    const stackTraceLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+      super(description, options.cause === undefined ? undefined : { cause: options.cause });
+    } finally {
+      Error.stackTraceLimit = stackTraceLimit;
+    }
     this.name = new.target.name;
-    // A refusal is an expected outcome, not a bug: a stack would only leak paths into default error pages.
     this.stack = `${this.name}: ${description}`;
     this.reason = options.reason;
     this.realm = options.realm;
