@@ -1,6 +1,7 @@
 // Key selection: which JWKS entries are usable (parse-jwks), end to end through the verifier, and
 // tokens without a kid.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createSign, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { exportJWK, type JWK } from 'jose';
 import { createSigningKey, createTestIssuer, type TestIssuer, type TestSigningKey } from '@tollgate/testing';
 import { createVerifier, InvalidTokenError, type Algorithm, type Verifier } from '../src/index.js';
@@ -13,6 +14,9 @@ let rsa: TestSigningKey;
 let ec: TestSigningKey;
 let p384: TestSigningKey;
 let rsaPrivateJwk: JWK;
+// jose refuses to generate RSA keys under 2048 bits, so the weak key comes from node:crypto.
+const weakRsa = generateKeyPairSync('rsa', { modulusLength: 1024 });
+const weakJwk = (): JWK => ({ ...(weakRsa.publicKey.export({ format: 'jwk' }) as JWK), kid: 'weak-1024', alg: 'RS256', use: 'sig' });
 
 beforeAll(async () => {
   issuer = await createTestIssuer({ algorithms: ['RS256', 'ES256'] });
@@ -47,6 +51,13 @@ async function expectRejected(promise: Promise<unknown>, reason: string, message
   expect((error as InvalidTokenError).message).toBe(message);
 }
 
+/** A JWT signed with node:crypto (RS256), for keys jose will not handle. */
+function signWith(privateKey: KeyObject, header: Record<string, unknown>, claims: Record<string, unknown>): string {
+  const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const input = `${part(header)}.${part(claims)}`;
+  return `${input}.${createSign('RSA-SHA256').update(input).sign(privateKey).toString('base64url')}`;
+}
+
 const ALL = ['RS256', 'PS256', 'ES256', 'ES384', 'EdDSA'];
 
 describe('parseJwks skips keys that must not verify', () => {
@@ -66,6 +77,9 @@ describe('parseJwks skips keys that must not verify', () => {
     { name: 'an unknown kty', entry: () => ({ kty: 'XYZ', kid: 'x' }), kept: false },
     { name: 'a non-string kid', entry: () => ({ ...rsa.publicJwk, kid: 42 }), kept: false },
     { name: 'null', entry: () => null as unknown as Record<string, unknown>, kept: false },
+    { name: 'an RSA key of 1024 bits', entry: () => ({ ...weakJwk() }), kept: false },
+    { name: 'an RSA key with a zero-padded 1024-bit modulus', entry: () => ({ ...weakJwk(), n: Buffer.concat([Buffer.alloc(128), Buffer.from(String(weakJwk().n), 'base64url')]).toString('base64url') }), kept: false },
+    { name: 'an RSA key without n', entry: () => ({ kty: 'RSA', e: rsa.publicJwk.e }), kept: false },
   ];
 
   it.each(rows)('$name → kept: $kept', ({ entry, kept }) => {
@@ -124,6 +138,12 @@ describe('skipped keys do not verify, even when they share the token’s kid', (
     issuer.setExtraJwks([entry()]);
     await expectRejected(verifierWith().verify(token), 'unknown_key', 'unknown signing key');
     expect(issuer.requests.jwks).toBe(1);
+  });
+
+  it('a token signed by a published 1024-bit RSA key is an unknown key (401), not a crash', async () => {
+    issuer.setExtraJwks([weakJwk()]);
+    const token = signWith(weakRsa.privateKey, { alg: 'RS256', kid: 'weak-1024' }, { ...issuer.defaultClaims() });
+    await expectRejected(verifierWith().verify(token), 'unknown_key', 'unknown signing key');
   });
 
   it('control: the same key with use sig and key_ops [verify] under that kid verifies', async () => {

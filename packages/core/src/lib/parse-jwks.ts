@@ -14,10 +14,24 @@ export interface PublicJwk {
 // Bounds the work one document can cause; real key sets hold a handful of keys.
 const MAX_KEYS = 100;
 const KEY_TYPES = new Set(['RSA', 'EC', 'OKP']);
+// RFC 7518 section 3.3: RSA keys of 2048 bits or more. Smaller ones are forgeable and refused by
+// WebCrypto at verification time, so they are dropped here, where a bad key is just an unusable key.
+const MIN_RSA_BITS = 2048;
+
+/** Bits of an RSA modulus given as base64url (`n`), without leading zero bytes. */
+function rsaModulusBits(n: unknown): number {
+  if (typeof n !== 'string') return 0;
+  const bytes = Buffer.from(n, 'base64url');
+  let first = 0;
+  while (first < bytes.length && bytes[first] === 0) first += 1;
+  if (first === bytes.length) return 0;
+  return (bytes.length - first) * 8 - Math.clz32(bytes[first]!) + 24;
+}
 
 /**
  * Returns the keys that can verify one of `algorithms`: skips encryption keys (`use`), keys not
- * allowed to verify (`key_ops`), keys for other algorithms, private keys and unknown key types.
+ * allowed to verify (`key_ops`), keys for other algorithms, private keys, unknown key types and
+ * RSA keys under 2048 bits.
  * Throws when the document is not a JWKS at all.
  */
 export function parseJwks(document: unknown, algorithms: readonly string[]): PublicJwk[] {
@@ -35,6 +49,7 @@ export function parseJwks(document: unknown, algorithms: readonly string[]): Pub
     if ('d' in jwk || 'p' in jwk || 'q' in jwk) continue;
     if (jwk.alg !== undefined && !(typeof jwk.alg === 'string' && algorithms.includes(jwk.alg))) continue;
     if (!algorithms.some((alg) => keyFitsAlgorithm(jwk, alg))) continue;
+    if (jwk.kty === 'RSA' && rsaModulusBits(jwk.n) < MIN_RSA_BITS) continue;
     usable.push(Object.freeze({ ...jwk }) as PublicJwk);
   }
   return usable;
