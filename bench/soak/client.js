@@ -1,23 +1,17 @@
-// The app under test (Express 5 behind @tollgate/express) and the keep-alive client that calls it.
+// The keep-alive client: one agent per adapter, one GET /orders at a time per connection.
 import http from 'node:http';
 
-import express from 'express';
-import { requireAuth, requireScope, tollgateErrorHandler } from '@tollgate/express';
+import { CONFIG, REQUEST_TIMEOUT_MS } from './options.js';
 
-import { closeServer, listenLocally } from '../lib/local-server.js';
-import { issuer } from './issuer.js';
-import { observingFetch } from './jwks-observer.js';
-import { CONFIG, JWKS, REQUEST_TIMEOUT_MS, SCOPE } from './options.js';
+/** A keep-alive agent with one socket per connection of an adapter. */
+export const createAgent = () => new http.Agent({ keepAlive: true, maxSockets: CONFIG.concurrency });
 
-let server;
-let agent;
-let port;
-
-/** One GET /orders; resolves { status, headers, body } or { error } (timeout or connection error). */
-export function send(authorization) {
+/** One GET /orders to `target`; resolves { status, headers, body } or { error } (timeout or connection error). */
+export function send(target, authorization) {
   return new Promise((resolve) => {
     const headers = authorization === undefined ? {} : { authorization };
-    const req = http.request({ host: '127.0.0.1', port, path: '/orders', method: 'GET', agent, headers }, (res) => {
+    const options = { host: '127.0.0.1', port: target.port, path: '/orders', method: 'GET', agent: target.agent, headers };
+    const req = http.request(options, (res) => {
       const chunks = [];
       let size = 0;
       res.on('data', (chunk) => {
@@ -31,33 +25,4 @@ export function send(authorization) {
     req.on('error', (error) => resolve({ error }));
     req.end();
   });
-}
-
-/** Starts the app on 127.0.0.1 with small JWKS timings and the observing fetch; opens the client agent. */
-export async function startApp() {
-  const app = express();
-  app.disable('x-powered-by');
-  app.disable('etag');
-  app.use(
-    requireAuth({
-      issuer: issuer.issuer,
-      audience: issuer.audience,
-      allowInsecureRequests: true,
-      jwks: { cacheMaxAge: `${JWKS.cacheMaxAge}s`, cooldown: `${JWKS.cooldown}s`, timeout: `${JWKS.timeout}s`, staleIfError: `${JWKS.staleIfError}s` },
-      fetch: observingFetch,
-    }),
-  );
-  app.get('/orders', requireScope(SCOPE), (req, res) => {
-    res.json({ ok: true, client: req.auth?.clientId ?? null });
-  });
-  app.use(tollgateErrorHandler());
-  server = http.createServer(app);
-  port = await listenLocally(server);
-  agent = new http.Agent({ keepAlive: true, maxSockets: CONFIG.concurrency });
-}
-
-/** Drops the client's connections, closes the server, and so lets the process exit. */
-export async function stopApp() {
-  agent.destroy();
-  await closeServer(server);
 }

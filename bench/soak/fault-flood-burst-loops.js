@@ -5,7 +5,8 @@ import { issuer } from './issuer.js';
 import { CONFIG, FAULT_SLICE_MS, JWKS } from './options.js';
 import { between, random } from './random.js';
 import { faults, floods } from './timeline.js';
-import { active, queues, signWith } from './tokens.js';
+import { queueForAll } from './targets.js';
+import { active, signWith } from './tokens.js';
 
 export async function faultLoop() {
   let next = Math.floor(random() * FAULT_KINDS.length);
@@ -59,9 +60,8 @@ export async function burstLoop() {
       const batch = await Promise.all(
         Array.from({ length: Math.min(20, CONFIG.burstSize - i) }, (_, j) => signWith(kid, { sub: `burst-${chaos.bursts}-${i + j}` })),
       );
-      queues.burst.push(...batch);
+      queueForAll('burst', batch, 4 * CONFIG.burstSize);
     }
     chaos.bursts += 1;
-    if (queues.burst.length > 4 * CONFIG.burstSize) queues.burst.splice(0, queues.burst.length - 4 * CONFIG.burstSize);
   }
 }

@@ -1,9 +1,8 @@
 // The invariants, per response: no leaks, well-formed refusals, and the status the token kind allows.
 import { secs } from './clock.js';
 import { JWKS, REALM, SCOPE, SLACK_MS } from './options.js';
-import { keyWasGone, keyWasUsable } from './jwks-observer.js';
-import { count, notes, STATUS_COLUMNS, violation } from './results.js';
-import { faultMayAffect, keyInfo, miss } from './timeline.js';
+import { byAdapter, count, notes, STATUS_COLUMNS, violation } from './results.js';
+import { faultMayAffect, keyInfo } from './timeline.js';
 
 const STACK = [/\bat [^\s]+ \(/, /^\s*at /m, /\.js:\d/, /\.ts:\d/, /\/src\//, /node:internal/];
 const KEY_MATERIAL = ['"d":', '"n":', '"x":', '"y":', '"p":', '"q":', '-----BEGIN'];
@@ -17,19 +16,20 @@ function parseChallenge(value) {
   return params;
 }
 
-/** Checks one response; records the counts and any violation. */
+/** Checks one response (of job.target's app, against that adapter's verifier's view); records the counts and any violation. */
 export function judge(job, result) {
   const { kind } = job;
+  const tally = byAdapter.get(job.target.name);
   const s = job.sentAt;
   const e = job.doneAt;
   if (result.error) {
     const timeout = result.error.code === 'SOAK_TIMEOUT';
-    count(kind, timeout ? 'timeout' : 'conn error');
+    count(job, timeout ? 'timeout' : 'conn error');
     violation(timeout ? 'hang (client timeout)' : 'connection error', job, result, result.error.message);
     return;
   }
   const { status, headers, body } = result;
-  count(kind, STATUS_COLUMNS.includes(String(status)) ? String(status) : 'other');
+  count(job, STATUS_COLUMNS.includes(String(status)) ? String(status) : 'other');
 
   // --- never leaks: the token, a stack trace, key material (every response, every kind)
   const headerText = Object.entries(headers)
@@ -51,6 +51,7 @@ export function judge(job, result) {
     json = undefined;
   }
   if (status >= 500 && status !== 503) {
+    tally.serverErrors += 1;
     violation('5xx other than 503', job, result);
     return;
   }
@@ -71,11 +72,12 @@ export function judge(job, result) {
 
   // --- the status this kind of token allows
   const code = challenge?.error;
-  const may503 = () => faultMayAffect(s, e) && !(job.kid && !job.unknownKid && keyWasUsable(job.kid, s, e));
+  const may503 = () => faultMayAffect(s, e) && !(job.kid && !job.unknownKid && job.target.jwks.keyWasUsable(job.kid, s, e));
   const allow503 = (reason) => {
     if (status !== 503) return false;
     if (may503()) {
       notes.allowed503 += 1;
+      tally.allowed503 += 1;
       return true;
     }
     violation(faultMayAffect(s, e) ? '503 although the key was cached and usable' : `503 with no JWKS fault (${reason})`, job, result);
@@ -103,7 +105,11 @@ export function judge(job, result) {
       return;
     case 'expired':
     case 'wrong audience':
+    case 'wrong issuer':
     case 'tampered':
+    case 'bad signature':
+    case 'foreign key (known kid)':
+      // Their kid is live, so the verifier may need the key set first: a 503 only as for valid tokens.
       if (allow503(kind)) return;
       if (!(status === 401 && code === 'invalid_token')) violation(`${kind}: not 401 invalid_token`, job, result);
       return;
@@ -115,6 +121,7 @@ export function judge(job, result) {
 /** Correctly signed tokens: valid, new, rotated, lacking scope, retired. */
 function judgeSigned(job, result, code, allow503) {
   const { kind, kid } = job;
+  const { jwks, miss } = job.target;
   const s = job.sentAt;
   const e = job.doneAt;
   const expected = kind === 'lacking scope' ? 403 : 200;
@@ -127,13 +134,13 @@ function judgeSigned(job, result, code, allow503) {
     if (kind === 'rotated key') notes.strictRotated += 1;
   }
   if (status === expected) {
-    if (retired && keyWasGone(kid, info.retiredAt, s, e)) violation('retired key still verifies after a JWKS without it', job, result);
+    if (retired && jwks.keyWasGone(kid, info.retiredAt, s, e)) violation('retired key still verifies after a JWKS without it', job, result);
     else if (retired) notes.retiredStillValid += 1;
     return;
   }
   if (allow503(kind)) return;
   if (status === 401 && code === 'invalid_token') {
-    if (retired && !keyWasUsable(kid, s, e)) {
+    if (retired && !jwks.keyWasUsable(kid, s, e)) {
       notes.retiredRefused += 1;
       return;
     }
@@ -142,7 +149,7 @@ function judgeSigned(job, result, code, allow503) {
     const description = JSON.parse(result.body || '{}').error_description;
     const floodRisk = miss.inflight > 0 || job.missSeq !== miss.sent || job.missRiskAtSend;
     const young = info !== undefined && s < info.publishedAt + JWKS.cooldown * 1000 + SLACK_MS;
-    if (!retired && description === 'unknown signing key' && floodRisk && young && !keyWasUsable(kid, s, e)) {
+    if (!retired && description === 'unknown signing key' && floodRisk && young && !jwks.keyWasUsable(kid, s, e)) {
       notes.floodRefusals += 1;
       return;
     }

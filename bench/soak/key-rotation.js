@@ -3,10 +3,11 @@ import { now } from './clock.js';
 import { chaos, sleep } from './chaos.js';
 import { issuer } from './issuer.js';
 import { cancelJwksInFlightWait, waitForJwksInFlight } from './jwks-observer.js';
-import { CONFIG, JWKS, QUICK, SLACK_MS } from './options.js';
+import { CONFIG, JWKS, QUICK } from './options.js';
 import { between } from './random.js';
-import { faultIsOn, faultMayAffect, keyInfo, miss } from './timeline.js';
-import { active, mintPoolsFor, pools, pushBounded, queues, signWith } from './tokens.js';
+import { queueForAll, targets } from './targets.js';
+import { faultIsOn, faultMayAffect, keyInfo, missMayBeFelt } from './timeline.js';
+import { active, KEYED_POOLS, mintPoolsFor, pools, pushBounded, signWith } from './tokens.js';
 
 /** A new key, not yet published. */
 async function newKey() {
@@ -23,7 +24,7 @@ async function publishKey(key) {
   issuer.publish(key.kid);
   keyInfo.set(key.kid, { publishedAt: now(), retiredAt: undefined });
   const fresh = await Promise.all(Array.from({ length: 6 }, (_, i) => signWith(key.kid, { sub: `rotated-${i}` })));
-  queues.rotated.push(...fresh);
+  queueForAll('rotated', fresh);
   active.push(key.kid);
   while (active.length > 2) {
     const old = active.shift();
@@ -31,25 +32,20 @@ async function publishKey(key) {
     keyInfo.get(old).retiredAt = now();
     // Clients holding tokens of the retired key keep sending them (during floods, see pickJob).
     for (const entry of pools.valid.filter((item) => item.kid === old)) pushBounded(pools.retired, entry);
-    for (const list of [pools.valid, pools.lackingScope, pools.expired, pools.wrongAudience, pools.tampered]) {
+    for (const list of KEYED_POOLS.map((name) => pools[name])) {
       for (let i = list.length - 1; i >= 0; i--) if (list[i].kid === old) list.splice(i, 1);
     }
   }
   await mintPoolsFor(key.kid);
 }
 
-/** No fault, no flood, and neither can still be felt: a new key's first uses get no exemption. */
-const calm = () =>
-  !faultIsOn() &&
-  !chaos.flood &&
-  !faultMayAffect(now(), now()) &&
-  miss.inflight === 0 &&
-  now() - miss.lastEnd > JWKS.cooldown * 1000 + SLACK_MS;
+/** No fault, no flood, and neither can still be felt by any verifier: a new key's first uses get no exemption. */
+const calm = () => !faultIsOn() && !chaos.flood && !faultMayAffect(now(), now()) && !targets.some((target) => missMayBeFelt(target.miss, now()));
 
 /**
  * Rotations cycle through three modes:
  *  - mid-fetch: new faults and floods are held back until nothing can be felt any more; then the key
- *    is published while a JWKS response produced just before is still on its way to the verifier (a
+ *    is published while a JWKS response produced just before is still on its way to one verifier (a
  *    remote issuer's latency: the race a rotation meets when the cache happens to be refreshing), and
  *    it stays calm for CONFIG.quietHold, so the new key's first uses must all be 200;
  *  - chaotic: whenever the timer says, in the middle of faults and floods;

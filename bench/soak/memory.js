@@ -1,4 +1,4 @@
-// Heap measurements for the leak bound: forced GCs when the runtime allows them.
+// Memory measurements for the leak bounds: forced GCs when the runtime allows them.
 import { setImmediate as tick } from 'node:timers/promises';
 import v8 from 'node:v8';
 import vm from 'node:vm';
@@ -17,14 +17,18 @@ function findGc() {
 /** How to force a GC, or undefined (then the heap numbers are only indicative). */
 export const GC = findGc();
 
-/** Heap used after three forced GCs (with a tick between, so finalizers run). */
-export async function heapUsed() {
+/**
+ * Heap used, the heap V8 has reserved, RSS and memory outside the JS heap (Buffers), after three forced
+ * GCs with a tick between (so finalizers run).
+ */
+export async function memoryAfterGc() {
   if (GC) {
     for (let i = 0; i < 3; i++) {
       GC.gc();
       await tick();
     }
   }
-  return process.memoryUsage().heapUsed;
+  const { heapUsed, heapTotal, rss, external } = process.memoryUsage();
+  return { heapUsed, heapTotal, rss, external };
 }
 export const mb = (bytes) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;

@@ -9,11 +9,12 @@ export const VERBOSE = argv.includes('--verbose');
 const DURATION_ARG = argValue('duration');
 
 // Ranges are [min, max] seconds between two events of that kind (or how long a state lasts);
-// quietHold: how long a quiet rotation keeps faults and floods away after publishing the key.
+// quietHold: how long a quiet rotation keeps faults and floods away after publishing the key;
+// concurrency: keep-alive connections per adapter (so 3 × that in all).
 export const CONFIG = QUICK
   ? {
       duration: 5,
-      concurrency: 16,
+      concurrency: 6,
       rotateEvery: [0.6, 1.0],
       faultOff: [0.3, 0.6],
       faultOn: [0.4, 0.7],
@@ -25,7 +26,7 @@ export const CONFIG = QUICK
     }
   : {
       duration: 60,
-      concurrency: 16,
+      concurrency: 6,
       rotateEvery: [3.5, 6],
       faultOff: [2.5, 5],
       faultOn: [0.8, 2],
@@ -51,10 +52,20 @@ export const JWKS_LATENCY_MS = [10, 80]; // a remote issuer: JWKS responses arri
 export const MID_FETCH_LATENCY_MS = 150; // the response a mid-fetch rotation races (well under jwks.timeout)
 export const REQUEST_TIMEOUT_MS = 5000; // a response later than this is a hang
 export const SLACK_MS = 500; // event-loop lag on a shared 2-core box, for every timing-based allowance
-// Generous against what is bounded (1000 cached verifications at ~3 KB, a few key sets: ~5 MB), yet
-// tight enough that a leak of ~200 bytes per request over the full run's ~120k requests trips it.
+// The adapters under test, each with its own verifier (and so its own JWKS cache and token cache).
+export const ADAPTERS = ['express', 'koa', 'fastify'];
+// What may legitimately grow between the two heap measurements is bounded: per verifier at most 1000
+// cached verifications (~2.5 KB each with the token) and a few key sets, so ~3 × 2.5 MB; the soak's own
+// lists (JWKS logs, pools, queues) are bounded too. Measured: +7.3 MB after 60 s, +7.4 MB after 120 s
+// (the caches fill, then stay). 20 MB leaves ~12 MB above that: a leak of ~200 bytes per request trips
+// it in a full run on a quiet machine (~70k requests), one kept cache entry per request within ~5k.
 export const HEAP_GROWTH_BOUND = 20 * 1024 * 1024;
+// RSS after GC also holds what V8 and malloc keep for reuse once the load has grown them (reserved heap
+// pages, allocator arenas, socket buffers): measured from about 0 up to +33 MB in quick, full and 120 s
+// runs alike, so a one-time step after warm-up, not growth with the request count. Bound: the heap bound plus 40 MB;
+// a leak outside the JS heap (Buffers, sockets, native handles) of ~1 KB per request trips it in the full run.
+export const RSS_GROWTH_BOUND = HEAP_GROWTH_BOUND + 40 * 1024 * 1024;
 export const SCOPE = 'orders:read';
 export const REALM = 'api';
 export const MAX_EXAMPLES = 10;
-export const NEW_TOKEN_CONNECTIONS = 2; // of CONFIG.concurrency
+export const NEW_TOKEN_CONNECTIONS = 2; // of each adapter's CONFIG.concurrency

@@ -20,7 +20,11 @@ export function faultMayAffect(s, e) {
 /** kid → { publishedAt, retiredAt } for every key of the issuer. */
 export const keyInfo = new Map();
 
-// Requests whose kid the issuer does not publish (random kids, retired keys) can make the verifier
-// refetch and miss, which starts the unknown-kid cooldown. Tracked so that the one documented 401
-// (a key younger than one cooldown, while that cooldown runs) is told apart from a real 401 window.
-export const miss = { inflight: 0, sent: 0, lastEnd: Number.NEGATIVE_INFINITY };
+// Requests whose kid the issuer does not publish (random kids, retired keys) can make a verifier
+// refetch and miss, which starts its unknown-kid cooldown. Tracked per verifier so that the one
+// documented 401 (a key younger than one cooldown, while that cooldown runs) is told apart from a
+// real 401 window.
+export const createMissTracker = () => ({ inflight: 0, sent: 0, lastEnd: Number.NEGATIVE_INFINITY });
+
+/** Whether a verifier's unknown-kid cooldown may be running, or a miss is on its way. */
+export const missMayBeFelt = (miss, t) => miss.inflight > 0 || t - miss.lastEnd < JWKS.cooldown * 1000 + SLACK_MS;

@@ -1,7 +1,8 @@
-// The soak's tokens: reused pools per active key, the rotation and burst queues, and the invalid kinds.
+// The soak's tokens: reused pools per active key, the forged and otherwise invalid kinds. (The queues of
+// new tokens are per adapter, in targets.js.)
 import { randomBytes, randomUUID } from 'node:crypto';
 
-import { encodeJwt, tamperPayload } from '@tollgate/testing';
+import { encodeJwt, tamperPayload, tamperSignature } from '@tollgate/testing';
 
 import { issuer } from './issuer.js';
 import { SCOPE } from './options.js';
@@ -14,13 +15,17 @@ export const pools = {
   lackingScope: [],
   expired: [],
   wrongAudience: [],
-  tampered: [],
+  wrongIssuer: [],
+  tampered: [], // payload swapped, signature kept
+  badSignature: [], // one character of the signature flipped
+  foreignKey: [], // signed by a key the issuer never published, with the kid of one it does
   retired: [],
   algNone: [],
   hs256: [],
   oversized: [],
 };
-export const queues = { rotated: [], burst: [] };
+/** The pools that hold tokens of one signing key (dropped when that key is retired). */
+export const KEYED_POOLS = ['valid', 'lackingScope', 'expired', 'wrongAudience', 'wrongIssuer', 'tampered', 'badSignature', 'foreignKey'];
 const POOL_MAX = 12;
 export const pushBounded = (list, item, max = POOL_MAX) => {
   list.push(item);
@@ -28,6 +33,9 @@ export const pushBounded = (list, item, max = POOL_MAX) => {
 };
 
 export const active = []; // kids published, oldest first (at most 2)
+/** alg → a key of that alg the JWKS never lists: the forger's key. */
+const foreignKeys = new Map();
+const algOf = (kid) => issuer.keys.find((key) => key.kid === kid).alg;
 
 export const signWith = (kid, claims = {}, options = {}) =>
   issuer.sign({ scope: SCOPE, ...claims }, { kid, expiresIn: TOKEN_LIFETIME, ...options }).then((token) => ({ token, kid }));
@@ -35,19 +43,25 @@ export const signWith = (kid, claims = {}, options = {}) =>
 /** Mints the reused pools for one active key. */
 export async function mintPoolsFor(kid) {
   const nowSeconds = Math.floor(Date.now() / 1000);
-  const [v1, v2, v3, scopeless, expired, audience, forTamper] = await Promise.all([
+  const [v1, v2, v3, scopeless, expired, audience, otherIssuer, forTamper, forged] = await Promise.all([
     signWith(kid, { sub: 'client-a' }),
     signWith(kid, { sub: 'client-b', scope: `${SCOPE} orders:write` }),
     signWith(kid, { sub: 'client-c', scope: undefined, scp: [SCOPE] }),
     signWith(kid, { sub: 'client-d', scope: 'profile orders:write' }),
     signWith(kid, { iat: nowSeconds - 900 }, { now: nowSeconds - 900, expiresIn: 300 }),
     signWith(kid, { aud: 'https://other-api.example.test' }),
+    signWith(kid, { iss: 'https://other-issuer.example.test/' }),
     signWith(kid, { sub: 'client-e' }),
+    // Same alg as the real key, so that only the signature can give it away.
+    signWith(foreignKeys.get(algOf(kid)).kid, { sub: 'client-f' }, { header: { kid } }),
   ]);
   for (const entry of [v1, v2, v3]) pushBounded(pools.valid, entry);
   pushBounded(pools.lackingScope, scopeless);
   pushBounded(pools.expired, expired);
   pushBounded(pools.wrongAudience, audience);
+  pushBounded(pools.wrongIssuer, otherIssuer);
+  pushBounded(pools.badSignature, { token: tamperSignature(forTamper.token), kid });
+  pushBounded(pools.foreignKey, { token: forged.token, kid });
   const claims = JSON.parse(Buffer.from(forTamper.token.split('.')[1], 'base64url'));
   pushBounded(pools.tampered, { token: tamperPayload(forTamper.token, { ...claims, sub: 'mallory', scope: `${SCOPE} orders:admin` }), kid });
 }
@@ -85,6 +99,8 @@ export async function mintInitialTokens() {
     keyInfo.set(key.kid, { publishedAt: Number.NEGATIVE_INFINITY, retiredAt: undefined });
     active.push(key.kid);
   }
+  // Created after the keys above were registered: issuer.keys lists them too, but never publishes them.
+  for (const alg of new Set(issuer.keys.map((key) => key.alg))) foreignKeys.set(alg, await issuer.rotate({ alg, publish: false }));
   for (const kid of active) await mintPoolsFor(kid);
   for (let i = 0; i < 4; i++) {
     pools.algNone.push({ token: issuer.unsafe.algNone({ scope: SCOPE, sub: `none-${i}` }), kid: undefined });

@@ -1,13 +1,13 @@
-// The traffic: what each keep-alive connection sends next, and its loop of send-then-judge.
+// The traffic: what each keep-alive connection (each bound to one adapter) sends next, and its loop of
+// send-then-judge.
 import { chaos } from './chaos.js';
 import { send } from './client.js';
 import { now } from './clock.js';
 import { judge } from './judge.js';
-import { JWKS, SLACK_MS } from './options.js';
 import { pickOne, random } from './random.js';
 import { countMeasuredRequest } from './results.js';
-import { keyInfo, miss } from './timeline.js';
-import { garbageToken, malformedHeader, pools, queues, unknownKidToken } from './tokens.js';
+import { keyInfo, missMayBeFelt } from './timeline.js';
+import { garbageToken, malformedHeader, pools, unknownKidToken } from './tokens.js';
 
 // Relative weights of the steady mix; a flood adds unknown kids (and tokens of retired keys) on top.
 const MIX = [
@@ -15,7 +15,10 @@ const MIX = [
   ['lacking scope', 6],
   ['expired', 4],
   ['wrong audience', 4],
-  ['tampered', 4],
+  ['wrong issuer', 3],
+  ['tampered', 3],
+  ['bad signature', 3],
+  ['foreign key (known kid)', 3],
   ['alg none', 3],
   ['HS256 key confusion', 2],
   ['garbage', 3],
@@ -30,8 +33,8 @@ const FLOOD_TOTAL = weightOf(FLOOD_MIX);
 
 const bearer = (entry) => ({ token: entry.token, kid: entry.kid, authorization: `Bearer ${entry.token}` });
 
-/** The next request: which kind, which token, which Authorization header. */
-function pickJob() {
+/** The next request: which kind, which token, which Authorization header. `queues`: the adapter's new tokens. */
+function pickJob(queues) {
   if (queues.rotated.length > 0) return { kind: 'rotated key', ...bearer(queues.rotated.shift()) };
   if (queues.burst.length > 0 && random() < 0.5) return { kind: 'new token (burst)', ...bearer(queues.burst.shift()) };
   const mix = chaos.flood ? FLOOD_MIX : MIX;
@@ -52,8 +55,14 @@ function pickJob() {
       return { kind, ...bearer(pickOne(pools.expired)) };
     case 'wrong audience':
       return { kind, ...bearer(pickOne(pools.wrongAudience)) };
+    case 'wrong issuer':
+      return { kind, ...bearer(pickOne(pools.wrongIssuer)) };
     case 'tampered':
       return { kind, ...bearer(pickOne(pools.tampered)) };
+    case 'bad signature':
+      return { kind, ...bearer(pickOne(pools.badSignature)) };
+    case 'foreign key (known kid)':
+      return { kind, ...bearer(pickOne(pools.foreignKey)) };
     case 'alg none':
       return { kind, ...bearer(pickOne(pools.algNone)), kid: undefined };
     case 'HS256 key confusion':
@@ -79,26 +88,31 @@ function pickJob() {
   }
 }
 
-/** A client connection's loop. `newTokensOnly`: it only sends tokens from the rotation and burst queues. */
-export async function worker(until, measure, newTokensOnly = false) {
+/**
+ * A client connection's loop against one adapter's app until `until`. `newTokensOnly`: it only sends
+ * tokens from that adapter's rotation and burst queues.
+ */
+export async function worker(target, until, measure, newTokensOnly = false) {
+  const { queues, miss } = target;
   while (now() < until) {
     let job;
-    if (!newTokensOnly) job = pickJob();
+    if (!newTokensOnly) job = pickJob(queues);
     else if (queues.rotated.length > 0) job = { kind: 'rotated key', ...bearer(queues.rotated.shift()) };
     else if (queues.burst.length > 0) job = { kind: 'new token (burst)', ...bearer(queues.burst.shift()) };
     else {
       await new Promise((resolve) => setTimeout(resolve, 2));
       continue;
     }
+    job.target = target;
     job.sentAt = now();
     const missRisk = job.unknownKid === true || (job.kid !== undefined && keyInfo.get(job.kid)?.retiredAt !== undefined);
-    job.missRiskAtSend = miss.inflight > 0 || job.sentAt - miss.lastEnd < JWKS.cooldown * 1000 + SLACK_MS;
+    job.missRiskAtSend = missMayBeFelt(miss, job.sentAt);
     if (missRisk) {
       miss.inflight += 1;
       miss.sent += 1;
     }
     job.missSeq = miss.sent;
-    const result = await send(job.authorization);
+    const result = await send(target, job.authorization);
     job.doneAt = now();
     if (missRisk) {
       miss.inflight -= 1;
