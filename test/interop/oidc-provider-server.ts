@@ -1,0 +1,171 @@
+// A real, independent authorization server for the interop test: oidc-provider on 127.0.0.1, issuing
+// RFC 9068 JWT access tokens through the client_credentials grant for RFC 8707 resource indicators.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { exportJWK, generateKeyPair, type JWK } from 'jose';
+import Provider, { errors, type ResourceServerInfo } from 'oidc-provider';
+import { memoryAdapter } from './memory-adapter.js';
+
+/** The API under test: its resource indicator is the `aud` of its tokens. */
+export const ORDERS_API = 'https://orders.api.test';
+/** Another API of the same issuer, for tokens that must not be accepted by the orders API. */
+export const BILLING_API = 'https://billing.api.test';
+
+/** The algorithms the provider signs access tokens with here. */
+export type SigningAlgorithm = 'RS256' | 'ES256';
+
+/** A private signing key for the provider, with its `kid`. */
+export interface SigningKey {
+  readonly kid: string;
+  readonly alg: SigningAlgorithm;
+  /** The private JWK (with `kid`, `alg`, `use`), as oidc-provider's `jwks` option takes it. */
+  readonly jwk: JWK;
+}
+
+/** A registered client: how it authenticates at the token endpoint and what it may ask for. */
+export interface InteropClient {
+  readonly id: string;
+  readonly secret: string;
+  readonly authMethod: 'client_secret_basic' | 'client_secret_post';
+  /** Space-delimited scopes this client may be granted. */
+  readonly scope: string;
+  /** The algorithm of the access tokens issued to this client (chosen per client by the resource server info). */
+  readonly tokenAlg: SigningAlgorithm;
+}
+
+/** Client A: reads and writes orders, RS256 tokens, credentials in the Authorization header (RFC 6749 section 2.3.1). */
+export const CLIENT_A: InteropClient = {
+  id: 'client-a',
+  secret: 'client-a-secret-for-tests-only',
+  authMethod: 'client_secret_basic',
+  scope: 'orders:read orders:write billing:read',
+  tokenAlg: 'RS256',
+};
+
+/** Client B: reads orders only, ES256 tokens, credentials in the form body. */
+export const CLIENT_B: InteropClient = {
+  id: 'client-b',
+  secret: 'client-b-secret-for-tests-only',
+  authMethod: 'client_secret_post',
+  scope: 'orders:read',
+  tokenAlg: 'ES256',
+};
+
+const CLIENTS = [CLIENT_A, CLIENT_B];
+
+// What each resource server accepts; oidc-provider drops requested scopes that are not listed.
+const RESOURCE_SCOPES: Readonly<Record<string, string>> = {
+  [ORDERS_API]: 'orders:read orders:write',
+  [BILLING_API]: 'billing:read',
+};
+
+/** Lifetime of the issued access tokens, in seconds. */
+export const ACCESS_TOKEN_TTL = 600;
+
+/**
+ * Generates a private signing key for the provider's `jwks`.
+ * @example const key = await generateSigningKey('rsa-1', 'RS256');
+ */
+export async function generateSigningKey(kid: string, alg: SigningAlgorithm): Promise<SigningKey> {
+  const { privateKey } = await generateKeyPair(alg, { extractable: true });
+  return { kid, alg, jwk: { ...(await exportJWK(privateKey)), kid, alg, use: 'sig' } };
+}
+
+/** A running provider. */
+export interface OidcProviderServer {
+  /** `http://127.0.0.1:<port>`: no trailing slash, exactly as the provider writes it into `iss` and its metadata. */
+  readonly issuer: string;
+  readonly port: number;
+  /** How many requests reached each path (`/jwks`, `/.well-known/openid-configuration`, ...). */
+  hits(path: string): number;
+  /** Names of the errors the provider hit while serving (its 500s); empty when all went well. */
+  readonly serverErrors: readonly string[];
+  /** Stops listening and drops open connections. */
+  close(): Promise<void>;
+}
+
+/** Options of {@link startOidcProvider}. */
+export interface StartOptions {
+  /** The signing keys, in the order of the published JWKS; the first one of an algorithm signs. */
+  keys: readonly SigningKey[];
+  /** The port to listen on: `0` for an ephemeral one, or the previous port to restart under the same issuer. */
+  port?: number;
+}
+
+/**
+ * Starts oidc-provider on 127.0.0.1 with an `http:` issuer. oidc-provider accepts any web URI as its
+ * issuer; `proxy` stays off because nothing sits in front of it (the requests really are plain http).
+ * @example
+ * const server = await startOidcProvider({ keys: [await generateSigningKey('k1', 'RS256')] });
+ * // ... server.issuer is 'http://127.0.0.1:<port>'
+ * await server.close();
+ */
+export async function startOidcProvider(options: StartOptions): Promise<OidcProviderServer> {
+  const hits = new Map<string, number>();
+  // The issuer needs the port, and the port is known once listening: the listener is set just after.
+  let listener: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
+  const server: Server = createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
+    hits.set(path, (hits.get(path) ?? 0) + 1);
+    // No keep-alive: after a restart on the same port a client could otherwise reuse a pooled socket that
+    // the old server has just closed ("other side closed"), a race of the test's making, not of the code under test.
+    res.setHeader('connection', 'close');
+    if (listener) listener(req, res);
+    else res.writeHead(503).end();
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const issuer = `http://127.0.0.1:${port}`;
+
+  const provider = new Provider(issuer, {
+    adapter: memoryAdapter(new Map()),
+    clients: CLIENTS.map((client) => ({
+      client_id: client.id,
+      client_secret: client.secret,
+      grant_types: ['client_credentials'],
+      response_types: [],
+      redirect_uris: [],
+      token_endpoint_auth_method: client.authMethod,
+      scope: client.scope,
+    })),
+    jwks: { keys: options.keys.map((key) => key.jwk) },
+    // Listing the scopes makes each client's `scope` metadata an allow-list: client B cannot get orders:write.
+    scopes: ['orders:read', 'orders:write', 'billing:read'],
+    // Cookies are only for interactive flows, which are all off here; a fixed key avoids the provider's warning.
+    cookies: { keys: ['interop-test-cookie-key'] },
+    ttl: { ClientCredentials: ACCESS_TOKEN_TTL },
+    features: {
+      devInteractions: { enabled: false },
+      clientCredentials: { enabled: true },
+      resourceIndicators: {
+        enabled: true,
+        // RFC 8707: no resource, no JWT; tokens are only minted for a named API.
+        defaultResource: async () => undefined,
+        useGrantedResource: async () => false,
+        async getResourceServerInfo(_ctx, resourceIndicator, client): Promise<ResourceServerInfo> {
+          const scope = RESOURCE_SCOPES[resourceIndicator];
+          if (scope === undefined) throw new errors.InvalidTarget();
+          const alg = CLIENTS.find((c) => c.id === client.clientId)?.tokenAlg ?? 'RS256';
+          return { scope, audience: resourceIndicator, accessTokenFormat: 'jwt', accessTokenTTL: ACCESS_TOKEN_TTL, jwt: { sign: { alg } } };
+        },
+      },
+    },
+  });
+  const serverErrors: string[] = [];
+  provider.on('server_error', (_ctx, error) => serverErrors.push(error.name));
+  listener = provider.callback();
+
+  return {
+    issuer: provider.issuer,
+    port,
+    hits: (path) => hits.get(path) ?? 0,
+    serverErrors,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

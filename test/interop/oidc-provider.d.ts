@@ -1,0 +1,93 @@
+// oidc-provider ships no type declarations: this is the small part of its API the interop test uses,
+// typed from its source (lib/provider.js, lib/helpers/defaults.js, lib/helpers/errors.js).
+declare module 'oidc-provider' {
+  import type { IncomingMessage, ServerResponse } from 'node:http';
+  import type { JWK } from 'jose';
+
+  /** A client registered at startup (OpenID Connect Dynamic Client Registration metadata names). */
+  export interface ClientMetadata {
+    client_id: string;
+    client_secret?: string;
+    grant_types?: string[];
+    response_types?: string[];
+    redirect_uris?: string[];
+    token_endpoint_auth_method?: 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt' | 'none';
+    /** The scopes this client may request (checked against the provider's `scopes`). */
+    scope?: string;
+  }
+
+  /** The client as oidc-provider hands it to configuration callbacks. */
+  export interface Client {
+    readonly clientId: string;
+  }
+
+  /** What `features.resourceIndicators.getResourceServerInfo` returns for a resource indicator. */
+  export interface ResourceServerInfo {
+    /** The scopes this resource server accepts; requested scopes outside it are dropped. */
+    scope: string;
+    /** The `aud` of its access tokens; the resource indicator when absent. */
+    audience?: string;
+    accessTokenTTL?: number;
+    accessTokenFormat?: 'opaque' | 'jwt';
+    jwt?: { sign?: { alg: string; kid?: string } };
+  }
+
+  /** A stored model (token, grant, client...), as the provider writes it. */
+  export interface AdapterPayload {
+    [claim: string]: unknown;
+    uid?: string;
+    userCode?: string;
+    grantId?: string;
+    consumed?: number;
+  }
+
+  /** Storage of one model kind (`ClientCredentials`, `Grant`, `Client`, ...). */
+  export interface Adapter {
+    upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void>;
+    find(id: string): Promise<AdapterPayload | undefined>;
+    findByUid(uid: string): Promise<AdapterPayload | undefined>;
+    findByUserCode(userCode: string): Promise<AdapterPayload | undefined>;
+    consume(id: string): Promise<void>;
+    destroy(id: string): Promise<void>;
+    revokeByGrantId(grantId: string): Promise<void>;
+  }
+
+  export interface Configuration {
+    /** A storage factory, called with each model's name. Default: a process-wide in-memory store. */
+    adapter?: (name: string) => Adapter;
+    clients?: ClientMetadata[];
+    /** The private signing keys; the public halves are served at the `jwks_uri`. */
+    jwks?: { keys: JWK[] };
+    /** Scopes the provider knows; a client's `scope` metadata limits which of these it may request. */
+    scopes?: string[];
+    cookies?: { keys?: string[] };
+    ttl?: Record<string, number>;
+    features?: {
+      devInteractions?: { enabled: boolean };
+      clientCredentials?: { enabled: boolean };
+      resourceIndicators?: {
+        enabled: boolean;
+        defaultResource?: (ctx: unknown, client: Client, oneOf?: string[]) => Promise<string | string[] | undefined>;
+        useGrantedResource?: (ctx: unknown, model: unknown) => Promise<boolean>;
+        getResourceServerInfo?: (ctx: unknown, resourceIndicator: string, client: Client) => Promise<ResourceServerInfo>;
+      };
+    };
+  }
+
+  export class Provider {
+    constructor(issuer: string, configuration?: Configuration);
+    readonly issuer: string;
+    /** Koa's request listener: the provider is a Koa application. */
+    callback(): (req: IncomingMessage, res: ServerResponse) => void;
+    on(event: 'server_error', listener: (ctx: unknown, error: Error) => void): this;
+  }
+
+  export namespace errors {
+    /** RFC 8707 `invalid_target`: the resource indicator is unknown. */
+    class InvalidTarget extends Error {
+      constructor(description?: string);
+    }
+  }
+
+  export default Provider;
+}
