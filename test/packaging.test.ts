@@ -8,11 +8,12 @@ import { describe, expect, it } from 'vitest';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 const packages: Record<string, string[]> = {
-  '@tollgate/core': ['createVerifier', 'verifyToken', 'extractBearerToken', 'hasScopes', 'TollgateError', 'InvalidTokenError', 'InsufficientScopeError', 'JwksUnavailableError'],
+  '@tollgate/core': ['DECISION_CHANNEL', 'JWKS_CHANNEL', 'createVerifier', 'verifyToken', 'extractBearerToken', 'hasScopes', 'TollgateError', 'InvalidTokenError', 'InsufficientScopeError', 'JwksUnavailableError'],
   '@tollgate/testing': ['createTestIssuer', 'encodeJwt', 'tamperSignature'],
   '@tollgate/express': ['requireAuth', 'requireScope', 'requireAnyScope', 'configure', 'tollgateErrorHandler', 'RequireScope', 'InvalidTokenError'],
   '@tollgate/koa': ['requireAuth', 'requireScope', 'requireAnyScope', 'configure', 'tollgateErrorHandler', 'RequireScope', 'InvalidTokenError'],
   '@tollgate/fastify': ['default', 'tollgate', 'configure', 'tollgateErrorHandler', 'RequireScope', 'InvalidTokenError'],
+  '@tollgate/cli': ['main', 'ExitCode'],
 };
 
 const node = (code: string, type: 'module' | 'commonjs') =>
@@ -39,6 +40,11 @@ describe.each(Object.entries(packages))('%s as published', (name, expected) => {
     const out = node(`const m = require('${name}'); console.log(JSON.stringify(Object.keys(m)))`, 'commonjs');
     expect(JSON.parse(out)).toEqual(expect.arrayContaining(expected));
   });
+});
+
+it('links the tollgate bin into node_modules/.bin at install, and it runs', () => {
+  const out = execFileSync(join(root, 'node_modules', '.bin', 'tollgate'), ['--version'], { cwd: root, encoding: 'utf8', timeout: 20_000 });
+  expect(out.trim()).toMatch(/^\d+\.\d+\.\d+/);
 });
 
 it('shares one TollgateError class between core and every adapter, so instanceof works anywhere', () => {
