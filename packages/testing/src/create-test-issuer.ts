@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { SignJWT, type JWK, type JWTPayload } from 'jose';
 import { IssuerServer, type FaultTarget, type IssuerFault, type IssuerRequestCounts } from './issuer-server.js';
 import { createSigningKey, type TestAlgorithm, type TestSigningKey } from './signing-keys.js';
+import { createTokenEndpoint, TOKEN_ENDPOINT_AUTH_ALGORITHMS, TOKEN_ENDPOINT_AUTH_METHODS, type TestClient } from './token-endpoint.js';
 import { algNoneToken, hmacWithPublicKeyToken } from './unsafe-tokens.js';
 
 /** Options of {@link createTestIssuer}. */
@@ -19,6 +20,12 @@ export interface TestIssuerOptions {
   advertisedIssuer?: string;
   /** Overrides the `jwks_uri` member of the discovery documents (to test the jwks_uri URL policy). */
   advertisedJwksUri?: string;
+  /**
+   * Clients of the token endpoint, `POST {issuer}/oauth/token` (client credentials grant). Without
+   * any, the endpoint answers every request with invalid_client. See {@link TestClient}.
+   * @see RFC 6749 section 4.4
+   */
+  clients?: readonly TestClient[];
 }
 
 /** Options of {@link TestIssuer.sign}. */
@@ -41,6 +48,8 @@ export interface TestIssuer {
   /** The issuer identifier (`iss`). */
   readonly issuer: string;
   readonly jwksUri: string;
+  /** `{issuer}/oauth/token`: the client credentials grant for {@link TestIssuerOptions.clients}. */
+  readonly tokenEndpoint: string;
   /** Default audience of minted tokens. */
   readonly audience: string;
   readonly keys: readonly TestSigningKey[];
@@ -96,11 +105,18 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
   const issuer = `${server.origin}${path}`;
   const jwksPath = `${path}/.well-known/jwks.json`;
   const jwksUri = `${server.origin}${jwksPath}`;
+  const tokenPath = `${path}/oauth/token`;
+  const tokenEndpoint = `${server.origin}${tokenPath}`;
+  const clients = options.clients ?? [];
+  const scopes = [...new Set(clients.flatMap((client) => client.scopes))];
   const metadata = () => ({
     issuer: options.advertisedIssuer ?? issuer,
     jwks_uri: options.advertisedJwksUri ?? jwksUri,
-    token_endpoint: `${issuer}/oauth/token`,
+    token_endpoint: tokenEndpoint,
     grant_types_supported: ['client_credentials'],
+    token_endpoint_auth_methods_supported: [...TOKEN_ENDPOINT_AUTH_METHODS],
+    token_endpoint_auth_signing_alg_values_supported: [...TOKEN_ENDPOINT_AUTH_ALGORITHMS],
+    ...(scopes.length > 0 ? { scopes_supported: scopes } : {}),
     id_token_signing_alg_values_supported: [...new Set(keys.map((key) => key.alg))],
   });
   const discovery = new Map<string, () => unknown>();
@@ -109,10 +125,22 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
   if (mode === 'both' || mode === 'oauth') discovery.set(`/.well-known/oauth-authorization-server${path}`, metadata);
   // OpenID Connect Discovery 1.0 section 4: the well-known segment is appended to the issuer.
   if (mode === 'both' || mode === 'oidc') discovery.set(`${path}/.well-known/openid-configuration`, metadata);
+  // Built before the issuer object so that a misconfigured client fails createTestIssuer at once.
+  let handleToken: ReturnType<typeof createTokenEndpoint>;
+  try {
+    // Signed with the first key still published, so a retired key never signs a fresh token.
+    const mint = (claims: Record<string, unknown>, expiresIn: number) =>
+      testIssuer.sign(claims, { expiresIn, kid: keys.find((key) => key.published)?.kid });
+    handleToken = createTokenEndpoint({ url: tokenEndpoint, issuer, clients, mint });
+  } catch (error) {
+    await server.close();
+    throw error;
+  }
   server.setRoutes({
     discovery,
     jwksPath,
     jwks: () => ({ keys: [...keys.filter((key) => key.published).map((key) => key.publicJwk), ...extraJwks] }),
+    endpoints: new Map([[tokenPath, { count: 'token', handle: handleToken }]]),
   });
 
   const findKey = (kid: string): TestSigningKey => {
@@ -130,9 +158,10 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
     jti: randomUUID(),
   });
 
-  return {
+  const testIssuer: TestIssuer = {
     issuer,
     jwksUri,
+    tokenEndpoint,
     audience,
     keys,
     requests: server.counts,
@@ -176,6 +205,7 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
     resetRequests() {
       server.counts.jwks = 0;
       server.counts.discovery = 0;
+      server.counts.token = 0;
       server.counts.total = 0;
     },
     unsafe: {
@@ -188,6 +218,7 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
     },
     close: () => server.close(),
   };
+  return testIssuer;
 }
 
 // Swaps the header of a signed token (e.g. to claim another alg), keeping the now-invalid signature.

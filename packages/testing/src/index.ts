@@ -5,3 +5,7 @@ export type { FaultTarget, IssuerFault, IssuerRequestCounts } from './issuer-ser
 export { createSigningKey } from './signing-keys.js';
 export type { TestAlgorithm, TestSigningKey } from './signing-keys.js';
 export { algNoneToken, encodeJwt, hmacWithPublicKeyToken, tamperPayload, tamperSignature } from './unsafe-tokens.js';
+export type { ClientAuthMethod, TestClient, TokenErrorCode } from './token-endpoint.js';
+export { createClientCredentialsClient } from './create-client-credentials-client.js';
+export type { ClientCredentialsClient, ClientCredentialsClientOptions, ClientCredentialsToken } from './create-client-credentials-client.js';
+export { TokenEndpointError } from './token-endpoint-error.js';

@@ -8,16 +8,31 @@ import type { AddressInfo, Socket } from 'node:net';
  * - `slow`: the response is held for `delayMs` (default 5000) before it is sent.
  * - `error`: an HTTP error status (default 500).
  * - `invalid-json`: a 200 whose body is not JSON.
- * - `oversized`: a 200 with a JSON body of `bytes` bytes (default 2 MiB).
+ * - `oversized`: a 200 with a JSON body of `bytes` bytes (default 2 MiB, at least 24), streamed in
+ *   64 KiB writes. It declares `Content-Length` unless `chunked: true`, which sends it chunked so only
+ *   a cap on the bytes actually read can stop it.
  * - `not-a-jwks`: a 200 with valid JSON that is not a key set.
+ * - `redirect`: a redirect (default 302) to `location`, e.g. another server's JWKS.
+ * - `redirect-loop`: a redirect (default 302) between two URLs of the same endpoint (with and
+ *   without a `redirected` query parameter), each of which redirects again; every hop is counted.
+ * - `wrong-use`: a 200 with the endpoint's own document, every key marked `use: 'enc'`
+ *   (RFC 7517 section 4.2); documents without a `keys` array are sent unchanged.
+ * - `empty-keys`: a 200 with `{"keys":[]}`, a well-formed key set without any key (RFC 7517 section 5).
+ * @example
+ * issuer.setFault({ kind: 'oversized', bytes: 5 * 1024 * 1024, chunked: true }, 'jwks');
+ * @see RFC 7517 section 5 (JWK Set), RFC 9110 section 15.4 (redirects)
  */
 export type IssuerFault =
   | { kind: 'down' }
   | { kind: 'slow'; delayMs?: number }
   | { kind: 'error'; status?: number }
   | { kind: 'invalid-json' }
-  | { kind: 'oversized'; bytes?: number }
-  | { kind: 'not-a-jwks' };
+  | { kind: 'oversized'; bytes?: number; chunked?: boolean }
+  | { kind: 'not-a-jwks' }
+  | { kind: 'redirect'; location: string; status?: 301 | 302 | 303 | 307 | 308 }
+  | { kind: 'redirect-loop'; status?: 301 | 302 | 303 | 307 | 308 }
+  | { kind: 'wrong-use' }
+  | { kind: 'empty-keys' };
 
 /** Which endpoints a fault applies to. */
 export type FaultTarget = 'jwks' | 'discovery' | 'all';
@@ -26,6 +41,8 @@ export type FaultTarget = 'jwks' | 'discovery' | 'all';
 export interface IssuerRequestCounts {
   jwks: number;
   discovery: number;
+  /** Requests to the token endpoint (`POST {issuer}/oauth/token`). */
+  token: number;
   /** Every request, including unknown paths. */
   total: number;
 }
@@ -35,11 +52,13 @@ export interface IssuerRoutes {
   discovery: Map<string, () => unknown>;
   jwksPath: string;
   jwks: () => unknown;
+  /** Path → handler of other endpoints (any method), counted under `count`. Faults do not apply to them. */
+  endpoints?: Map<string, { count: Exclude<keyof IssuerRequestCounts, 'total'>; handle: (req: IncomingMessage, res: ServerResponse) => void }>;
 }
 
 /** A running HTTP server for the issuer's endpoints. */
 export class IssuerServer {
-  readonly counts: IssuerRequestCounts = { jwks: 0, discovery: 0, total: 0 };
+  readonly counts: IssuerRequestCounts = { jwks: 0, discovery: 0, token: 0, total: 0 };
   #fault: { fault: IssuerFault; target: FaultTarget } | null = null;
   readonly #server: Server;
   readonly #sockets = new Set<Socket>();
@@ -90,6 +109,12 @@ export class IssuerServer {
     this.counts.total += 1;
     const routes = this.#routes;
     const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
+    const endpoint = routes?.endpoints?.get(path);
+    if (endpoint) {
+      this.counts[endpoint.count] += 1;
+      endpoint.handle(req, res);
+      return;
+    }
     let kind: 'jwks' | 'discovery' | undefined;
     let body: (() => unknown) | undefined;
     if (routes && path === routes.jwksPath) {
@@ -132,17 +157,67 @@ export class IssuerServer {
         res.writeHead(200, { 'content-type': 'application/json' }).end('{"keys": [ this is not json');
         return;
       case 'oversized': {
-        const size = fault.bytes ?? 2 * 1024 * 1024;
-        res.writeHead(200, { 'content-type': 'application/json' });
-        // `{"keys":[],"padding":""}` is 24 bytes; the padding makes up the rest of `bytes`.
-        res.end(`{"keys":[],"padding":"${'x'.repeat(Math.max(0, size - 24))}"}`);
+        const size = Math.max(PADDED_FRAME.length, fault.bytes ?? 2 * 1024 * 1024);
+        const headers: Record<string, string | number> = { 'content-type': 'application/json' };
+        // Without Content-Length Node sends the body chunked: nothing up front tells the client its size.
+        if (!fault.chunked) headers['content-length'] = size;
+        res.writeHead(200, headers);
+        streamPadded(res, size);
         return;
       }
       case 'not-a-jwks':
         sendJson(res, 200, { hello: 'world' });
         return;
+      case 'redirect':
+        res.writeHead(fault.status ?? 302, { location: fault.location, 'content-length': 0 }).end();
+        return;
+      case 'redirect-loop': {
+        // Two URLs of the same endpoint point at each other, as two misconfigured proxies would.
+        const url = new URL(res.req.url ?? '/', 'http://127.0.0.1');
+        if (url.searchParams.has('redirected')) url.searchParams.delete('redirected');
+        else url.searchParams.set('redirected', '1');
+        res.writeHead(fault.status ?? 302, { location: `${url.pathname}${url.search}`, 'content-length': 0 }).end();
+        return;
+      }
+      case 'wrong-use':
+        sendJson(res, 200, markKeysForEncryption(body()));
+        return;
+      case 'empty-keys':
+        sendJson(res, 200, { keys: [] });
+        return;
     }
   }
+}
+
+// `{"keys":[],"padding":""}`: the padding makes up the rest of an oversized body.
+const PADDED_FRAME = '{"keys":[],"padding":""}';
+const PADDING = Buffer.alloc(64 * 1024, 'x');
+
+/** Writes a valid JSON body of exactly `size` bytes, waiting for the client to drain each write. */
+function streamPadded(res: ServerResponse, size: number): void {
+  res.write('{"keys":[],"padding":"');
+  let left = size - PADDED_FRAME.length;
+  const pump = (): void => {
+    while (left > 0) {
+      // A client whose size cap gave up closed the connection: stop writing (no 'drain' will come).
+      if (res.destroyed) return;
+      const length = Math.min(left, PADDING.length);
+      left -= length;
+      if (!res.write(length === PADDING.length ? PADDING : PADDING.subarray(0, length))) {
+        res.once('drain', pump);
+        return;
+      }
+    }
+    if (!res.destroyed) res.end('"}');
+  };
+  pump();
+}
+
+/** The document with every key in `keys` marked for encryption; other documents as they are. */
+function markKeysForEncryption(document: unknown): unknown {
+  const keys = (document as { keys?: unknown } | null)?.keys;
+  if (!Array.isArray(keys)) return document;
+  return { ...(document as object), keys: keys.map((key: unknown) => ({ ...(key as object), use: 'enc' })) };
 }
 
 function sendJson(res: ServerResponse, status: number, value: unknown): void {

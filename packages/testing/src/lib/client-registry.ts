@@ -1,0 +1,60 @@
+// Checks the clients given to createTestIssuer once and keeps them in the form the token endpoint needs.
+import { createHash, type KeyObject } from 'node:crypto';
+import { createLocalJWKSet, type CryptoKey, type JWTVerifyGetKey } from 'jose';
+import type { ClientAuthMethod, TestClient } from '../token-endpoint.js';
+import { isScopeToken } from './scope.js';
+
+/** A client as the token endpoint uses it. */
+export interface RegisteredClient {
+  readonly clientId: string;
+  readonly authMethod: ClientAuthMethod;
+  /** SHA-256 of the secret: compared in constant time whatever the length of the guess. */
+  readonly secretDigest: Buffer | undefined;
+  /** What verifies the client's assertions (private_key_jwt). */
+  readonly key: CryptoKey | KeyObject | JWTVerifyGetKey | undefined;
+  readonly scopes: readonly string[];
+  readonly grantTypes: readonly string[];
+  /** Seconds. */
+  readonly tokenLifetime: number;
+  readonly audience: string | undefined;
+}
+
+/** SHA-256 of a UTF-8 string. */
+export const digest = (value: string): Buffer => createHash('sha256').update(value, 'utf8').digest();
+
+/** Validates the clients (throwing a TypeError that names the problem) and indexes them by id. */
+export function registerClients(clients: readonly TestClient[]): ReadonlyMap<string, RegisteredClient> {
+  const registry = new Map<string, RegisteredClient>();
+  for (const client of clients) {
+    const fail = (problem: string): never => {
+      throw new TypeError(`createTestIssuer: client ${JSON.stringify(client.clientId)} ${problem}`);
+    };
+    if (typeof client.clientId !== 'string' || client.clientId === '') fail('needs a non-empty clientId');
+    if (registry.has(client.clientId)) fail('is registered twice');
+    const hasKey = client.jwks !== undefined || client.publicKey !== undefined;
+    const authMethod = client.authMethod ?? (hasKey ? 'private_key_jwt' : 'client_secret_basic');
+    if (authMethod === 'private_key_jwt') {
+      if (client.jwks !== undefined && client.publicKey !== undefined) fail('needs jwks or publicKey, not both');
+      if (!hasKey) fail('uses private_key_jwt and needs jwks or publicKey');
+      if (client.clientSecret !== undefined) fail('uses private_key_jwt and must not have a clientSecret');
+    } else {
+      if (!client.clientSecret) fail(`uses ${authMethod} and needs a clientSecret`);
+      if (hasKey) fail(`uses ${authMethod}; jwks and publicKey are for private_key_jwt`);
+    }
+    const bad = client.scopes.find((scope) => !isScopeToken(scope));
+    if (bad !== undefined) fail(`has a malformed scope ${JSON.stringify(bad)} (RFC 6749 section 3.3)`);
+    const tokenLifetime = client.tokenLifetime ?? 300;
+    if (!Number.isInteger(tokenLifetime) || tokenLifetime <= 0) fail('needs a tokenLifetime of whole seconds above 0');
+    registry.set(client.clientId, {
+      clientId: client.clientId,
+      authMethod,
+      secretDigest: client.clientSecret === undefined ? undefined : digest(client.clientSecret),
+      key: client.jwks ? createLocalJWKSet(client.jwks) : client.publicKey,
+      scopes: Object.freeze([...new Set(client.scopes)]),
+      grantTypes: Object.freeze([...(client.grantTypes ?? ['client_credentials'])]),
+      tokenLifetime,
+      audience: client.audience,
+    });
+  }
+  return registry;
+}

@@ -1,0 +1,27 @@
+// An error answer of the token endpoint: an RFC 6749 section 5.2 code, a short description and a status.
+
+/** The error codes of RFC 6749 section 5.2 that a token endpoint answers with. */
+export type TokenErrorCode =
+  | 'invalid_request'
+  | 'invalid_client'
+  | 'invalid_grant'
+  | 'unauthorized_client'
+  | 'unsupported_grant_type'
+  | 'invalid_scope';
+
+/** Thrown inside the test issuer's token endpoint and rendered as the JSON error response. */
+export class TokenRequestError extends Error {
+  readonly code: TokenErrorCode;
+  /** 400, except 401 for invalid_client and the HTTP-level 405 and 413. */
+  readonly status: number;
+  /** Extra response headers (a Basic challenge, `Allow`, `Connection: close`). */
+  readonly headers: Readonly<Record<string, string>>;
+
+  constructor(code: TokenErrorCode, description: string, options: { status?: number; headers?: Record<string, string> } = {}) {
+    super(description);
+    this.name = 'TokenRequestError';
+    this.code = code;
+    this.status = options.status ?? (code === 'invalid_client' ? 401 : 400);
+    this.headers = options.headers ?? {};
+  }
+}
