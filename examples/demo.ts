@@ -1,56 +1,48 @@
-// The demo: a local issuer, the same protected route on Express, Koa and Fastify, and a few requests.
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
-import { createTestIssuer } from '@tollgate/testing';
-import { createExpressControllerApp } from './express-controller.js';
-import { createExpressApp } from './express-app.js';
-import { createFastifyControllerApp } from './fastify-controller.js';
-import { createFastifyApp } from './fastify-app.js';
-import { createKoaControllerApp } from './koa-controller.js';
-import { createKoaApp } from './koa-app.js';
+// The demo: `pnpm demo` runs every checked step; `--serve` keeps it up; `--issuer` serves the APIs for a real issuer.
+import { parseDemoArgs, USAGE } from './demo/args.js';
 
-const listen = (server: Server) =>
-  new Promise<string>((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)));
+const EX_USAGE = 64;
+const command = parseDemoArgs(process.argv.slice(2));
 
-const issuer = await createTestIssuer();
-// The test issuer is plain http on 127.0.0.1, hence allowInsecureRequests (never in production).
-const options = { issuer: issuer.issuer, audience: issuer.audience, allowInsecureRequests: true };
-const fastify = await createFastifyApp(options);
-await fastify.ready();
-const fastifyController = await createFastifyControllerApp(options);
-await fastifyController.ready();
-const servers: Array<[string, Server]> = [
-  ['express', createExpressApp(options).listen(0, '127.0.0.1')],
-  ['koa', createKoaApp(options).listen(0, '127.0.0.1')],
-  ['fastify', fastify.server],
-  ['express controller (@RequireScope)', createExpressControllerApp(options).listen(0, '127.0.0.1')],
-  ['koa controller (@RequireScope)', createKoaControllerApp(options).listen(0, '127.0.0.1')],
-  ['fastify controller (@RequireScope)', fastifyController.server],
-];
-
-const requests: Array<[string, string | undefined]> = [
-  ['a valid token with orders:read', await issuer.sign({ scope: 'orders:read' })],
-  ['no token', undefined],
-  ['a token without the scope', await issuer.sign({ scope: 'profile' })],
-  ['an expired token', await issuer.sign({ scope: 'orders:read' }, { expiresIn: -60 })],
-  ['a token for another API', await issuer.sign({ scope: 'orders:read', aud: 'https://other.example' })],
-  ['alg: none', issuer.unsafe.algNone({ scope: 'orders:read' })],
-];
-
-try {
-  for (const [name, server] of servers) {
-    const base = server.listening ? `http://127.0.0.1:${(server.address() as AddressInfo).port}` : await listen(server);
-    console.log(`\n${name} (${base})`);
-    for (const [label, token] of requests) {
-      const response = await fetch(`${base}/orders`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
-      const challenge = response.headers.get('www-authenticate');
-      console.log(`  ${label.padEnd(32)} ${response.status} ${await response.text()}${challenge ? `\n  ${''.padEnd(32)}     WWW-Authenticate: ${challenge}` : ''}`);
+// The frameworks are imported only once the flags are known good, so --help and usage errors are instant.
+switch (command.mode) {
+  case 'help':
+    console.log(USAGE);
+    break;
+  case 'usage-error':
+    console.error(`demo: ${command.problem}\n\n${USAGE}`);
+    process.exitCode = EX_USAGE;
+    break;
+  case 'run': {
+    // Everything is bounded, but a hung step must still not hang a CI job.
+    const watchdog = setTimeout(() => {
+      console.error('demo: gave up after 30 s');
+      process.exit(1);
+    }, 30_000).unref();
+    try {
+      const { runDemo } = await import('./demo/run-demo.js');
+      process.exitCode = await runDemo();
+    } catch (error) {
+      // A step that throws (rather than checks) is a failed demo: one line, no stack.
+      console.error(`demo: ${error instanceof Error ? error.message : String(error)}`);
+      process.exitCode = 1;
     }
+    clearTimeout(watchdog);
+    break;
   }
-  console.log(`\nthe issuer served ${issuer.requests.discovery} discovery and ${issuer.requests.jwks} JWKS requests in all`);
-} finally {
-  await fastify.close();
-  await fastifyController.close();
-  for (const [, server] of servers) server.close();
-  await issuer.close();
+  case 'serve':
+    await (await import('./demo/serve.js')).serveLocal();
+    break;
+  case 'external': {
+    const [{ serveExternal }, { TollgateConfigError }] = await Promise.all([import('./demo/serve.js'), import('@tollgate/core')]);
+    try {
+      await serveExternal(command.issuer, command.audience);
+    } catch (error) {
+      // tollgate checks its options at startup; its message names the option and what it expects.
+      if (!(error instanceof TollgateConfigError)) throw error;
+      console.error(`demo: ${error.message}`);
+      process.exitCode = EX_USAGE;
+    }
+    break;
+  }
 }

@@ -1,0 +1,115 @@
+// The demo as a user runs it: `node examples/dist/demo.js` with each of its modes.
+import { createTestIssuer, type TestIssuer } from '@tollgate/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runNode, startNode } from './child.js';
+
+// A compact JWS (three base64url parts starting with a JSON header): no token may appear in the output.
+const JWT = /eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+/;
+
+describe('pnpm demo', () => {
+  it('runs every step on 127.0.0.1 and exits 0 with the expected transcript', async () => {
+    const { code, stdout, stderr } = await runNode('demo.js');
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    expect(stdout).not.toContain('✗');
+    expect(stdout).toMatch(/all \d+ checks passed/);
+    for (const line of [
+      /✓ orders-admin \(client_secret_basic\) → token for "orders:read orders:write"/,
+      /✓ orders-reader \(client_secret_post\) → token for "orders:read"/,
+      /✓ orders-service \(private_key_jwt\) → token for "orders:read"/,
+      /claims: \{"iss":"http:\/\/127\.0\.0\.1:\d+","sub":"orders-admin"/,
+      /✓ orders-reader asks for orders:write → 400 invalid_scope/,
+      /✓ orders-admin with a wrong secret → 401 invalid_client/,
+      /✓ JWKS endpoint down {2}→ 503 temporarily_unavailable, Retry-After: \d+/,
+      /✓ JWKS endpoint back, .* → 200/,
+      /✓ \d+ API requests, 3 token requests: each client fetched once and reused its cached token/,
+    ]) {
+      expect(stdout).toMatch(line);
+    }
+    for (const framework of ['express', 'koa', 'fastify']) {
+      const section = stdout.split(`\n${framework}  `)[1]?.split('\n\n')[0] ?? '';
+      expect(section).toMatch(/✓ GET {2}as orders-reader +→ 200/);
+      expect(section).toMatch(/✓ POST as orders-admin +→ 201/);
+      expect(section).toMatch(/✓ POST as orders-reader \(no orders:write\) +→ 403 insufficient_scope/);
+      expect(section).toMatch(/WWW-Authenticate: Bearer realm="api", error="insufficient_scope".*scope="orders:write"/);
+      expect(section).toMatch(/✓ GET {2}with a token that expired a minute ago +→ 401 invalid_token \(token expired\)/);
+      expect(section).toMatch(/✓ POST with a tampered token \(scope edited\) +→ 401 invalid_token/);
+      expect(section).toMatch(/→ 400 invalid_request/);
+    }
+    expect(stdout).not.toMatch(JWT);
+  }, 60_000);
+
+  it('--serve prints curl commands that work, and stops cleanly on SIGTERM', async () => {
+    const demo = startNode('demo.js', ['--serve']);
+    try {
+      const output = await demo.waitFor(/\n {2}curl -i -X POST [^\n]*\n[\s\S]*\n {2}curl -i -X POST [^\n]*\n/);
+      expect(output).toMatch(/TOKEN=\$\(curl -s -u 'orders-admin:[\w-]+' -d grant_type=client_credentials http:\/\/127\.0\.0\.1:\d+\/oauth\/token/);
+      // The printed secret really gets a token: do what the first curl command does.
+      const [, secret, tokenEndpoint] = /-u 'orders-admin:([\w-]+)' -d grant_type=client_credentials (\S+)/.exec(output)!;
+      const response = await fetch(tokenEndpoint!, {
+        method: 'POST',
+        headers: { authorization: `Basic ${Buffer.from(`orders-admin:${secret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'grant_type=client_credentials',
+        signal: AbortSignal.timeout(5000),
+      });
+      const { access_token: token } = (await response.json()) as { access_token: string };
+      const [, api] = /express API +(\S+)/.exec(output)!;
+      const orders = await fetch(api!, { method: 'POST', headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(5000) });
+      expect(orders.status).toBe(201);
+    } finally {
+      demo.child.kill('SIGTERM');
+    }
+    const { code, signal } = await demo.done;
+    expect({ code, signal }).toEqual({ code: 0, signal: null });
+    expect(demo.output()).toMatch(/stopped\n$/);
+  }, 60_000);
+
+  describe('--issuer', () => {
+    let issuer: TestIssuer;
+    beforeAll(async () => {
+      issuer = await createTestIssuer({ algorithms: ['ES256'] });
+    });
+    afterAll(async () => {
+      await issuer?.close();
+    });
+
+    it('serves the three APIs for another issuer, with no embedded one', async () => {
+      const demo = startNode('demo.js', ['--issuer', issuer.issuer, '--audience', issuer.audience]);
+      try {
+        const output = await demo.waitFor(/export TOKEN=[\s\S]*curl -i -X POST/);
+        expect(output).not.toMatch(/oauth\/token/);
+        const apis = [...output.matchAll(/(?:express|koa|fastify) API +(\S+)/g)].map((match) => match[1]!);
+        expect(apis).toHaveLength(3);
+        const token = await issuer.sign({ scope: 'orders:read' });
+        for (const api of apis) {
+          const response = await fetch(api, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(5000) });
+          expect(response.status).toBe(200);
+        }
+      } finally {
+        demo.child.kill('SIGTERM');
+      }
+      expect((await demo.done).code).toBe(0);
+    }, 60_000);
+  });
+
+  it('exits 64 with the usage for an unknown flag, a lone --issuer or --audience, or an issuer tollgate refuses', async () => {
+    const cases = [
+      ['--bogus'],
+      ['--issuer', 'https://auth.example.com/'],
+      ['--audience', 'https://api.example.com'],
+      ['--issuer', 'not a url', '--audience', 'a'],
+      ['--issuer', 'http://auth.example.com/', '--audience', 'a'], // plain http off loopback
+      ['extra'],
+    ];
+    const runs = await Promise.all(cases.map((args) => runNode('demo.js', args)));
+    runs.forEach(({ code, stdout, stderr }, index) => {
+      expect({ args: cases[index], code, stdout }).toEqual({ args: cases[index], code: 64, stdout: '' });
+      expect(stderr).toMatch(/^demo: /);
+    });
+  }, 40_000);
+
+  it('--help prints the usage and exits 0', async () => {
+    const { code, stdout } = await runNode('demo.js', ['--help']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^usage: pnpm demo/);
+  }, 30_000);
+});
