@@ -1,16 +1,18 @@
 // createVerifier: checks a JWT access token's signature and claims and returns an AccessToken.
-import { decodeJwt, decodeProtectedHeader, jwtVerify, type ProtectedHeaderParameters } from 'jose';
+import type { ProtectedHeaderParameters } from 'jose';
 import { toAccessToken, type AccessToken, type JwtAccessTokenClaims } from './access-token.js';
 import { InvalidTokenError, MissingTokenError, type TollgateErrorReason } from './errors.js';
 import { extractBearerToken, type ExtractOptions, type RequestLike } from './extract-bearer-token.js';
 import { discoverJwksUri } from './lib/discovery.js';
 import { fetchJson } from './lib/fetch-json.js';
 import { isAcceptedTokenType } from './lib/token-type.js';
-import { mapJoseError } from './lib/map-jose-error.js';
+import { checkClaims } from './lib/check-claims.js';
+import { decodeJws } from './lib/decode-jws.js';
 import { publishAuthentication } from './lib/publish-audit-events.js';
 import { RemoteJwks } from './lib/remote-jwks.js';
 import { checkTimeClaims } from './lib/time-claims.js';
 import { TokenCache } from './lib/token-cache.js';
+import { verifySignature } from './lib/verify-signature.js';
 import { isPermanentRefusal, RejectionCache } from './lib/rejection-cache.js';
 import { checkUrl } from './lib/url-policy.js';
 import { resolveOptions, type ResolvedOptions, type VerifierOptions } from './options.js';
@@ -73,7 +75,14 @@ export function createVerifier(input: VerifierOptions): Verifier {
   const perIssuer = new Map(options.issuers.map((issuer) => [issuer, shared ?? jwksFor(issuer)]));
   const cache = new TokenCache(options.cacheMaxEntries);
   const rejections = new RejectionCache(options.cacheMaxRejections);
-  const requiredClaims = [...new Set(['exp', ...options.requiredClaims, ...(options.strict ? RFC9068_CLAIMS : [])])];
+  const claimRules = {
+    issuers: options.issuers,
+    audiences: options.audiences,
+    requiredClaims: [...new Set(['exp', ...options.requiredClaims, ...(options.strict ? RFC9068_CLAIMS : [])])],
+    clockTolerance: options.clockTolerance,
+    maxTokenAge: options.maxTokenAge,
+    realm,
+  };
 
   function checkHeader(header: ProtectedHeaderParameters): asserts header is ProtectedHeaderParameters & { alg: string } {
     // The allow-list is checked before any key is fetched: 'none' and HS* never reach key selection.
@@ -86,43 +95,26 @@ export function createVerifier(input: VerifierOptions): Verifier {
   }
 
   async function verifyUncached(token: string): Promise<AccessToken> {
-    let header: ProtectedHeaderParameters;
-    let unverified: JwtAccessTokenClaims;
-    try {
-      header = decodeProtectedHeader(token);
-      unverified = decodeJwt(token);
-    } catch {
-      throw fail('malformed_token', 'malformed token');
-    }
+    // Decoded once; nothing below trusts a field of it until the signature has checked out.
+    const { header, payload, signingInput, signature } = decodeJws(token, realm);
     checkHeader(header);
-    // The unverified iss only chooses which configured issuer's keys to try; jwtVerify then checks it.
-    if (unverified.iss === undefined) throw fail('missing_claim', 'missing iss claim');
-    const jwks = typeof unverified.iss === 'string' ? perIssuer.get(unverified.iss) : undefined;
-    if (!jwks) throw fail('issuer', 'issuer mismatch');
-    const { key, generation } = await jwks.getKey({ alg: header.alg, kid: header.kid });
+    // The unverified iss only chooses which configured issuer's keys to try; checkClaims then checks it.
+    if (payload.iss === undefined) throw fail('missing_claim', 'missing iss claim');
+    const issuer = typeof payload.iss === 'string' ? payload.iss : undefined;
+    const jwks = issuer === undefined ? undefined : perIssuer.get(issuer);
+    if (!jwks || issuer === undefined) throw fail('issuer', 'issuer mismatch');
+    const { key, generation } = await jwks.getKey({ alg: header.alg, kid: typeof header.kid === 'string' ? header.kid : undefined });
     let accessToken: AccessToken;
     try {
-      let claims: JwtAccessTokenClaims;
-      try {
-        ({ payload: claims } = await jwtVerify(token, key, {
-          algorithms: [header.alg],
-          issuer: options.issuers as string[],
-          audience: options.audiences as string[],
-          clockTolerance: options.clockTolerance,
-          maxTokenAge: options.maxTokenAge,
-          requiredClaims,
-          currentDate: new Date(now()),
-        }));
-      } catch (error) {
-        throw mapJoseError(error, realm);
-      }
+      if (!(await verifySignature(header.alg, key, signingInput, signature))) throw fail('signature', 'invalid signature');
+      checkClaims(payload, now(), claimRules);
       // RFC 9449 section 7.1 / RFC 8705 section 3: a token bound to a key (`cnf`) is only valid with proof
       // of that key. tollgate checks bearer tokens only, so accepting it would strip the binding.
-      if (claims.cnf !== undefined) throw fail('sender_constrained', 'sender-constrained token used as a bearer token');
-      accessToken = toAccessToken(token, header, claims, realm);
+      if (payload.cnf !== undefined) throw fail('sender_constrained', 'sender-constrained token used as a bearer token');
+      accessToken = toAccessToken(token, header as ProtectedHeaderParameters, payload as JwtAccessTokenClaims, realm);
     } catch (error) {
       if (error instanceof InvalidTokenError && isPermanentRefusal(error.reason)) {
-        rejections.set(token, { reason: error.reason, description: error.description, issuer: unverified.iss, generation });
+        rejections.set(token, { reason: error.reason, description: error.description, issuer, generation });
       }
       throw error;
     }

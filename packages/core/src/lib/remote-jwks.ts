@@ -1,5 +1,5 @@
 // The remote JWKS cache: single-flight fetches, refetch on an unknown kid, cooldown, stale keys on failure.
-import { importJWK, type CryptoKey } from 'jose';
+import { createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { InvalidTokenError, JwksUnavailableError } from '../errors.js';
 import { keyFitsAlgorithm } from '../algorithms.js';
 import { parseJwks, type PublicJwk } from './parse-jwks.js';
@@ -44,7 +44,7 @@ export class RemoteJwks {
   #missCooldownUntil = Number.NEGATIVE_INFINITY;
   #failedUntil = Number.NEGATIVE_INFINITY;
   #lastError: unknown;
-  #imported = new WeakMap<PublicJwk, Map<string, Promise<CryptoKey>>>();
+  #imported = new WeakMap<PublicJwk, KeyObject>();
   /** Bumped whenever the key set changes, so cached verifications from older keys are redone. */
   generation = 0;
 
@@ -62,7 +62,7 @@ export class RemoteJwks {
    * (taken before any await, so a refetch racing the import cannot relabel it). Throws
    * `InvalidTokenError` or `JwksUnavailableError`.
    */
-  async getKey(selector: KeySelector): Promise<{ key: CryptoKey; generation: number }> {
+  async getKey(selector: KeySelector): Promise<{ key: KeyObject; generation: number }> {
     const now = this.#settings.now();
     // Whether a fetch that began no earlier than this call succeeded: only its key set is sure to hold
     // every key published before the token arrived. A fetch already under way may predate a rotation.
@@ -91,7 +91,7 @@ export class RemoteJwks {
       throw new InvalidTokenError('unknown signing key', { reason: 'unknown_key', realm: this.#settings.realm });
     }
     const generation = this.generation;
-    return { key: await this.#import(jwk, selector.alg), generation };
+    return { key: this.#import(jwk), generation };
   }
 
   #hasUsableKeys(now: number): boolean {
@@ -118,19 +118,19 @@ export class RemoteJwks {
     return fitting;
   }
 
-  async #import(jwk: PublicJwk, alg: string): Promise<CryptoKey> {
-    let byAlg = this.#imported.get(jwk);
-    if (!byAlg) this.#imported.set(jwk, (byAlg = new Map()));
-    let key = byAlg.get(alg);
+  /** The key as a node:crypto KeyObject, imported once per key set entry. */
+  #import(jwk: PublicJwk): KeyObject {
+    let key = this.#imported.get(jwk);
     if (!key) {
-      key = importJWK({ ...jwk, ext: undefined }, alg) as Promise<CryptoKey>;
-      byAlg.set(alg, key);
+      try {
+        key = createPublicKey({ key: jwk as JsonWebKey, format: 'jwk' });
+      } catch (cause) {
+        // e.g. an EC point that is not on its curve: the entry is unusable, the token is not forged by us.
+        throw new InvalidTokenError('signing key is unusable', { reason: 'unknown_key', realm: this.#settings.realm, cause });
+      }
+      this.#imported.set(jwk, key);
     }
-    try {
-      return await key;
-    } catch (cause) {
-      throw new InvalidTokenError('signing key is unusable', { reason: 'unknown_key', realm: this.#settings.realm, cause });
-    }
+    return key;
   }
 
   /**

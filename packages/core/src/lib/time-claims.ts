@@ -8,7 +8,7 @@ export interface TimeRules {
   realm: string;
 }
 
-/** Throws when the token is no longer (or not yet) valid at `nowMs`; same boundaries as jose's jwtVerify. */
+/** Throws when the token is no longer (or not yet) valid at `nowMs`; the same boundaries as checkClaims. */
 export function checkTimeClaims(claims: JwtAccessTokenClaims, nowMs: number, rules: TimeRules): void {
   const now = Math.floor(nowMs / 1000);
   const { clockTolerance, maxTokenAge, realm } = rules;
