@@ -1,93 +1,84 @@
-// Benchmark: tollgate against peer JWT/OAuth resource-server libraries, in one process, on one machine.
+// Benchmark: tollgate against peer JWT/OAuth resource-server libraries, on one machine, in one run.
 //
-//   node bench/run.js           full run (a few minutes); writes bench/results.md
-//   node bench/run.js --quick   small N, well under 30 s; prints only (for CI: never asserts timings)
+//   node bench/run.js           full run (several minutes); writes bench/results.md
+//   node bench/run.js --quick   small sizes, well under 30 s; prints only (for CI: never asserts timings)
 //
 // Runs on the BUILT packages (`pnpm build` / `tsc -b` first). Everything talks to a local test issuer
-// on 127.0.0.1; request counts are fixed; servers, agents and the issuer are closed at the end.
-// Libraries are interleaved in rounds (alternating order) and the median per library is reported,
-// together with the median of the per-round ratios to tollgate, so machine drift hits all rows alike.
-//
-// The parts live in bench/lib/: the libraries under test, tokens, timing, rounds and the results table.
+// on 127.0.0.1; sizes and durations are fixed; child processes, servers and the issuer are closed at the end.
+// Contenders are interleaved in rounds (alternating order) and medians are reported, with the median of
+// per-round ratios, so machine drift hits all rows alike. Scenarios:
+//   1. function level, RS256 / ES256 / EdDSA: one token repeated, and distinct tokens (+ the crypto.verify floor)
+//   2. HTTP with autocannon: Express 5 / Koa 3 / Fastify 5, bare and protected; one token, and a token pool
+//   3. cold start: concurrent requests with a new kid → JWKS fetches per library
+//   4. memory: tollgate's heap after many unique invalid and valid tokens (own process, forced GC)
+// The parts live in bench/lib/, one job per file.
 import { writeFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 
 import { createTestIssuer } from '@tollgate/testing';
 
-import { CONFIG, QUICK } from './lib/bench-options.js';
-import { mintTokenSets, sanityCheck } from './lib/bench-tokens.js';
-import { startTargets } from './lib/http-targets.js';
+import { CONFIG, QUICK, TOLLGATE_CACHE_ENTRIES } from './lib/bench-options.js';
+import { mintTokenSets } from './lib/bench-tokens.js';
+import { coldStartFunctions, coldStartHttp, unpublishedKeys } from './lib/cold-start.js';
+import { runFunctionScenarios } from './lib/function-scenarios.js';
+import { runHttpScenarios, sanityCheckTargets } from './lib/http-scenarios.js';
+import { startTargets, stopChild } from './lib/http-targets.js';
 import { leakGuard } from './lib/leak-guard.js';
-import { ceiling, defineLibraries, loadTollgateExpress } from './lib/libraries.js';
-import { closeServer } from './lib/local-server.js';
-import { renderReport } from './lib/results-table.js';
-import { scenario } from './lib/rounds.js';
-import { timeHttp, timeSequential } from './lib/timing.js';
+import { defineLibraries, loadTollgateExpress } from './lib/libraries.js';
+import { measureMemory } from './lib/memory-plateau.js';
+import { renderReport } from './lib/report.js';
+import { checkTargets } from './lib/targets-check.js';
 
 const startedAt = performance.now();
+const elapsed = () => `${((performance.now() - startedAt) / 1000).toFixed(1)} s`;
 
 async function main() {
-  const guard = leakGuard('bench', QUICK ? 120_000 : 1_800_000); // hard upper bound on the whole run
+  const guard = leakGuard('bench', QUICK ? 120_000 : 3_600_000); // hard upper bound on the whole run
   const issuer = await createTestIssuer({ algorithms: CONFIG.algs });
-  const servers = [];
+  const children = [];
   try {
-    const tollgateExpress = await loadTollgateExpress();
-    const libs = defineLibraries(issuer, tollgateExpress);
+    // The memory probe runs first, in its own process, while this one is still idle.
+    process.stderr.write(`memory probe (${CONFIG.memory.invalid} invalid, ${CONFIG.memory.valid} valid tokens)... `);
+    const memory = await measureMemory(CONFIG.memory, QUICK ? 60_000 : 1_800_000);
+    process.stderr.write(`done at ${elapsed()}\n`);
+
+    const issuerInfo = { issuer: issuer.issuer, audience: issuer.audience, jwksUri: issuer.jwksUri };
+    const serverStart = startTargets(issuerInfo, 'RS256', (child) => children.push(child)); // boots while tokens are minted
+    serverStart.catch(() => {}); // awaited below; this only keeps an early failure from being unhandled
+    const libs = defineLibraries(issuer, await loadTollgateExpress());
     const tokens = await mintTokenSets(issuer);
 
-    const rows = [];
-    for (const alg of CONFIG.algs) {
-      const t = tokens[alg];
-      const verifiers = new Map();
-      for (const lib of libs) {
-        const verify = lib.fn(alg);
-        await sanityCheck(`${lib.name} (${alg})`, verify, t.warmup[0]);
-        verifiers.set(lib.name, verify);
-      }
-      const v = (lib) => verifiers.get(lib.name);
-      rows.push(
-        ...(await scenario(`${alg}, same token ×${CONFIG.repeated}`, libs, {
-          warmup: (lib) => timeSequential(v(lib), t.repeated, CONFIG.warmup),
-          run: (lib) => timeSequential(v(lib), t.repeated, CONFIG.repeated),
-        })),
-      );
-      rows.push(
-        ...(await scenario(`${alg}, ${CONFIG.distinct} distinct tokens`, libs, {
-          warmup: (lib) => timeSequential(v(lib), t.warmup, t.warmup.length),
-          run: (lib, round) => timeSequential(v(lib), t.rounds[round], t.rounds[round].length),
-        })),
-      );
-    }
+    process.stderr.write('function level:\n');
+    const functions = await runFunctionScenarios(libs, tokens);
 
-    // HTTP end to end (RS256): one Express 5 app per library, each with its own verifier instance.
-    const alg = 'RS256';
-    const t = tokens[alg];
-    const httpLibs = [...libs, ceiling].map((lib) => ({ ...lib, label: lib.httpNote }));
-    const targets = await startTargets(httpLibs, alg, servers);
-    rows.push(
-      ...(await scenario(`HTTP, same token ×${CONFIG.http} (c=${CONFIG.concurrency})`, httpLibs, {
-        warmup: (lib) => timeHttp(targets.get(lib.name), t.repeated, CONFIG.warmup, CONFIG.concurrency),
-        run: (lib) => timeHttp(targets.get(lib.name), t.repeated, CONFIG.http, CONFIG.concurrency),
-      })),
-    );
-    rows.push(
-      ...(await scenario(`HTTP, ${CONFIG.distinct} distinct tokens (c=${CONFIG.concurrency})`, httpLibs, {
-        warmup: (lib) => timeHttp(targets.get(lib.name), t.warmup, t.warmup.length, CONFIG.concurrency),
-        run: (lib, round) => timeHttp(targets.get(lib.name), t.rounds[round], t.rounds[round].length, CONFIG.concurrency),
-      })),
-    );
-    for (const { agent } of targets.values()) agent.destroy();
-    const report = renderReport(rows, [...libs, ceiling]);
+    const { targets } = await serverStart;
+    await sanityCheckTargets(targets, tokens.RS256.repeated[0]);
+    process.stderr.write(`HTTP (${targets.length} targets), from ${elapsed()}:\n`);
+    const http = await runHttpScenarios(targets, { repeated: tokens.RS256.repeated, httpPool: tokens.httpPool });
+
+    process.stderr.write(`cold start, from ${elapsed()}... `);
+    const coldLibs = libs.filter((lib) => !lib.floor); // the floor's key is prepared: nothing to fetch
+    const coldTargets = targets.filter((target) => !target.bare);
+    const keys = await unpublishedKeys(issuer, coldLibs.length + coldTargets.length);
+    const coldStart = {
+      functions: await coldStartFunctions(issuer, keys, coldLibs, CONFIG.coldStart.calls),
+      http: await coldStartHttp(issuer, keys, coldTargets, CONFIG.coldStart.requests),
+    };
+    process.stderr.write('done\n');
+
+    const targetsCheck = checkTargets({ functions, http, coldStart, memory });
+    const notes = libs.map((lib) => [lib.name, lib.note]);
+    const report = renderReport({ functions, http, targets, coldStart, memory, targetsCheck, notes, cacheEntries: TOLLGATE_CACHE_ENTRIES });
     process.stdout.write(`\n${report}`);
     if (!QUICK) {
       const out = fileURLToPath(new URL('./results.md', import.meta.url));
-      await writeFile(out, `# tollgate benchmark results\n\n${report}`);
+      await writeFile(out, `# tollgate benchmark results\n\nCommand: \`node bench/run.js\` (\`pnpm bench\`).\n\n${report}`);
       process.stderr.write(`wrote ${out}\n`);
     }
-    process.stderr.write(`total wall time ${((performance.now() - startedAt) / 1000).toFixed(1)} s\n`);
+    process.stderr.write(`total wall time ${elapsed()}\n`);
   } finally {
-    for (const server of servers) await closeServer(server);
+    for (const child of children) await stopChild(child);
     await issuer.close();
     clearTimeout(guard);
     leakGuard('bench', 10_000);

@@ -1,41 +1,44 @@
-// Rounds: each library runs once per round, order reversed every other round, and medians are reported.
+// Rounds: each contender runs once per round, order reversed every other round; medians and ratios.
 import { performance } from 'node:perf_hooks';
 
-import { CONFIG, REFERENCE } from './bench-options.js';
-
-const median = (values) => {
+/** The median of a non-empty list of numbers. */
+export const median = (values) => {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 };
 
 /**
- * Runs one scenario: warm-up, then `rounds` rounds in which every library runs once (order reversed
- * every other round). `run(lib, round)` returns ops/s. Returns a row per library.
+ * Runs one scenario: warm-up, then `rounds` rounds in which every contender runs once (order reversed
+ * every other round, so drift in the machine hits both ends alike). `run(item, round)` returns a rate.
+ * Returns `{ title, rates }`, rates: name → per-round rates.
  */
-export async function scenario(title, libs, { warmup, run }) {
+export async function scenario(title, items, { rounds, warmup, run }) {
   const began = performance.now();
   process.stderr.write(`  ${title}: warm-up`);
-  for (const lib of libs) await warmup(lib);
-  const perRound = new Map(libs.map((lib) => [lib.name, []]));
-  for (let round = 0; round < CONFIG.rounds; round++) {
+  for (const item of items) await warmup(item);
+  const rates = new Map(items.map((item) => [item.name, []]));
+  for (let round = 0; round < rounds; round++) {
     process.stderr.write(` ${round + 1}`);
-    const order = round % 2 === 0 ? libs : [...libs].reverse();
-    for (const lib of order) perRound.get(lib.name).push(await run(lib, round));
+    const order = round % 2 === 0 ? items : [...items].reverse();
+    for (const item of order) rates.get(item.name).push(await run(item, round));
   }
   process.stderr.write(` (${((performance.now() - began) / 1000).toFixed(1)} s)\n`);
-  const reference = perRound.get(REFERENCE);
-  const noCache = perRound.get(`${REFERENCE} (cache: false)`);
-  return libs.map((lib) => {
-    const rates = perRound.get(lib.name);
-    return {
-      scenario: title,
-      library: lib.name + (lib.label ?? ''),
-      opsPerSec: median(rates),
-      // Median of per-round ratios: each ratio compares two runs made close together in time.
-      relative: median(rates.map((rate, i) => rate / reference[i])),
-      relativeNoCache: noCache ? median(rates.map((rate, i) => rate / noCache[i])) : NaN,
-      spread: (Math.max(...rates) - Math.min(...rates)) / median(rates),
-    };
-  });
+  return { title, rates };
+}
+
+/**
+ * `name`'s rate ÷ `reference`'s rate, as the median of the per-round ratios (each ratio compares two
+ * runs made close together in time). NaN when either is missing.
+ */
+export function ratio(result, name, reference) {
+  const a = result.rates.get(name);
+  const b = result.rates.get(reference);
+  if (!a || !b) return NaN;
+  return median(a.map((rate, i) => rate / b[i]));
+}
+
+/** Half of (max − min) / median of a contender's per-round rates: a rough noise bar. */
+export function spread(rates) {
+  return (Math.max(...rates) - Math.min(...rates)) / median(rates) / 2;
 }
