@@ -56,19 +56,27 @@ function scopesOf(claims: JwtAccessTokenClaims, realm: string): string[] {
   return [...scopes];
 }
 
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const member of Object.values(value)) deepFreeze(member);
+// No real access token nests claims this deep; a token that does is refused rather than walked.
+const MAX_CLAIM_DEPTH = 64;
+
+/** Freezes the claims all the way down, iteratively; false when they nest deeper than the bound. */
+function deepFreeze(value: object): boolean {
+  const pending: Array<[unknown, number]> = [[value, 0]];
+  while (pending.length > 0) {
+    const [next, depth] = pending.pop()!;
+    if (typeof next !== 'object' || next === null || Object.isFrozen(next)) continue;
+    if (depth > MAX_CLAIM_DEPTH) return false;
+    Object.freeze(next);
+    for (const member of Object.values(next)) pending.push([member, depth + 1]);
   }
-  return value;
+  return true;
 }
 
 /** Builds the {@link AccessToken} of a JWT whose signature and claims were verified. */
 export function toAccessToken(token: string, header: ProtectedHeaderParameters, claims: JwtAccessTokenClaims, realm: string): AccessToken {
   const clientId = typeof claims.client_id === 'string' ? claims.client_id : typeof claims.azp === 'string' ? claims.azp : undefined;
   const audience = typeof claims.aud === 'string' ? [claims.aud] : (claims.aud ?? []);
-  return deepFreeze({
+  const accessToken: AccessToken = {
     token,
     header,
     claims: claims as JwtAccessTokenClaims & AccessTokenClaims,
@@ -78,5 +86,7 @@ export function toAccessToken(token: string, header: ProtectedHeaderParameters, 
     issuer: claims.iss as string,
     audience: [...audience],
     expiresAt: new Date((claims.exp as number) * 1000),
-  });
+  };
+  if (!deepFreeze(accessToken)) throw new InvalidTokenError('invalid claims', { reason: 'invalid_claim', realm });
+  return accessToken;
 }

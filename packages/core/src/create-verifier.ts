@@ -91,6 +91,8 @@ export function createVerifier(input: VerifierOptions): Verifier {
     }
     // RFC 7515 section 4.1.11: no extension is understood here, so any `crit` is refused before a key is fetched.
     if (header.crit !== undefined) throw fail('unsupported_header', 'unsupported token header');
+    // RFC 7515 section 4.1.4: a kid is a string. Any other value must not be read as "no kid".
+    if (header.kid !== undefined && typeof header.kid !== 'string') throw fail('malformed_token', 'malformed token');
     if (!isAcceptedTokenType(header.typ, options.strict)) throw fail('token_type', 'token type not accepted');
   }
 
@@ -103,7 +105,7 @@ export function createVerifier(input: VerifierOptions): Verifier {
     const issuer = typeof payload.iss === 'string' ? payload.iss : undefined;
     const jwks = issuer === undefined ? undefined : perIssuer.get(issuer);
     if (!jwks || issuer === undefined) throw fail('issuer', 'issuer mismatch');
-    const { key, generation } = await jwks.getKey({ alg: header.alg, kid: typeof header.kid === 'string' ? header.kid : undefined });
+    const { key, generation } = await jwks.getKey({ alg: header.alg, kid: header.kid as string | undefined });
     let accessToken: AccessToken;
     try {
       if (!(await verifySignature(header.alg, key, signingInput, signature))) throw fail('signature', 'invalid signature');

@@ -26,6 +26,7 @@ export interface ExtractOptions {
 
 // RFC 6750 section 2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
 const B64TOKEN = '[A-Za-z0-9\\-._~+/]+=*';
+const OPTIONAL_WHITESPACE = /^[ \t]+|[ \t]+$/g;
 const BEARER = new RegExp(`^Bearer +(${B64TOKEN})$`, 'i');
 // The same token syntax for the query and body parameters (sections 2.2 and 2.3).
 const PARAMETER_TOKEN = new RegExp(`^${B64TOKEN}$`);
@@ -46,7 +47,9 @@ function fromHeader(request: RequestLike, realm: string | undefined): string | u
   if (typeof value !== 'string' || (request.rawHeaders && countAuthorizationHeaders(request.rawHeaders) > 1)) {
     throw fail('multiple_headers', 'more than one Authorization header', realm);
   }
-  const header = value.trim();
+  // RFC 9110 section 5.5: only spaces and tabs surround a field value; String.prototype.trim would
+  // also strip U+00A0, U+FEFF and others, accepting a line that is not `Bearer <b64token>`.
+  const header = value.replace(OPTIONAL_WHITESPACE, '');
   const match = BEARER.exec(header);
   if (match) return match[1];
   const scheme = SCHEME.exec(header)?.[1];

@@ -12,6 +12,8 @@ export interface ClaimRules {
   realm: string;
 }
 
+// The largest time a Date can hold, in seconds (ECMA-262 section 21.4.1.22).
+const MAX_NUMERIC_DATE = 8.64e12;
 // Only claim names that tollgate itself asked for reach a description; anything else is generic.
 const SAFE_CLAIM = /^[a-z][a-z0-9_:.-]{0,40}$/i;
 
@@ -39,8 +41,9 @@ export function checkClaims(claims: Record<string, unknown>, nowMs: number, rule
   const numericDate = (claim: 'iat' | 'nbf' | 'exp'): number | undefined => {
     const value = claims[claim];
     if (value === undefined) return undefined;
-    // RFC 7519 section 2: NumericDate is a JSON number (JSON has no NaN or Infinity).
-    if (typeof value !== 'number') throw fail('invalid_claim', `invalid ${claim} claim`);
+    // RFC 7519 section 2: NumericDate is a number of seconds. JSON.parse turns 1e309 into Infinity, and
+    // beyond the Date range expiresAt would be an Invalid Date that throws in a route handler.
+    if (typeof value !== 'number' || !(Math.abs(value) <= MAX_NUMERIC_DATE)) throw fail('invalid_claim', `invalid ${claim} claim`);
     return value;
   };
   const iat = numericDate('iat');

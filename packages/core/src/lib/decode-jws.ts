@@ -34,6 +34,11 @@ export function decodeJws(token: string, realm: string): DecodedJws {
   // A segment of 4n+1 characters cannot be base64url; Buffer would drop the extra character silently.
   const header = parts.every((part) => part.length % 4 !== 1) ? jsonObject(parts[0]!) : undefined;
   const payload = header && jsonObject(parts[1]!);
-  if (!header || !payload) throw new InvalidTokenError('malformed token', { reason: 'malformed_token', realm });
-  return { header, payload, signingInput: Buffer.from(token.slice(0, second), 'ascii'), signature: Buffer.from(parts[2]!, 'base64url') };
+  const signature = Buffer.from(parts[2]!, 'base64url');
+  // One token, one spelling: unused trailing bits in the last character would let the same signature be
+  // written several ways, and anything keyed by the token string (caches, deny-lists) tell them apart.
+  if (!header || !payload || signature.toString('base64url') !== parts[2]) {
+    throw new InvalidTokenError('malformed token', { reason: 'malformed_token', realm });
+  }
+  return { header, payload, signingInput: Buffer.from(token.slice(0, second), 'ascii'), signature };
 }
