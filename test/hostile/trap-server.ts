@@ -1,8 +1,7 @@
 // A decoy key server on 127.0.0.1 that tokens name in jku/x5u: it serves the attacker's keys and counts
 // every request, so a test can prove that no token ever made tollgate fetch a URL it carries.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
 import type { JWK } from 'jose';
+import { startServer } from '../../packages/core/test/support/jwks-support.js';
 
 /** The running decoy. */
 export interface TrapServer {
@@ -24,32 +23,15 @@ export interface TrapServer {
  * @see RFC 8725 section 3.10 (do not trust URLs in the token)
  */
 export async function startTrapServer(keys: () => readonly JWK[]): Promise<TrapServer> {
-  let requests = 0;
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((_req, res) => {
-    requests += 1;
+  const server = await startServer((_req, res) => {
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: keys() }));
   });
-  // A connection alone counts too: a verifier that only opened one would still have followed the URL.
-  let connections = 0;
-  server.on('connection', (socket) => {
-    connections += 1;
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
   return {
-    origin: `http://127.0.0.1:${port}`,
+    origin: server.origin,
+    // A connection alone counts too: a verifier that only opened one would still have followed the URL.
     get requests() {
-      return Math.max(requests, connections);
+      return Math.max(server.requests.length, server.connections());
     },
-    async close() {
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    close: () => server.close(),
   };
 }

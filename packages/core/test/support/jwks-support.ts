@@ -34,17 +34,21 @@ export interface LocalServer {
   readonly requests: string[];
   /** Connections that are still open. */
   openSockets(): number;
+  /** Connections accepted so far, open or closed (a client that connected but sent nothing counts). */
+  connections(): number;
   close(): Promise<void>;
 }
 
 export async function startServer(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<LocalServer> {
   const requests: string[] = [];
   const sockets = new Set<Socket>();
+  let connections = 0;
   const server = createServer((req, res) => {
     requests.push(req.url ?? '');
     handler(req, res);
   });
   server.on('connection', (socket) => {
+    connections += 1;
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
@@ -57,6 +61,7 @@ export async function startServer(handler: (req: IncomingMessage, res: ServerRes
     origin: `http://127.0.0.1:${port}`,
     requests,
     openSockets: () => sockets.size,
+    connections: () => connections,
     async close() {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
