@@ -93,8 +93,10 @@ export function bindRequests<Request extends object>(access: RequestAccess<Reque
   const attempted = new WeakSet<Request>();
   return async (guard, request) => {
     const token = await guard(access.read(request), { auth: access.getAuth(request), attempted: attempted.has(request) });
+    // Only a pass without a token needs remembering: a token is found again through getAuth. (Keeping
+    // every request in the WeakSet cost measurable GC time per request.)
     if (token) access.setAuth(request, token);
-    attempted.add(request);
+    else attempted.add(request);
   };
 }
 

@@ -128,7 +128,7 @@ export function createVerifier(input: VerifierOptions): Verifier {
     // Size first: nothing is decoded or fetched for a token over the cap.
     if (typeof token !== 'string' || token.length === 0) throw fail('malformed_token', 'malformed token');
     if (token.length > options.maxTokenLength) throw fail('token_too_large', 'token too large');
-    if (!COMPACT_JWS.test(token)) throw fail('malformed_token', 'malformed token');
+    // A hit is a string that passed every check below once, so the shape check waits for a miss.
     const hit = cache.get(token);
     if (hit) {
       const jwks = perIssuer.get(hit.accessToken.issuer);
@@ -145,6 +145,7 @@ export function createVerifier(input: VerifierOptions): Verifier {
       }
       cache.delete(token);
     }
+    if (!COMPACT_JWS.test(token)) throw fail('malformed_token', 'malformed token');
     const refused = rejections.get(token);
     if (refused) {
       const jwks = perIssuer.get(refused.issuer);

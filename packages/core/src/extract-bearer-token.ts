@@ -26,18 +26,39 @@ export interface ExtractOptions {
 
 // RFC 6750 section 2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
 const B64TOKEN = '[A-Za-z0-9\\-._~+/]+=*';
-const OPTIONAL_WHITESPACE = /^[ \t]+|[ \t]+$/g;
-const BEARER = new RegExp(`^Bearer +(${B64TOKEN})$`, 'i');
-// The same token syntax for the query and body parameters (sections 2.2 and 2.3).
-const PARAMETER_TOKEN = new RegExp(`^${B64TOKEN}$`);
+// A whole b64token: the credentials of the header (section 2.1) and the query and body parameters (2.2, 2.3).
+const WHOLE_B64TOKEN = new RegExp(`^${B64TOKEN}$`);
 const SCHEME = /^([!#$%&'*+\-.^_`|~A-Za-z0-9]+)(?: |$)/;
 
 const fail = (reason: TollgateErrorReason, description: string, realm: string | undefined) =>
   new InvalidRequestError(description, { reason, realm });
 
+/** The b64token of `Bearer 1*SP b64token` (the scheme in any case), or undefined. */
+function bearerCredentials(header: string): string | undefined {
+  if (header.length < 8 || header.slice(0, 6).toLowerCase() !== 'bearer' || header.charCodeAt(6) !== 0x20) return undefined;
+  let start = 7;
+  while (header.charCodeAt(start) === 0x20) start += 1;
+  const token = header.slice(start);
+  return WHOLE_B64TOKEN.test(token) ? token : undefined;
+}
+
+/** Strips spaces and tabs (RFC 9110 optional whitespace) from both ends, and nothing else. */
+function trimOptionalWhitespace(value: string): string {
+  const isOws = (code: number) => code === 0x20 || code === 0x09;
+  let start = 0;
+  let end = value.length;
+  while (start < end && isOws(value.charCodeAt(start))) start += 1;
+  while (end > start && isOws(value.charCodeAt(end - 1))) end -= 1;
+  return start === 0 && end === value.length ? value : value.slice(start, end);
+}
+
 function countAuthorizationHeaders(rawHeaders: readonly string[]): number {
   let count = 0;
-  for (let i = 0; i < rawHeaders.length; i += 2) if (rawHeaders[i]?.toLowerCase() === 'authorization') count += 1;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i];
+    // The length check first: most header names are not 13 characters, and lower-casing allocates.
+    if (name?.length === 13 && name.toLowerCase() === 'authorization') count += 1;
+  }
   return count;
 }
 
@@ -49,9 +70,9 @@ function fromHeader(request: RequestLike, realm: string | undefined): string | u
   }
   // RFC 9110 section 5.5: only spaces and tabs surround a field value; String.prototype.trim would
   // also strip U+00A0, U+FEFF and others, accepting a line that is not `Bearer <b64token>`.
-  const header = value.replace(OPTIONAL_WHITESPACE, '');
-  const match = BEARER.exec(header);
-  if (match) return match[1];
+  const header = trimOptionalWhitespace(value);
+  const token = bearerCredentials(header);
+  if (token !== undefined) return token;
   const scheme = SCHEME.exec(header)?.[1];
   if (scheme && scheme.toLowerCase() !== 'bearer') throw fail('unsupported_scheme', 'unsupported authorization scheme; use Bearer', realm);
   throw fail('malformed_header', 'malformed Authorization header', realm);
@@ -63,7 +84,7 @@ function parameter(source: unknown, realm: string | undefined): string | undefin
   if (value === undefined || (Array.isArray(value) && value.length === 0)) return undefined;
   const single = Array.isArray(value) && value.length === 1 ? value[0] : value;
   if (typeof single !== 'string') throw fail('malformed_parameter', 'access_token must be given once', realm);
-  if (!PARAMETER_TOKEN.test(single)) throw fail('malformed_parameter', 'malformed access_token', realm);
+  if (!WHOLE_B64TOKEN.test(single)) throw fail('malformed_parameter', 'malformed access_token', realm);
   return single;
 }
 
