@@ -4,7 +4,8 @@ import { createVerifier, type AuthenticateOptions, type Verifier } from './creat
 import { MissingTokenError, TollgateConfigError, TollgateError } from './errors.js';
 import type { RequestLike } from './extract-bearer-token.js';
 import { assertScopes, validateScopes, type ScopeMode } from './has-scopes.js';
-import { publishAuthorization } from './lib/publish-audit-events.js';
+import { publishAuthentication, publishAuthorization } from './lib/publish-audit-events.js';
+import { verifiedWith } from './lib/token-provenance.js';
 import type { VerifierOptions } from './options.js';
 
 /** Options shared by every adapter's middleware: the verifier's, plus how the request is read. */
@@ -84,11 +85,28 @@ export function createGuard(source: Verifier | DefaultConfiguration, rules: Guar
     publishAuthorization(token, scopes, mode);
     return token;
   };
+  // A guard given its own verifier (requireAuth, the Fastify plugin) trusts an upstream token only if
+  // a verifier with the same settings checked it: one verified for another audience or issuer, or set
+  // by other code, is checked again. A guard on the default configuration (standalone requireScope,
+  // @RequireScope) works with whatever authentication ran before it.
+  const ownVerifier = !(source instanceof DefaultConfiguration);
   return async (request, state) => {
     try {
       let token: AccessToken | undefined = state.auth ?? undefined;
-      if (!token && !state.attempted) token = await verifier().authenticate(request, transport());
-      return scopes.length > 0 ? authorize(token) : token;
+      let attempted = state.attempted === true;
+      if (token && ownVerifier && !verifiedWith(token, verifier().options)) {
+        token = undefined;
+        attempted = false;
+      }
+      if (!token && !attempted) token = await verifier().authenticate(request, transport());
+      if (scopes.length > 0) return authorize(token);
+      // An optional guard upstream found no token: that is no authentication for a guard that requires one.
+      if (!token && !rules.optional) {
+        const missing = new MissingTokenError();
+        publishAuthentication(undefined, missing);
+        throw missing;
+      }
+      return token;
     } catch (error) {
       // Every refusal leaves through here and gets its realm here, so none is worked out on success.
       const override = realmOf();

@@ -196,7 +196,18 @@ const table: Record<string, Row> = {
     state: { attempted: true },
     outcome: { refuses: MISSING },
   },
-  'attempted upstream, no auth, no scopes: undefined': { rules: {}, request: noToken, state: { attempted: true }, outcome: { passesWithout: true } },
+  'attempted upstream, no auth, no scopes: 401, an optional pass upstream is no authentication for a required guard': {
+    rules: {},
+    request: noToken,
+    state: { attempted: true },
+    outcome: { refuses: MISSING },
+  },
+  'attempted upstream, no auth, an optional guard without scopes: undefined': {
+    rules: { optional: true },
+    request: noToken,
+    state: { attempted: true },
+    outcome: { passesWithout: true },
+  },
   'attempted upstream, no auth, an optional guard with scopes: undefined': {
     rules: { optional: true, scopes: ['orders:read'] },
     request: noToken,
@@ -259,20 +270,40 @@ describe('createGuard against a real verifier', () => {
 });
 
 describe('state.auth: a token an earlier middleware attached', () => {
-  it('is returned as it is, without authenticating, even when the request carries a token this verifier would reject', async () => {
-    // Verified by another verifier (audience B): verifier A would refuse it with "audience mismatch".
-    const earlier = await verifierB.verify(await sign({ aud: AUDIENCE_B, scope: 'orders:read' }));
+  it('is reused without authenticating when a verifier with the same settings verified it (a wrapper included)', async () => {
+    const earlier = await verifierA.verify(await sign({ scope: 'orders:read' }));
     const { verifier, calls } = counting(verifierA);
     const forged = withHeader(tamperSignature(await sign({ scope: 'orders:read' })));
-
     expect(await createGuard(verifier)(forged, { auth: earlier })).toBe(earlier);
     expect(await createGuard(verifier, { scopes: ['orders:read'] })(forged, { auth: earlier })).toBe(earlier);
     expect(calls).toEqual({ authenticate: 0, verify: 0 });
+  });
 
-    // The proof that it would be refused: without state.auth the same guard and request fail.
-    expect(describeError(await rejection(createGuard(verifier)(forged, {})))).toEqual(invalidToken('signature', 'invalid signature'));
-    expect(await rejection(verifierA.verify(earlier.token))).toBeInstanceOf(InvalidTokenError);
-    expect(calls).toEqual({ authenticate: 1, verify: 0 });
+  it('is checked again when a verifier with other settings verified it: the request decides', async () => {
+    // Verified for audience B: a guard for audience A must not let it through on B's word.
+    const forB = await sign({ aud: AUDIENCE_B, scope: 'orders:read' });
+    const earlier = await verifierB.verify(forB);
+    const { verifier, calls } = counting(verifierA);
+    expect(describeError(await rejection(createGuard(verifier)(withHeader(forB), { auth: earlier })))).toEqual(
+      invalidToken('audience', 'audience mismatch'),
+    );
+    const forged = withHeader(tamperSignature(await sign({ scope: 'orders:read' })));
+    expect(describeError(await rejection(createGuard(verifier)(forged, { auth: earlier, attempted: true })))).toEqual(
+      invalidToken('signature', 'invalid signature'),
+    );
+    // A token valid for A too passes, verified by A.
+    const forA = await sign({ scope: 'orders:read' });
+    expect((await createGuard(verifier)(withHeader(forA), { auth: earlier }))?.token).toBe(forA);
+    expect(calls).toEqual({ authenticate: 3, verify: 0 });
+  });
+
+  it('is reused as it is by a guard on the default configuration (standalone requireScope, @RequireScope)', async () => {
+    const earlier = await verifierB.verify(await sign({ aud: AUDIENCE_B, scope: 'orders:read' }));
+    const defaults = new DefaultConfiguration('@tollgate/test');
+    const { verifier, calls } = counting(verifierA);
+    defaults.set(verifier, {});
+    expect(await createGuard(defaults, { scopes: ['orders:read'] })(withHeader(), { auth: earlier })).toBe(earlier);
+    expect(calls).toEqual({ authenticate: 0, verify: 0 });
   });
 
   it('still has its scopes checked: 403 without authenticating', async () => {
