@@ -56,7 +56,8 @@ function claimWarnings(claims: Readonly<Record<string, unknown>>, nowMs: number)
   else if (typeof exp !== 'number') warnings.push('exp is not a number: refused');
   else if (exp <= now) warnings.push(`${relativeTime('exp', exp, nowMs)}: refused once past the clock tolerance (5 s by default)`);
   if (typeof nbf === 'number' && nbf > now) warnings.push(`${relativeTime('nbf', nbf, nowMs)}: refused until then`);
-  if (typeof iat === 'number' && iat > now) warnings.push(`${relativeTime('iat', iat, nowMs)}: refused`);
+  // Core checks iat only against maxTokenAge (RFC 7519 gives iat no validity rule of its own).
+  if (typeof iat === 'number' && iat > now) warnings.push(`${relativeTime('iat', iat, nowMs)}: refused only when maxTokenAge (--max-token-age) is set`);
   if (claims.iss === undefined) warnings.push('no iss claim: refused');
   if (claims.aud === undefined) warnings.push('no aud claim: refused (every API checks its audience)');
   if (claims.cnf !== undefined) {

@@ -87,6 +87,13 @@ describe('resolveOptions: wrong options throw TollgateConfigError naming the opt
     );
   });
 
+  it('a jwksUri or issuer carrying credentials, without echoing them', () => {
+    const message = configError({ ...base, jwksUri: 'https://svc:s3cr3t@keys.example.com/jwks.json' });
+    expect(message).toBe(invalid('jwksUri: must not carry credentials (user:password@)'));
+    expect(message).not.toContain('s3cr3t');
+    expect(configError({ ...base, issuer: 'https://user@auth.example.com/' })).toBe(invalid('issuer: must not carry credentials (user:password@)'));
+  });
+
   it('an issuer that is not an absolute URL', () => {
     expect(configError({ ...base, issuer: 'auth.example.com' })).toBe(invalid("issuer: 'auth.example.com' is not an absolute URL"));
   });

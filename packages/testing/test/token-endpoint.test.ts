@@ -130,7 +130,7 @@ describe('client authentication', () => {
     const body = grant({ client_assertion_type: ASSERTION_TYPE, client_assertion: once });
     expect((await post(body)).status).toBe(200);
     const replay = await post(body);
-    expectError(replay, 401, 'invalid_client');
+    expectError(replay, 400, 'invalid_client');
     expect(replay.body.error_description).toBe('client assertion already used');
   });
 
@@ -143,17 +143,17 @@ describe('client authentication', () => {
     ['whose sub is not the client', { sub: 'someone-else' }],
     ['from an unknown client', { iss: 'nobody', sub: 'nobody' }],
   ])('private_key_jwt: refuses an assertion %s', async (_name, claims) => {
-    expectError(await withAssertion(claims), 401, 'invalid_client');
+    expectError(await withAssertion(claims), 400, 'invalid_client');
   });
 
   it('private_key_jwt: refuses an assertion signed by another key, by a secret client, or naming another client_id', async () => {
     const stranger = await createSigningKey('ES256');
     const forged = await assertion({}, stranger);
-    expectError(await post(grant({ client_assertion_type: ASSERTION_TYPE, client_assertion: forged })), 401, 'invalid_client');
+    expectError(await post(grant({ client_assertion_type: ASSERTION_TYPE, client_assertion: forged })), 400, 'invalid_client');
     const fromSecretClient = await assertion({ iss: 'admin', sub: 'admin' });
-    expectError(await post(grant({ client_assertion_type: ASSERTION_TYPE, client_assertion: fromSecretClient })), 401, 'invalid_client');
-    expectError(await withAssertion({}, { client_id: 'edge' }), 401, 'invalid_client');
-    expectError(await post(grant({ client_assertion_type: ASSERTION_TYPE, client_assertion: 'not.a.jwt' })), 401, 'invalid_client');
+    expectError(await post(grant({ client_assertion_type: ASSERTION_TYPE, client_assertion: fromSecretClient })), 400, 'invalid_client');
+    expectError(await withAssertion({}, { client_id: 'edge' }), 400, 'invalid_client');
+    expectError(await post(grant({ client_assertion_type: ASSERTION_TYPE, client_assertion: 'not.a.jwt' })), 400, 'invalid_client');
   });
 
   it('private_key_jwt: a wrong or missing client_assertion_type, or a missing assertion, is invalid_request', async () => {
@@ -178,19 +178,27 @@ describe('client authentication', () => {
     }
   });
 
-  it('invalid_client 401 without a challenge for a bad body secret, a method the client is not registered for, or no credentials', async () => {
+  // RFC 6749 section 5.2: 401 is for a client that authenticated with the Authorization header (and then
+  // carries a challenge, as every 401 must: RFC 9110 section 15.5.2); a client that authenticated in the body gets 400.
+  it('invalid_client 400 without a challenge for a bad body secret or a method the client is not registered for', async () => {
     const attempts: Array<Record<string, string>> = [
       { client_id: 'reader', client_secret: 'wrong' },
       { client_id: 'admin', client_secret: ADMIN_SECRET }, // admin is registered for client_secret_basic
       { client_secret: 'reader-secret' },
-      { client_id: 'reader' },
-      {},
     ];
     for (const fields of attempts) {
       const answer = await post(grant(fields));
-      expectError(answer, 401, 'invalid_client');
+      expectError(answer, 400, 'invalid_client');
       expect(answer.headers.get('www-authenticate')).toBeNull();
       expect(JSON.stringify(answer.body)).not.toContain('secret');
+    }
+  });
+
+  it('invalid_client 401 with a Basic challenge when the request carries no client authentication at all', async () => {
+    for (const fields of [{ client_id: 'reader' }, {}]) {
+      const answer = await post(grant(fields));
+      expectError(answer, 401, 'invalid_client');
+      expect(answer.headers.get('www-authenticate')).toMatch(/^Basic realm="[^"]+", charset="UTF-8"$/);
     }
   });
 });

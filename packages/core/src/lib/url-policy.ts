@@ -10,6 +10,8 @@ export function checkUrl(name: string, value: string, allowInsecure: boolean): s
   } catch {
     return `${name}: '${value}' is not an absolute URL`;
   }
+  // Credentials in a URL would travel into error messages, audit events and logs; not echoed here either.
+  if (url.username || url.password) return `${name}: must not carry credentials (user:password@)`;
   if (url.protocol === 'https:') return undefined;
   if (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname)) {
     return allowInsecure ? undefined : `${name}: '${value}' is not https; for local development set allowInsecureRequests: true`;

@@ -29,7 +29,9 @@ export interface AuthenticationContext {
 
 /**
  * Returns the client that the request authenticates as, or throws a TokenRequestError:
- * invalid_request for two methods at once (RFC 6749 section 2.3), invalid_client (401) otherwise.
+ * invalid_request for two methods at once (RFC 6749 section 2.3), invalid_client otherwise: 401 with a
+ * Basic challenge when the client used the Authorization header or no method at all, 400 when it
+ * authenticated in the body (RFC 6749 section 5.2; RFC 9110 section 15.5.2: every 401 carries a challenge).
  */
 export async function authenticateClient(
   authorization: string | undefined,
@@ -45,12 +47,13 @@ export async function authenticateClient(
   if (basic) return fromBasic(authorization, params, context);
   if (post) return fromSecret(params.get('client_id'), params.get('client_secret')!, 'client_secret_post', context, false);
   if (jwt) return fromAssertion(params, context);
-  throw new TokenRequestError('invalid_client', 'client authentication required');
+  throw failure(context, true, 'client authentication required');
 }
 
 const failure = (context: AuthenticationContext, basic: boolean, description = 'client authentication failed') =>
   new TokenRequestError('invalid_client', description, {
-    // RFC 6749 section 5.2: a client that used the Authorization header gets a challenge of its scheme.
+    // RFC 6749 section 5.2: a client that used the Authorization header gets 401 and a challenge of its scheme.
+    status: basic ? 401 : 400,
     headers: basic ? { 'www-authenticate': `Basic realm="${context.realm}", charset="UTF-8"` } : {},
   });
 

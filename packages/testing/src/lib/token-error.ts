@@ -12,7 +12,7 @@ export type TokenErrorCode =
 /** Thrown inside the test issuer's token endpoint and rendered as the JSON error response. */
 export class TokenRequestError extends Error {
   readonly code: TokenErrorCode;
-  /** 400, except 401 for invalid_client and the HTTP-level 405 and 413. */
+  /** 400, except 401 for invalid_client with a Basic challenge (see client-authentication.ts) and the HTTP-level 405 and 413. */
   readonly status: number;
   /** Extra response headers (a Basic challenge, `Allow`, `Connection: close`). */
   readonly headers: Readonly<Record<string, string>>;
@@ -21,7 +21,7 @@ export class TokenRequestError extends Error {
     super(description);
     this.name = 'TokenRequestError';
     this.code = code;
-    this.status = options.status ?? (code === 'invalid_client' ? 401 : 400);
+    this.status = options.status ?? 400;
     this.headers = options.headers ?? {};
   }
 }
