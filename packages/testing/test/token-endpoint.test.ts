@@ -195,7 +195,8 @@ describe('client authentication', () => {
   });
 
   it('invalid_client 401 with a Basic challenge when the request carries no client authentication at all', async () => {
-    for (const fields of [{ client_id: 'reader' }, {}]) {
+    const attempts: Array<Record<string, string>> = [{ client_id: 'reader' }, {}];
+    for (const fields of attempts) {
       const answer = await post(grant(fields));
       expectError(answer, 401, 'invalid_client');
       expect(answer.headers.get('www-authenticate')).toMatch(/^Basic realm="[^"]+", charset="UTF-8"$/);
