@@ -82,8 +82,10 @@ function parameter(source: unknown, realm: string | undefined): string | undefin
   if (typeof source !== 'object' || source === null) return undefined;
   const value = source instanceof URLSearchParams ? source.getAll('access_token') : (source as Record<string, unknown>).access_token;
   if (value === undefined || (Array.isArray(value) && value.length === 0)) return undefined;
-  const single = Array.isArray(value) && value.length === 1 ? value[0] : value;
-  if (typeof single !== 'string') throw fail('malformed_parameter', 'access_token must be given once', realm);
+  if (Array.isArray(value) && value.length > 1) throw fail('malformed_parameter', 'access_token must be given once', realm);
+  const single: unknown = Array.isArray(value) ? value[0] : value;
+  // e.g. ?access_token[a]=b, which qs-style parsers turn into an object.
+  if (typeof single !== 'string') throw fail('malformed_parameter', 'malformed access_token', realm);
   if (!WHOLE_B64TOKEN.test(single)) throw fail('malformed_parameter', 'malformed access_token', realm);
   return single;
 }

@@ -152,7 +152,7 @@ describe('extractBearerToken: query parameter (RFC 6750 section 2.3)', () => {
   });
 
   it('rejects an access_token parameter that is an object', () => {
-    expectRefusal({ headers: {}, query: { access_token: { nested: 'x' } } }, 'malformed_parameter', 'access_token must be given once', { allowQuery: true });
+    expectRefusal({ headers: {}, query: { access_token: { nested: 'x' } } }, 'malformed_parameter', 'malformed access_token', { allowQuery: true });
   });
 });
 
