@@ -1,8 +1,7 @@
 // One line saying why a token was refused, from the unverified token and the options it was checked against.
-import { InsufficientScopeError, type TollgateError } from '@tollgate/core';
+import { InsufficientScopeError, readScopes, type TollgateError } from '@tollgate/core';
 import { decodeToken, MalformedTokenError, type DecodedToken } from './decode-token.js';
 import { describeTimeClaim } from './describe-time.js';
-import { readScopes } from './read-scopes.js';
 import { displayValue, redactTokens, safeText } from './lib/safe-text.js';
 
 /** What the token was checked against. */

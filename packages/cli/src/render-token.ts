@@ -1,7 +1,7 @@
 // The readable view of a token (header, claims, times in human terms, warnings) and its JSON form.
+import { readScopes } from '@tollgate/core';
 import type { DecodedToken } from './decode-token.js';
 import { describeTimeClaim, formatInstant, type TimeClaim } from './describe-time.js';
-import { readScopes } from './read-scopes.js';
 import { tokenWarnings } from './token-warnings.js';
 import { displayValue, safeText } from './lib/safe-text.js';
 

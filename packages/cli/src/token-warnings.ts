@@ -1,8 +1,7 @@
 // What a resource server (tollgate's verifier with default options) will refuse in a token, found by looking.
-import { resolveOptions, SUPPORTED_ALGORITHMS } from '@tollgate/core';
+import { readScopes, resolveOptions, SUPPORTED_ALGORITHMS } from '@tollgate/core';
 import type { DecodedToken } from './decode-token.js';
 import { relativeTime } from './describe-time.js';
-import { readScopes } from './read-scopes.js';
 import { displayValue } from './lib/safe-text.js';
 
 // The verifier's default allow-list, read from core rather than copied, so the two cannot drift.

@@ -1,6 +1,7 @@
 // The verified access token handed to route handlers, and how it is built from a verified JWT.
 import type { JWTPayload, ProtectedHeaderParameters } from 'jose';
 import { InvalidTokenError } from './errors.js';
+import { readScopes } from './has-scopes.js';
 
 /**
  * Custom claims of your issuer. Extend it by declaration merging to type `auth.claims`:
@@ -39,21 +40,10 @@ export interface AccessToken {
 }
 
 function scopesOf(claims: JwtAccessTokenClaims, realm: string): string[] {
-  const scopes = new Set<string>();
-  const add = (value: unknown) => {
-    if (typeof value === 'string') {
-      for (const scope of value.split(' ')) if (scope) scopes.add(scope);
-    } else if (Array.isArray(value) && value.every((item) => typeof item === 'string')) {
-      for (const scope of value) if (scope) scopes.add(scope);
-    } else if (value !== undefined) {
-      // A scope claim of the wrong type must not be read as "no scopes" and silently pass a route without scopes.
-      throw new InvalidTokenError('invalid scope claim', { reason: 'invalid_claim', realm });
-    }
-  };
-  if (Array.isArray(claims.scope)) throw new InvalidTokenError('invalid scope claim', { reason: 'invalid_claim', realm });
-  add(claims.scope);
-  add(claims.scp);
-  return [...scopes];
+  const { scopes, valid } = readScopes(claims);
+  // A scope claim of the wrong type must not be read as "no scopes" and silently pass a route without scopes.
+  if (!valid) throw new InvalidTokenError('invalid scope claim', { reason: 'invalid_claim', realm });
+  return scopes;
 }
 
 // No real access token nests claims this deep; a token that does is refused rather than walked.

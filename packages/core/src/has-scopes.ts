@@ -11,6 +11,38 @@ export interface ScopeOptions {
   realm?: string | undefined;
 }
 
+/** The scopes a token's claims grant, and whether its scope claims have types a verifier accepts. */
+export interface GrantedScopes {
+  /** From `scope` then `scp` (those of a valid type), without duplicates or empty entries, in token order. */
+  readonly scopes: string[];
+  /** `false` when `scope` is not a string, or `scp` neither a string nor an array of strings. */
+  readonly valid: boolean;
+}
+
+/**
+ * Reads the scopes granted by (possibly unverified) claims: `scope` (space-delimited, RFC 8693
+ * section 4.2) and `scp` (an array, as Okta sends it, or a space-delimited string, as Entra ID does).
+ * A verifier refuses a token whose claims are not `valid`; this function only reports it.
+ * @example readScopes({ scope: 'a b', scp: ['b', 'c'] }) // { scopes: ['a', 'b', 'c'], valid: true }
+ * @see RFC 9068 section 2.2.3
+ */
+export function readScopes(claims: Readonly<Record<string, unknown>>): GrantedScopes {
+  const scopes = new Set<string>();
+  let valid = true;
+  const add = (value: unknown, arrayAllowed: boolean) => {
+    if (typeof value === 'string') {
+      for (const scope of value.split(' ')) if (scope) scopes.add(scope);
+    } else if (arrayAllowed && Array.isArray(value) && value.every((item) => typeof item === 'string')) {
+      for (const scope of value as string[]) if (scope) scopes.add(scope);
+    } else if (value !== undefined) {
+      valid = false;
+    }
+  };
+  add(claims.scope, false);
+  add(claims.scp, true);
+  return { scopes: [...scopes], valid };
+}
+
 // RFC 6749 section 3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
 const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
 

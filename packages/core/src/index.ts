@@ -6,8 +6,8 @@ export type { AuthenticateOptions, Verifier } from './create-verifier.js';
 export { verifyToken } from './verify-token.js';
 export { extractBearerToken } from './extract-bearer-token.js';
 export type { ExtractOptions, RequestLike } from './extract-bearer-token.js';
-export { assertScopes, hasScopes, validateScopes } from './has-scopes.js';
-export type { ScopeMode, ScopeOptions } from './has-scopes.js';
+export { assertScopes, hasScopes, readScopes, validateScopes } from './has-scopes.js';
+export type { GrantedScopes, ScopeMode, ScopeOptions } from './has-scopes.js';
 export {
   InsufficientScopeError,
   InvalidRequestError,

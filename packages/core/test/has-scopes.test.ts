@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assertScopes, hasScopes, InsufficientScopeError, TollgateConfigError, validateScopes } from '../src/index.js';
+import { assertScopes, hasScopes, InsufficientScopeError, readScopes, TollgateConfigError, validateScopes } from '../src/index.js';
 
 const token = { scopes: ['orders:read', 'orders:write', 'profile'] } as const;
 
@@ -95,4 +95,19 @@ describe('validateScopes', () => {
       );
     });
   }
+});
+
+describe('readScopes', () => {
+  it('reads scope (space-delimited) and scp (array or string), without duplicates, in order', () => {
+    expect(readScopes({ scope: 'a  b', scp: ['b', 'c'] })).toEqual({ scopes: ['a', 'b', 'c'], valid: true });
+    expect(readScopes({ scp: 'x y' })).toEqual({ scopes: ['x', 'y'], valid: true });
+    expect(readScopes({})).toEqual({ scopes: [], valid: true });
+  });
+
+  it('flags scope claims of a type a verifier refuses: scope not a string, scp not a string or string array', () => {
+    expect(readScopes({ scope: 7 }).valid).toBe(false);
+    expect(readScopes({ scope: ['a'] }).valid).toBe(false);
+    expect(readScopes({ scp: ['a', 1] })).toEqual({ scopes: [], valid: false });
+    expect(readScopes({ scope: 'a', scp: { b: true } })).toEqual({ scopes: ['a'], valid: false });
+  });
 });
