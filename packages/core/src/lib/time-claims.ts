@@ -1,6 +1,5 @@
-// Re-checks exp, nbf and iat of an already verified token against the current time (for cache hits).
-import { InvalidTokenError } from '../errors.js';
-import type { JwtAccessTokenClaims } from '../access-token.js';
+// The time checks of a token (exp, nbf, iat with maxTokenAge): one implementation for fresh verifications and cache hits.
+import { InvalidTokenError, type TollgateErrorReason } from '../errors.js';
 
 export interface TimeRules {
   clockTolerance: number;
@@ -8,17 +7,35 @@ export interface TimeRules {
   realm: string;
 }
 
-/** Throws when the token is no longer (or not yet) valid at `nowMs`; the same boundaries as checkClaims. */
-export function checkTimeClaims(claims: JwtAccessTokenClaims, nowMs: number, rules: TimeRules): void {
+// The largest time a Date can hold, in seconds (ECMA-262 section 21.4.1.22).
+const MAX_NUMERIC_DATE = 8.64e12;
+
+/**
+ * Throws unless `iat`, `nbf` and `exp` are NumericDates and the token is valid at `nowMs`: `nbf` not
+ * ahead, `exp` not past, and with `maxTokenAge` an `iat` neither too old nor ahead, all within
+ * `clockTolerance`. Runs on every fresh verification (after the other claim checks) and on every
+ * cache hit, so both draw each line at the same second.
+ */
+export function checkTimeClaims(claims: Readonly<Record<string, unknown>>, nowMs: number, rules: TimeRules): void {
+  const { clockTolerance: tolerance, maxTokenAge, realm } = rules;
+  const fail = (reason: TollgateErrorReason, description: string) => new InvalidTokenError(description, { reason, realm });
   const now = Math.floor(nowMs / 1000);
-  const { clockTolerance, maxTokenAge, realm } = rules;
-  if (typeof claims.exp === 'number' && claims.exp <= now - clockTolerance) {
-    throw new InvalidTokenError('token expired', { reason: 'expired', realm });
-  }
-  if (typeof claims.nbf === 'number' && claims.nbf > now + clockTolerance) {
-    throw new InvalidTokenError('token not yet valid', { reason: 'not_yet_valid', realm });
-  }
-  if (maxTokenAge !== undefined && typeof claims.iat === 'number' && now - claims.iat - clockTolerance > maxTokenAge) {
-    throw new InvalidTokenError('token too old', { reason: 'too_old', realm });
+  const numericDate = (claim: 'iat' | 'nbf' | 'exp'): number | undefined => {
+    const value = claims[claim];
+    if (value === undefined) return undefined;
+    // RFC 7519 section 2: NumericDate is a number of seconds. JSON.parse turns 1e309 into Infinity, and
+    // beyond the Date range expiresAt would be an Invalid Date that throws in a route handler.
+    if (typeof value !== 'number' || !(Math.abs(value) <= MAX_NUMERIC_DATE)) throw fail('invalid_claim', `invalid ${claim} claim`);
+    return value;
+  };
+  const iat = numericDate('iat');
+  const nbf = numericDate('nbf');
+  if (nbf !== undefined && nbf > now + tolerance) throw fail('not_yet_valid', 'token not yet valid');
+  const exp = numericDate('exp');
+  if (exp !== undefined && exp <= now - tolerance) throw fail('expired', 'token expired');
+  if (maxTokenAge !== undefined && iat !== undefined) {
+    const age = now - iat;
+    if (age - tolerance > maxTokenAge) throw fail('too_old', 'token too old');
+    if (age < -tolerance) throw fail('issued_in_future', 'token issued in the future');
   }
 }
