@@ -13,6 +13,9 @@ export type Algorithm = (typeof SUPPORTED_ALGORITHMS)[number];
 
 export const DEFAULT_ALGORITHMS: readonly Algorithm[] = ['RS256', 'PS256', 'ES256', 'EdDSA'];
 
+/** RFC 7518 section 3.3: RSA keys of 2048 bits or more; smaller ones are forgeable. */
+export const MIN_RSA_MODULUS_BITS = 2048;
+
 const EC_CURVES: Record<string, string> = { ES256: 'P-256', ES384: 'P-384', ES512: 'P-521' };
 
 /** Whether a JWK's type (and curve) can verify `alg`: prevents key confusion across key types. */

@@ -158,10 +158,10 @@ export function createVerifier(input: VerifierOptions): Verifier {
     return verifyUncached(token);
   }
 
-  // One audit event per call: authenticate does not go through the public verify.
-  async function verify(token: string): Promise<AccessToken> {
+  // One audit event per call, whatever the outcome; authenticate does not go through the public verify.
+  async function audited<T extends AccessToken | undefined>(decide: () => Promise<T>): Promise<T> {
     try {
-      const accessToken = await check(token);
+      const accessToken = await decide();
       publishAuthentication(accessToken);
       return accessToken;
     } catch (error) {
@@ -170,18 +170,14 @@ export function createVerifier(input: VerifierOptions): Verifier {
     }
   }
 
-  async function authenticate(request: RequestLike, authOptions: AuthenticateOptions = {}): Promise<AccessToken | undefined> {
-    try {
+  const verify = (token: string): Promise<AccessToken> => audited(() => check(token));
+
+  const authenticate = (request: RequestLike, authOptions: AuthenticateOptions = {}): Promise<AccessToken | undefined> =>
+    audited(async () => {
       const token = extractBearerToken(request, { ...authOptions, realm });
       if (token === undefined && !authOptions.optional) throw new MissingTokenError({ realm });
-      const accessToken = token === undefined ? undefined : await check(token);
-      publishAuthentication(accessToken);
-      return accessToken;
-    } catch (error) {
-      publishAuthentication(undefined, error);
-      throw error;
-    }
-  }
+      return token === undefined ? undefined : check(token);
+    });
 
   return Object.freeze({ verify, authenticate, options });
 }

@@ -1,5 +1,5 @@
 // Picks the usable verification keys out of a fetched JWKS document (RFC 7517 section 5).
-import { keyFitsAlgorithm } from '../algorithms.js';
+import { keyFitsAlgorithm, MIN_RSA_MODULUS_BITS } from '../algorithms.js';
 import { FetchJsonError } from './fetch-json.js';
 
 /** A public JWK as tollgate keeps it. */
@@ -14,9 +14,6 @@ export interface PublicJwk {
 // Bounds the work one document can cause; real key sets hold a handful of keys.
 const MAX_KEYS = 100;
 const KEY_TYPES = new Set(['RSA', 'EC', 'OKP']);
-// RFC 7518 section 3.3: RSA keys of 2048 bits or more. Smaller ones are forgeable and refused by
-// WebCrypto at verification time, so they are dropped here, where a bad key is just an unusable key.
-const MIN_RSA_BITS = 2048;
 
 /** Bits of an RSA modulus given as base64url (`n`), without leading zero bytes. */
 function rsaModulusBits(n: unknown): number {
@@ -49,7 +46,8 @@ export function parseJwks(document: unknown, algorithms: readonly string[]): Pub
     if ('d' in jwk || 'p' in jwk || 'q' in jwk) continue;
     if (jwk.alg !== undefined && !(typeof jwk.alg === 'string' && algorithms.includes(jwk.alg))) continue;
     if (!algorithms.some((alg) => keyFitsAlgorithm(jwk, alg))) continue;
-    if (jwk.kty === 'RSA' && rsaModulusBits(jwk.n) < MIN_RSA_BITS) continue;
+    // Dropped here, where a weak key is just an unusable key (verifySignature refuses it too).
+    if (jwk.kty === 'RSA' && rsaModulusBits(jwk.n) < MIN_RSA_MODULUS_BITS) continue;
     usable.push(Object.freeze({ ...jwk }) as PublicJwk);
   }
   return usable;

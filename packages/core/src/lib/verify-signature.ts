@@ -1,5 +1,6 @@
 // Checks a JWS signature with node:crypto on libuv's thread pool (RFC 7518 section 3, RFC 8037).
 import crypto, { constants, type KeyObject } from 'node:crypto';
+import { MIN_RSA_MODULUS_BITS } from '../algorithms.js';
 
 interface SignatureScheme {
   /** The key type (and EC curve, as OpenSSL names it) the algorithm needs. */
@@ -28,9 +29,6 @@ const SCHEMES: Readonly<Record<string, SignatureScheme>> = {
   Ed25519: { keyType: 'ed25519', digest: null },
 };
 
-// RFC 7518 section 3.3: RSA keys under 2048 bits are not acceptable.
-const MIN_RSA_BITS = 2048;
-
 /**
  * Whether the key is of the type (and size, and curve) the algorithm needs. node:crypto would
  * otherwise check a null-digest "EdDSA" signature with an RSA key as RSA-SHA256: the algorithm
@@ -39,7 +37,7 @@ const MIN_RSA_BITS = 2048;
 function keyFits(scheme: SignatureScheme, key: KeyObject): boolean {
   const details = key.asymmetricKeyDetails;
   if (key.type !== 'public' || key.asymmetricKeyType !== scheme.keyType) return false;
-  if (scheme.keyType === 'rsa') return (details?.modulusLength ?? 0) >= MIN_RSA_BITS;
+  if (scheme.keyType === 'rsa') return (details?.modulusLength ?? 0) >= MIN_RSA_MODULUS_BITS;
   return scheme.curve === undefined || details?.namedCurve === scheme.curve;
 }
 
