@@ -4,7 +4,8 @@ import crypto from 'node:crypto';
 import { createTestIssuer, tamperSignature, type TestIssuer } from '@tollgate/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { RejectionCache } from '../src/lib/rejection-cache.js';
-import { createVerifier, InvalidTokenError, type VerifierOptions } from '../src/index.js';
+import { createVerifier, type VerifierOptions } from '../src/index.js';
+import { tokenRefusal } from './support/jwks-support.js';
 
 const T = 1_750_000_000; // epoch seconds at which tokens are minted
 let issuer: TestIssuer;
@@ -16,14 +17,6 @@ const verifierWith = (options: Partial<VerifierOptions> = {}) =>
 /** Counts signature checks (core verifies with node:crypto's verify). */
 const signatureChecks = () => vi.spyOn(crypto, 'verify');
 
-async function refusal(promise: Promise<unknown>): Promise<InvalidTokenError> {
-  const error = await promise.then(
-    () => expect.fail('expected a refusal'),
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(InvalidTokenError);
-  return error as InvalidTokenError;
-}
 
 beforeAll(async () => {
   issuer = await createTestIssuer({ algorithms: ['ES256'] });
@@ -40,7 +33,7 @@ describe('rejection cache', () => {
     const forged = tamperSignature(await issuer.sign({}, { now: T }));
     const checks = signatureChecks();
     const errors = [];
-    for (let i = 0; i < 5; i += 1) errors.push(await refusal(verifier.verify(forged)));
+    for (let i = 0; i < 5; i += 1) errors.push(await tokenRefusal(verifier.verify(forged)));
     expect(checks).toHaveBeenCalledTimes(1);
     for (const error of errors) expect([error.status, error.code, error.reason, error.message]).toEqual([401, 'invalid_token', 'signature', 'invalid signature']);
     // A fresh error each time: a realm set on one refusal by one route must not leak into another's.
@@ -55,8 +48,8 @@ describe('rejection cache', () => {
     const verifier = verifierWith({ requiredClaims: ['sub'] });
     const token = await issuer.sign({ ...claims }, { now: T, ...signOptions });
     const checks = signatureChecks();
-    expect((await refusal(verifier.verify(token))).reason).toBe(reason);
-    expect((await refusal(verifier.verify(token))).reason).toBe(reason);
+    expect((await tokenRefusal(verifier.verify(token))).reason).toBe(reason);
+    expect((await tokenRefusal(verifier.verify(token))).reason).toBe(reason);
     expect(checks).toHaveBeenCalledTimes(1);
   });
 
@@ -64,8 +57,8 @@ describe('rejection cache', () => {
     const verifier = verifierWith();
     const token = await issuer.sign({ nbf: T + 60 }, { now: T });
     const checks = signatureChecks();
-    expect((await refusal(verifier.verify(token))).reason).toBe('not_yet_valid');
-    expect((await refusal(verifier.verify(token))).reason).toBe('not_yet_valid');
+    expect((await tokenRefusal(verifier.verify(token))).reason).toBe('not_yet_valid');
+    expect((await tokenRefusal(verifier.verify(token))).reason).toBe('not_yet_valid');
     expect(checks).toHaveBeenCalledTimes(2);
     clock = T + 61;
     await expect(verifier.verify(token)).resolves.toMatchObject({ issuer: issuer.issuer });
@@ -76,7 +69,7 @@ describe('rejection cache', () => {
     await verifier.verify(await issuer.sign({}, { now: T }));
     const next = await issuer.rotate({ alg: 'ES256', publish: false });
     const token = await issuer.sign({}, { kid: next.kid, now: T });
-    expect((await refusal(verifier.verify(token))).reason).toBe('unknown_key');
+    expect((await tokenRefusal(verifier.verify(token))).reason).toBe('unknown_key');
     issuer.publish(next.kid);
     clock = T + 2; // past the unknown-kid cooldown
     await expect(verifier.verify(token)).resolves.toMatchObject({ header: expect.objectContaining({ kid: next.kid }) });
@@ -87,10 +80,10 @@ describe('rejection cache', () => {
     const verifier = verifierWith({ jwks: { cacheMaxAge: 60 } });
     const forged = tamperSignature(await issuer.sign({}, { now: T }));
     const checks = signatureChecks();
-    await refusal(verifier.verify(forged));
+    await tokenRefusal(verifier.verify(forged));
     await issuer.rotate({ alg: 'ES256' }); // the next fetch sees a different key set
     clock = T + 61; // keys stale: refetched on the next call
-    expect((await refusal(verifier.verify(forged))).reason).toBe('signature');
+    expect((await tokenRefusal(verifier.verify(forged))).reason).toBe('signature');
     expect(checks).toHaveBeenCalledTimes(2);
   });
 
@@ -99,8 +92,8 @@ describe('rejection cache', () => {
     for (const cache of [{ maxRejections: 0 }, false] as const) {
       const verifier = verifierWith({ cache });
       const checks = signatureChecks();
-      await refusal(verifier.verify(forged));
-      await refusal(verifier.verify(forged));
+      await tokenRefusal(verifier.verify(forged));
+      await tokenRefusal(verifier.verify(forged));
       expect(checks).toHaveBeenCalledTimes(2);
       vi.restoreAllMocks();
     }
@@ -109,11 +102,11 @@ describe('rejection cache', () => {
   it('holds at most maxRejections refusals, least recently used out first', async () => {
     const verifier = verifierWith({ cache: { maxRejections: 2 } });
     const [a, b, c] = await Promise.all([1, 2, 3].map(async (n) => tamperSignature(await issuer.sign({ jti: `t${n}` }, { now: T }))));
-    for (const token of [a, b, c]) await refusal(verifier.verify(token!));
+    for (const token of [a, b, c]) await tokenRefusal(verifier.verify(token!));
     const checks = signatureChecks();
-    await refusal(verifier.verify(c!)); // remembered
-    await refusal(verifier.verify(b!)); // remembered
-    await refusal(verifier.verify(a!)); // evicted by c: checked again
+    await tokenRefusal(verifier.verify(c!)); // remembered
+    await tokenRefusal(verifier.verify(b!)); // remembered
+    await tokenRefusal(verifier.verify(a!)); // evicted by c: checked again
     expect(checks).toHaveBeenCalledTimes(1);
   });
 

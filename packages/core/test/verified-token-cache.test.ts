@@ -1,7 +1,8 @@
 // The verified-token cache: a hit skips the signature check but never the time checks.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestIssuer, type TestIssuer } from '@tollgate/testing';
-import { createVerifier, InvalidTokenError } from '../src/index.js';
+import { createVerifier } from '../src/index.js';
+import { tokenRefusal } from './support/jwks-support.js';
 import type { VerifierOptions } from '../src/index.js';
 
 const T = 1_750_000_000; // epoch seconds at which tokens are minted
@@ -11,14 +12,6 @@ let clock = T; // the verifier's clock, in seconds; tests move it forward
 const verifierWith = (options: Partial<VerifierOptions> = {}) =>
   createVerifier({ issuer: issuer.issuer, audience: issuer.audience, allowInsecureRequests: true, now: () => clock * 1000, ...options });
 
-async function refusal(promise: Promise<unknown>): Promise<InvalidTokenError> {
-  const error = await promise.then(
-    () => expect.fail('expected a refusal'),
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(InvalidTokenError);
-  return error as InvalidTokenError;
-}
 
 beforeAll(async () => {
   issuer = await createTestIssuer({ algorithms: ['EdDSA'] });
@@ -44,10 +37,10 @@ describe('verified-token cache', () => {
     clock = T + 300 + 4; // exp 4 s ago: inside the tolerance
     expect(await verifier.verify(token)).toBe(first);
     clock = T + 300 + 5; // exp exactly clockTolerance ago
-    const error = await refusal(verifier.verify(token));
+    const error = await tokenRefusal(verifier.verify(token));
     expect({ reason: error.reason, message: error.message }).toEqual({ reason: 'expired', message: 'token expired' });
     // A fresh verifier (no cache) draws the line at the same second.
-    const fresh = await refusal(verifierWith({ cache: false }).verify(token));
+    const fresh = await tokenRefusal(verifierWith({ cache: false }).verify(token));
     expect(fresh.reason).toBe('expired');
   });
 
@@ -57,8 +50,8 @@ describe('verified-token cache', () => {
     const token = await issuer.sign({}, { now: T, expiresIn: 60 });
     await verifier.verify(token);
     clock = T + 3600;
-    expect((await refusal(verifier.verify(token))).reason).toBe('expired');
-    expect((await refusal(verifier.verify(token))).reason).toBe('expired');
+    expect((await tokenRefusal(verifier.verify(token))).reason).toBe('expired');
+    expect((await tokenRefusal(verifier.verify(token))).reason).toBe('expired');
   });
 
   it('rejects a cached token once it is older than maxTokenAge', async () => {
@@ -69,7 +62,7 @@ describe('verified-token cache', () => {
     clock = T + 60;
     expect(await verifier.verify(token)).toBe(first);
     clock = T + 61;
-    const error = await refusal(verifier.verify(token));
+    const error = await tokenRefusal(verifier.verify(token));
     expect({ reason: error.reason, message: error.message }).toEqual({ reason: 'too_old', message: 'token too old' });
   });
 

@@ -3,7 +3,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { createTestIssuer, type TestIssuer, type TestIssuerOptions } from '@tollgate/testing';
-import { afterAll, beforeAll, beforeEach } from 'vitest';
+import { afterAll, beforeAll, beforeEach, expect } from 'vitest';
+import { InvalidTokenError } from '../../src/index.js';
 
 /** A clock for the verifier's `now` option; it only moves when told to. */
 export interface FakeClock {
@@ -77,6 +78,13 @@ export async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
     return error;
   }
   throw new Error('expected the promise to reject, but it resolved');
+}
+
+/** Awaits `promise`, which must reject with an InvalidTokenError (a 401), and returns that error. */
+export async function tokenRefusal(promise: Promise<unknown>): Promise<InvalidTokenError> {
+  const error = await rejectionOf(promise);
+  expect(error).toBeInstanceOf(InvalidTokenError);
+  return error as InvalidTokenError;
 }
 
 /** Polls `condition` every 5 ms for at most `timeoutMs`; true when it became true. */
