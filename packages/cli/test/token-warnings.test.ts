@@ -53,5 +53,7 @@ describe('tokenWarnings', () => {
       'cnf claim: the token is bound to a key (DPoP, RFC 9449, or mTLS, RFC 8705): refused as a bearer token',
     ]);
     expect(warn({}, { scp: [1, 2] })).toEqual(['scope/scp is neither a string nor an array of strings: refused']);
+    // scope must be a string (RFC 9068 section 2.2.3); core refuses an array, so inspect warns.
+    expect(warn({}, { scope: ['orders:read'] })).toEqual(['scope/scp is neither a string nor an array of strings: refused']);
   });
 });
