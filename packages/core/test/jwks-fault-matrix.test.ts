@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import { createTestIssuer, type IssuerFault, type TestIssuer } from '@tollgate/testing';
 import { createVerifier, type AccessToken, type JwksOptions, type Verifier, type VerifierOptions } from '../src/index.js';
 import { describeOutcome, expectOutcome, invalidToken, unavailable, VERIFIES, type Outcome } from './support/expect-outcome.js';
-import { type FakeClock, fakeClock, useIssuer } from './support/jwks-support.js';
+import { type FakeClock, fakeClock, heldJwksFetch, useIssuer } from './support/jwks-support.js';
 
 // Durations in seconds. maxResponseBytes stays at its default, 256 KiB.
 const CACHE_MAX_AGE = 60;
@@ -203,13 +203,8 @@ describe('rotation in the middle of traffic', () => {
   it('200 concurrent verifications while a refresh that predates the new key is in flight: zero 401s, two refetches', async () => {
     const clock = fakeClock();
     // Holds JWKS responses after the issuer answered, as network latency would.
-    let gate: Promise<void> | undefined;
-    const fetchWithLatency: typeof fetch = async (url, init) => {
-      const response = await fetch(url, init);
-      if (String(url).endsWith('/jwks.json') && gate) await gate;
-      return response;
-    };
-    const verifier = verifierWith(clock, {}, { fetch: fetchWithLatency });
+    const latency = heldJwksFetch();
+    const verifier = verifierWith(clock, {}, { fetch: latency.fetch });
     const [oldKey] = issuer.keys;
     const newKey = await issuer.rotate({ alg: 'ES256', publish: false });
     const kidOf = (i: number) => (i % 2 === 0 ? oldKey!.kid : newKey.kid);
@@ -218,8 +213,7 @@ describe('rotation in the middle of traffic', () => {
 
     // The cache expires; the first old-key request starts a refresh, answered before the new key exists.
     clock.advance(CACHE_MAX_AGE + 1);
-    let release!: () => void;
-    gate = new Promise((resolve) => (release = resolve));
+    latency.hold();
     const tokens = await Promise.all(Array.from({ length: 200 }, (_, i) => issuer.sign({ sub: `user-${i}` }, { kid: kidOf(i), now: clock.seconds() })));
     const first = verifier.verify(tokens[0]!);
     await vi.waitFor(() => expect(issuer.requests.jwks).toBe(2));
@@ -228,8 +222,7 @@ describe('rotation in the middle of traffic', () => {
     issuer.publish(newKey.kid);
     clock.advance(0.1);
     const rest = tokens.slice(1).map((token) => verifier.verify(token));
-    gate = undefined;
-    release();
+    latency.release();
     const results = await Promise.allSettled([first, ...rest]);
 
     expect(results.filter((result) => result.status === 'rejected')).toEqual([]);

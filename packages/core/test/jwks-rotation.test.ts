@@ -3,7 +3,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { TestIssuer } from '@tollgate/testing';
 import { createVerifier, InvalidTokenError, type JwksOptions, type Verifier } from '../src/index.js';
-import { type FakeClock, fakeClock, rejectionOf, useIssuer } from './support/jwks-support.js';
+import { type FakeClock, fakeClock, heldJwksFetch, rejectionOf, useIssuer } from './support/jwks-support.js';
 
 let issuer: TestIssuer;
 // Each test starts with only the two original keys published.
@@ -71,19 +71,14 @@ describe('a newly published key', () => {
 describe('a key published while a refetch is in flight', () => {
   it('verifies on its first request: a fetch that began before the token arrived is not trusted to know its kid', async () => {
     const clock = fakeClock();
-    // Holds JWKS responses at a gate after the issuer has answered, as network latency would.
-    let gate: Promise<void> | undefined;
-    const fetchWithLatency: typeof fetch = async (url, init) => {
-      const response = await fetch(url, init);
-      if (String(url).endsWith('/jwks.json') && gate) await gate;
-      return response;
-    };
+    // Holds JWKS responses after the issuer answered, as network latency would.
+    const latency = heldJwksFetch();
     const verifier = createVerifier({
       issuer: issuer.issuer,
       audience: issuer.audience,
       allowInsecureRequests: true,
       now: clock.now,
-      fetch: fetchWithLatency,
+      fetch: latency.fetch,
       jwks: { cacheMaxAge: 60, cooldown: 30 },
     });
     await verifier.verify(await issuer.sign({}, { now: clock.seconds() }));
@@ -91,8 +86,7 @@ describe('a key published while a refetch is in flight', () => {
 
     // The keys expire; a request with the old key starts a refetch whose answer is held back.
     clock.advance(61);
-    let release!: () => void;
-    gate = new Promise((resolve) => (release = resolve));
+    latency.hold();
     const oldKeyRequest = verifier.verify(await issuer.sign({}, { now: clock.seconds() }));
     await vi.waitFor(() => expect(issuer.requests.jwks).toBe(2));
 
@@ -100,8 +94,7 @@ describe('a key published while a refetch is in flight', () => {
     clock.advance(0.1);
     const rotated = await issuer.rotate({ alg: 'ES256' });
     const newKeyRequest = verifier.verify(await issuer.sign({ sub: 'new-key' }, { kid: rotated.kid, now: clock.seconds() }));
-    gate = undefined;
-    release();
+    latency.release();
 
     await expect(oldKeyRequest).resolves.toMatchObject({ subject: 'client-123' });
     await expect(newKeyRequest).resolves.toMatchObject({ subject: 'new-key' });

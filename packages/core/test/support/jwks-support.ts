@@ -80,6 +80,35 @@ export async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
   throw new Error('expected the promise to reject, but it resolved');
 }
 
+/** A fetch that can hold JWKS responses after the issuer answered them, as network latency would. */
+export interface HeldJwksFetch {
+  readonly fetch: typeof fetch;
+  /** From now on, JWKS responses wait until {@link HeldJwksFetch.release}. */
+  hold(): void;
+  /** Lets the held responses (and all later ones) through. */
+  release(): void;
+}
+
+/** Creates a {@link HeldJwksFetch} over the global fetch. */
+export function heldJwksFetch(): HeldJwksFetch {
+  let gate: Promise<void> | undefined;
+  let open = () => {};
+  return {
+    fetch: async (url, init) => {
+      const response = await fetch(url, init);
+      if (String(url).endsWith('/jwks.json') && gate) await gate;
+      return response;
+    },
+    hold() {
+      gate = new Promise((resolve) => (open = resolve));
+    },
+    release() {
+      gate = undefined;
+      open();
+    },
+  };
+}
+
 /** Awaits `promise`, which must reject with an InvalidTokenError (a 401), and returns that error. */
 export async function tokenRefusal(promise: Promise<unknown>): Promise<InvalidTokenError> {
   const error = await rejectionOf(promise);
