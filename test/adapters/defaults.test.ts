@@ -1,4 +1,5 @@
-// Which defaults a standalone requireScope uses: configure() wins over a later requireAuth(), and requireAuth's
+// Which configuration a standalone requireScope uses: the decision of the requireAuth that ran before it on the same
+// request, else configure(); a requireAuth elsewhere (another route, another app) lends it nothing, and requireAuth's
 // transport options (allowQuery, optional) stay with that middleware while configure()'s reach requireScope.
 // The adapters with requireAuth (Express, Koa), every framework major; each test starts from a fresh adapter module.
 import type { AdapterOptions, Verifier } from '@tollgate/core';
@@ -54,16 +55,34 @@ describeTargets(MIDDLEWARE_DRIVERS, (_driver, target) => {
     expect(aOnB.headers['www-authenticate']).toBe(AUDIENCE_MISMATCH);
   });
 
-  it('requireAuth(B) alone: the standalone requireScope borrows B', async () => {
+  it('requireAuth(B) on another route lends nothing: a standalone requireScope that no requireAuth ran before fails closed', async () => {
     const url = await startWith(optionsForB());
-    const forB = await request(url).get('/orders').set('Authorization', await issuer.bearer({ aud: AUDIENCE_B, scope: 'orders:read' }));
-    expect(forB.status).toBe(200);
-    expect(forB.body).toEqual(seen(AUDIENCE_B, ['orders:read']));
-    const forA = await request(url).get('/orders').set('Authorization', await issuer.bearer({ scope: 'orders:read' }));
-    expect(forA.status).toBe(401);
+    for (const token of [await issuer.bearer({ aud: AUDIENCE_B, scope: 'orders:read' }), await issuer.bearer({ scope: 'orders:read' })]) {
+      const res = await request(url).get('/orders').set('Authorization', token);
+      expect(res.status).toBe(500);
+      expect(res.headers['www-authenticate']).toBeUndefined();
+    }
+    // The requireAuth route itself works.
+    await request(url).get('/b').set('Authorization', await issuer.bearer({ aud: AUDIENCE_B, scope: 'orders:read' })).expect(200);
+  });
+
+  it('two apps in one process, each with its own requireAuth: a requireScope after it goes by its own app\'s decision', async () => {
+    const appA = (await start(handle, { auth: { options: issuer.options() }, routes: [{ path: '/orders', kind: 'scopes', scopes: ['orders:read'] }] })).url;
+    const appB = (await start(handle, { auth: { options: optionsForB() }, routes: [{ path: '/orders', kind: 'scopes', scopes: ['orders:read'] }] })).url;
+    const forA = await issuer.bearer({ scope: 'orders:read' });
+    const forB = await issuer.bearer({ aud: AUDIENCE_B, scope: 'orders:read' });
+    expect((await request(appA).get('/orders').set('Authorization', forA)).body).toEqual(seen(issuer.current.audience, ['orders:read']));
+    expect((await request(appB).get('/orders').set('Authorization', forB)).body).toEqual(seen(AUDIENCE_B, ['orders:read']));
+    const bOnA = await request(appA).get('/orders').set('Authorization', forB);
+    expect(bOnA.status).toBe(401);
+    expect(bOnA.headers['www-authenticate']).toBe(AUDIENCE_MISMATCH);
+    const aOnB = await request(appB).get('/orders').set('Authorization', forA);
+    expect(aOnB.status).toBe(401);
+    expect(aOnB.headers['www-authenticate']).toBe(AUDIENCE_MISMATCH);
   });
 
   it('requireAuth({ allowQuery: true }) on one route does not make a standalone requireScope accept ?access_token=', async () => {
+    handle.module.configure(issuer.options());
     const url = await startWith({ ...issuer.options(), allowQuery: true });
     const token = await issuer.sign({ scope: 'orders:read' });
 
@@ -84,6 +103,7 @@ describeTargets(MIDDLEWARE_DRIVERS, (_driver, target) => {
   });
 
   it('requireAuth({ optional: true }) on one route does not make a standalone requireScope optional', async () => {
+    handle.module.configure(issuer.options());
     const url = await startWith({ ...issuer.options(), optional: true });
     const open = await request(url).get('/b');
     expect(open.status).toBe(200);

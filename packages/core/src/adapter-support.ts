@@ -2,14 +2,14 @@
 import type { AccessToken } from './access-token.js';
 import type { Verifier } from './create-verifier.js';
 import type { RequestLike } from './extract-bearer-token.js';
-import { createGuard, isVerifier, toVerifier, type DefaultConfiguration, type Guard, type GuardOptions } from './guard.js';
+import { createGuard, isVerifier, toVerifier, type Decision, type DefaultConfiguration, type Guard, type GuardOptions, type GuardState } from './guard.js';
 import type { ScopeMode } from './has-scopes.js';
 import type { VerifierOptions } from './options.js';
 
 /** Options of an adapter's `requireAuth`: the verifier's options plus how requests are read. */
 export type AdapterOptions = VerifierOptions & GuardOptions;
 
-const GUARD_KEYS = ['optional', 'allowQuery', 'allowBody'] as const;
+const GUARD_KEYS = ['optional', 'allowQuery', 'allowBody', 'allowPreflight'] as const;
 
 /**
  * Splits adapter options into a verifier (created now, so bad options fail at startup) and the
@@ -85,18 +85,22 @@ export interface RequestAccess<Request extends object> {
 /** Runs a guard against a framework request and attaches the token it resolves. */
 export type RunGuard<Request extends object> = (guard: Guard, request: Request) => Promise<void>;
 
+// The last tollgate decision for a request, kept on the request object itself: it lives exactly as
+// long as the request, and no table shared between apps or requests is involved.
+const DECISION = Symbol('tollgate.decision');
+type Decided = { [DECISION]?: Decision | undefined };
+
 /**
- * Binds a guard runner to a framework's request shape. It remembers which requests a guard already
- * ran on, so an optional `requireAuth` that found no token is not followed by a second attempt.
+ * Binds a guard runner to a framework's request shape. It keeps each guard's {@link Decision} on the
+ * request, so a later guard knows which verifier attached the token (or found none).
  */
 export function bindRequests<Request extends object>(access: RequestAccess<Request>): RunGuard<Request> {
-  const attempted = new WeakSet<Request>();
   return async (guard, request) => {
-    const token = await guard(access.read(request), { auth: access.getAuth(request), attempted: attempted.has(request) });
-    // Only a pass without a token needs remembering: a token is found again through getAuth. (Keeping
-    // every request in the WeakSet cost measurable GC time per request.)
+    const decided = request as Request & Decided;
+    const state: GuardState = { auth: access.getAuth(request), decision: decided[DECISION] };
+    const token = await guard(access.read(request), state);
+    if (state.decision !== decided[DECISION]) decided[DECISION] = state.decision;
     if (token) access.setAuth(request, token);
-    else attempted.add(request);
   };
 }
 
@@ -118,9 +122,10 @@ export function defineMiddleware<Middleware>(
 ): MiddlewareFactories<Middleware> {
   return {
     configure: (options, guardOptions) => configureDefaults(defaults, options, guardOptions).verifier,
+    // requireAuth lends its verifier to the scope guards after it through the request's decision,
+    // never through module-wide state another app could overwrite.
     requireAuth(options, guardOptions) {
       const resolved = resolveAdapterOptions(options, guardOptions);
-      defaults.adopt(resolved.verifier, resolved.guardOptions);
       return toMiddleware(createGuard(resolved.verifier, { ...resolved.guardOptions, name: 'requireAuth' }));
     },
     requireScope: (...scopes) => toMiddleware(createGuard(defaults, { scopes, mode: 'all', name: 'requireScope' })),
@@ -128,19 +133,41 @@ export function defineMiddleware<Middleware>(
   };
 }
 
+/** A verifier with the guard options it was configured with, e.g. one Fastify plugin registration. */
+export interface GuardSource {
+  readonly verifier: Verifier;
+  readonly guardOptions: GuardOptions;
+}
+
 /**
  * Builds `@RequireScope` and `@RequireAnyScope` for one framework. `invoke` runs the guard for one
- * call of the handler, then the handler itself (`call`), in the framework's error idiom.
+ * call of the handler, then the handler itself (`call`), in the framework's error idiom. `sourceOf`
+ * finds the configuration that serves this call (Fastify: the plugin registration of the request's
+ * context); without one, the guard goes by the request's earlier decision or by `configure()`.
  */
 export function defineScopeDecorators<Args extends unknown[]>(
   defaults: DefaultConfiguration,
   invoke: (guard: Guard, args: Args, call: () => unknown) => unknown,
+  sourceOf?: (args: Args) => GuardSource | undefined,
 ): { RequireScope(...scopes: string[]): ScopeDecorator<Args>; RequireAnyScope(...scopes: string[]): ScopeDecorator<Args> } {
   const decorator = (scopes: string[], mode: ScopeMode, name: string): ScopeDecorator<Args> => {
-    const guard = createGuard(defaults, { scopes, mode, name });
+    // Created now, so an invalid or empty scope list fails where the class is defined.
+    const fallback = createGuard(defaults, { scopes, mode, name });
+    const bySource = new WeakMap<GuardSource, Guard>();
+    const guardFor = (args: Args): Guard => {
+      const source = sourceOf?.(args);
+      if (!source) return fallback;
+      let guard = bySource.get(source);
+      if (!guard) {
+        // A scope requirement is never optional, whatever the source's own `optional` says.
+        guard = createGuard(source.verifier, { ...source.guardOptions, optional: false, scopes, mode, name });
+        bySource.set(source, guard);
+      }
+      return guard;
+    };
     return createMethodDecorator<Args>((method) =>
       function (this: unknown, ...args: Args) {
-        return invoke(guard, args, () => method.apply(this, args));
+        return invoke(guardFor(args), args, () => method.apply(this, args));
       },
     );
   };

@@ -7,7 +7,6 @@ import { discoverJwksUri } from './lib/discovery.js';
 import { fetchJson } from './lib/fetch-json.js';
 import { isAcceptedTokenType } from './lib/token-type.js';
 import { checkClaims } from './lib/check-claims.js';
-import { recordVerification } from './lib/token-provenance.js';
 import { decodeJws } from './lib/decode-jws.js';
 import { publishAuthentication } from './lib/publish-audit-events.js';
 import { RemoteJwks } from './lib/remote-jwks.js';
@@ -115,7 +114,6 @@ export function createVerifier(input: VerifierOptions): Verifier {
       // of that key. tollgate checks bearer tokens only, so accepting it would strip the binding.
       if (payload.cnf !== undefined) throw fail('sender_constrained', 'sender-constrained token used as a bearer token');
       accessToken = toAccessToken(token, header as ProtectedHeaderParameters, payload as JwtAccessTokenClaims, realm);
-      recordVerification(accessToken, options);
     } catch (error) {
       if (error instanceof InvalidTokenError && isPermanentRefusal(error.reason)) {
         rejections.set(token, { reason: error.reason, description: error.description, issuer, generation });

@@ -1,5 +1,5 @@
 // Turns a refusal into a framework-neutral HTTP response (status, headers, body), renderable by any adapter.
-import type { TollgateError } from './errors.js';
+import { TollgateError } from './errors.js';
 
 /** The body and content type a renderer produces. */
 export interface RenderedBody {
@@ -44,4 +44,21 @@ export const renderProblemJson: ErrorRenderer = (error) => ({
 export function toErrorResponse(error: TollgateError, render: ErrorRenderer = renderJson): ErrorResponse {
   const { contentType, body } = render(error);
   return { status: error.status, headers: error.headers, contentType, body };
+}
+
+const warned = new Set<string>();
+
+/**
+ * The response for an error raised where no framework handler can take it (a decorated method called
+ * without `next`): a refusal is rendered as usual; anything else, e.g. a configuration error, becomes a
+ * bare 500 (never the message) and is reported once per message as a process warning, so it is seen.
+ */
+export function toUnhandledResponse(error: unknown): ErrorResponse {
+  if (error instanceof TollgateError) return toErrorResponse(error);
+  const message = error instanceof Error ? `${error.name}: ${error.message}` : 'non-error thrown';
+  if (!warned.has(message) && warned.size < 100) {
+    warned.add(message);
+    process.emitWarning(`tollgate: a decorated handler called without next failed: ${message}`, 'TollgateWarning');
+  }
+  return { status: 500, headers: { 'Cache-Control': 'no-store' }, contentType: 'application/json; charset=utf-8', body: '{"error":"server_error"}' };
 }

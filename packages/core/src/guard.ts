@@ -5,24 +5,44 @@ import { MissingTokenError, TollgateConfigError, TollgateError } from './errors.
 import type { RequestLike } from './extract-bearer-token.js';
 import { assertScopes, validateScopes, type ScopeMode } from './has-scopes.js';
 import { publishAuthentication, publishAuthorization } from './lib/publish-audit-events.js';
-import { verifiedWith } from './lib/token-provenance.js';
 import type { VerifierOptions } from './options.js';
 
 /** Options shared by every adapter's middleware: the verifier's, plus how the request is read. */
 export interface GuardOptions extends AuthenticateOptions {
   /** Realm of the challenge; overrides the verifier's. */
   realm?: string;
+  /**
+   * Lets CORS preflights through unauthenticated: `OPTIONS` requests carrying `Origin` and
+   * `Access-Control-Request-Method` (a browser sends no credentials with them). Default `false`:
+   * mount your CORS handler before tollgate instead, so an `app.all` handler is never reached by an
+   * unauthenticated `OPTIONS`.
+   */
+  allowPreflight?: boolean;
+}
+
+/**
+ * What a tollgate guard decided for one request: the verifier instance that decided, the token it
+ * attached (`undefined`: an optional guard found none), and its realm override. Adapters keep it on
+ * the request so a later guard knows exactly who checked the token it finds there.
+ */
+export interface Decision {
+  readonly verifier: Verifier;
+  readonly token: AccessToken | undefined;
+  readonly realm: string | undefined;
 }
 
 /** What an adapter knows about the request before the guard runs. */
 export interface GuardState {
-  /** The token an earlier middleware attached, if any. */
+  /** The token attached to the request, by tollgate or by other code. */
   auth?: AccessToken | null | undefined;
-  /** Whether an earlier middleware already tried (optional auth that found no token). */
-  attempted?: boolean | undefined;
+  /** What an earlier tollgate guard decided for this request, if one ran. */
+  decision?: Decision | undefined;
 }
 
-/** Checks one request; resolves the token (or `undefined` when optional and absent), throws a TollgateError otherwise. */
+/**
+ * Checks one request; resolves the token (or `undefined` when optional and absent), throws a
+ * TollgateError otherwise. When it authenticated, it leaves its {@link Decision} in `state.decision`.
+ */
 export type Guard = (request: RequestLike, state: GuardState) => Promise<AccessToken | undefined>;
 
 /** Whether `value` is a verifier made by {@link createVerifier} rather than options for one. */
@@ -37,39 +57,49 @@ export function toVerifier(input: VerifierOptions | Verifier): Verifier {
 
 /** What a guard checks, besides the transport options. */
 export interface GuardRules extends GuardOptions {
-  /** Scopes the token must grant; none means authentication only. */
+  /**
+   * Scopes the token must grant. Omitted: authentication only. Given, it must name at least one
+   * scope: an empty requirement is a configuration error, never "no requirement".
+   */
   scopes?: readonly string[];
   mode?: ScopeMode;
   /** Name used in configuration errors, e.g. `requireScope`. */
   name?: string;
 }
 
+/** A CORS preflight: what a browser sends, without credentials, before a cross-origin request. */
+function isPreflight(request: RequestLike): boolean {
+  return request.method === 'OPTIONS' && request.headers.origin !== undefined && request.headers['access-control-request-method'] !== undefined;
+}
+
 /**
- * Builds the guard behind `requireAuth`, `requireScope` and the scope decorators.
- * With a {@link DefaultConfiguration} as source, the verifier and transport options are read when a
- * request arrives, so `configure()` may come later; with none set, the guard fails closed.
+ * Builds the guard behind `requireAuth`, `requireScope`, the Fastify plugin and the scope decorators.
+ *
+ * A guard given its own verifier (requireAuth, the Fastify plugin) trusts a token found on the request
+ * only if that very verifier instance attached it in this request; anything else is checked again.
+ * A guard on a {@link DefaultConfiguration} (standalone requireScope, the decorators) works with what
+ * an earlier tollgate guard decided for this request, else authenticates with the configured default,
+ * else fails closed with a configuration error.
  * @example
  * const guard = createGuard(verifier, { scopes: ['orders:read'] });
- * req.auth = await guard(toRequestLike(req), { auth: req.auth });
+ * const state = { auth: req.auth, decision: undefined };
+ * req.auth = await guard(toRequestLike(req), state);
  */
 export function createGuard(source: Verifier | DefaultConfiguration, rules: GuardRules = {}): Guard {
-  const scopes = validateScopes(rules.scopes ?? [], rules.name ?? 'requireScope');
+  const name = rules.name ?? 'requireScope';
+  if (rules.scopes !== undefined && rules.scopes.length === 0) {
+    throw new TollgateConfigError(`${name}: names no scope; an empty list would admit any token. Name at least one scope, or use requireAuth for authentication only`);
+  }
+  const scopes = validateScopes(rules.scopes ?? [], name);
   const { realm, mode = 'all' } = rules;
-  const verifier = (): Verifier => (source instanceof DefaultConfiguration ? source.verifier() : source);
+  const own = source instanceof DefaultConfiguration ? undefined : source;
+  const defaults = source instanceof DefaultConfiguration ? source : undefined;
+  const allowPreflight = rules.allowPreflight ?? defaults?.guardOptions.allowPreflight ?? false;
   // Transport options fall back to the configured defaults; `optional` never does: it belongs to the
   // middleware it was given to, so `configure({ optional: true })` cannot open a standalone requireScope.
   const transport = (): AuthenticateOptions => {
-    const base = source instanceof DefaultConfiguration ? source.guardOptions : {};
+    const base = defaults?.guardOptions ?? {};
     return { optional: rules.optional, allowQuery: rules.allowQuery ?? base.allowQuery, allowBody: rules.allowBody ?? base.allowBody };
-  };
-  // The realm for errors raised here; a missing default configuration must not mask the real error.
-  const realmOf = (): string | undefined => {
-    if (realm !== undefined) return realm;
-    try {
-      return (source instanceof DefaultConfiguration ? source.guardOptions.realm : undefined) ?? verifier().options.realm;
-    } catch {
-      return undefined;
-    }
   };
   // Scopes need a token, even behind an optional requireAuth upstream; only a guard that is itself
   // optional lets a request without any token through.
@@ -85,20 +115,22 @@ export function createGuard(source: Verifier | DefaultConfiguration, rules: Guar
     publishAuthorization(token, scopes, mode);
     return token;
   };
-  // A guard given its own verifier (requireAuth, the Fastify plugin) trusts an upstream token only if
-  // a verifier with the same settings checked it: one verified for another audience or issuer, or set
-  // by other code, is checked again. A guard on the default configuration (standalone requireScope,
-  // @RequireScope) works with whatever authentication ran before it.
-  const ownVerifier = !(source instanceof DefaultConfiguration);
+
   return async (request, state) => {
+    const upstream = state.decision;
+    // An upstream decision counts only while the token it attached is still the one on the request:
+    // a token that other code set (or replaced) was checked by nobody we know.
+    const intact = upstream !== undefined && upstream.token === (state.auth ?? undefined);
+    // The decision this guard goes by: the upstream one it may trust, or its own.
+    let decision: Decision | undefined = intact && (!own || upstream.verifier === own) ? upstream : undefined;
     try {
-      let token: AccessToken | undefined = state.auth ?? undefined;
-      let attempted = state.attempted === true;
-      if (token && ownVerifier && !verifiedWith(token, verifier().options)) {
-        token = undefined;
-        attempted = false;
+      if (allowPreflight && isPreflight(request)) return undefined;
+      if (!decision) {
+        const verifier = own ?? upstream?.verifier ?? defaults!.verifier();
+        decision = { verifier, token: await verifier.authenticate(request, transport()), realm };
+        state.decision = decision;
       }
-      if (!token && !attempted) token = await verifier().authenticate(request, transport());
+      const token = decision.token;
       if (scopes.length > 0) return authorize(token);
       // An optional guard upstream found no token: that is no authentication for a guard that requires one.
       if (!token && !rules.optional) {
@@ -109,21 +141,34 @@ export function createGuard(source: Verifier | DefaultConfiguration, rules: Guar
       return token;
     } catch (error) {
       // Every refusal leaves through here and gets its realm here, so none is worked out on success.
-      const override = realmOf();
-      if (override !== undefined && error instanceof TollgateError) error.realm = override;
+      if (error instanceof TollgateError) {
+        const override = realm ?? decision?.realm ?? defaults?.guardOptions.realm ?? (decision?.verifier ?? own ?? upstream?.verifier)?.options.realm ?? realmOf(defaults);
+        if (override !== undefined) error.realm = override;
+      }
       throw error;
     }
   };
 }
 
+/** The configured default realm, if any; a missing default configuration must not mask the real error. */
+function realmOf(defaults: DefaultConfiguration | undefined): string | undefined {
+  if (!defaults) return undefined;
+  try {
+    return defaults.guardOptions.realm ?? defaults.verifier().options.realm;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
- * Holds an adapter's default configuration, set by `configure()` or `requireAuth(options)`, so that
- * `requireScope()` can stand alone. Reading it before it is set throws a configuration error.
+ * Holds an adapter's explicit default configuration, set by `configure()`, so that a standalone
+ * `requireScope()` or a decorator can authenticate a request no `requireAuth` ran on. It is one value
+ * for the whole process (per loaded adapter module): an app whose routes must not share it gives each
+ * of them its own `requireAuth`. Reading it before it is set throws a configuration error.
  */
 export class DefaultConfiguration {
   #verifier: Verifier | undefined;
   #guardOptions: GuardOptions = {};
-  #explicit = false;
   /**
    * @param packageName prefixes the configuration error
    * @param hint what the error names and how it says to configure the adapter (Fastify has no `requireAuth`)
@@ -137,17 +182,6 @@ export class DefaultConfiguration {
   set(verifier: Verifier, guardOptions: GuardOptions): void {
     this.#verifier = verifier;
     this.#guardOptions = guardOptions;
-    this.#explicit = true;
-  }
-
-  /**
-   * `requireAuth(options)`: lends its verifier (and realm) to standalone `requireScope` unless
-   * `configure()` was called. Its transport options (`allowQuery`...) stay with that middleware.
-   */
-  adopt(verifier: Verifier, guardOptions: GuardOptions): void {
-    if (this.#explicit) return;
-    this.#verifier = verifier;
-    this.#guardOptions = guardOptions.realm === undefined ? {} : { realm: guardOptions.realm };
   }
 
   get guardOptions(): GuardOptions {

@@ -18,15 +18,15 @@ export {
   TollgateConfigError,
   TollgateError,
 } from './errors.js';
-export type { TollgateErrorCode, TollgateErrorOptions, TollgateErrorReason } from './errors.js';
+export type { MissingTokenReason, TollgateErrorCode, TollgateErrorOptions, TollgateErrorReason } from './errors.js';
 export { resolveOptions } from './options.js';
 export type { Duration, JwksOptions, ResolvedOptions, VerifierOptions } from './options.js';
 export type { AccessToken, AccessTokenClaims, JwtAccessTokenClaims } from './access-token.js';
 export { SUPPORTED_ALGORITHMS } from './algorithms.js';
 export type { Algorithm } from './algorithms.js';
 export { createGuard, DefaultConfiguration, isVerifier, toVerifier } from './guard.js';
-export type { Guard, GuardOptions, GuardRules, GuardState } from './guard.js';
-export { renderJson, renderProblemJson, toErrorResponse } from './error-response.js';
+export type { Decision, Guard, GuardOptions, GuardRules, GuardState } from './guard.js';
+export { renderJson, renderProblemJson, toErrorResponse, toUnhandledResponse } from './error-response.js';
 export type { ErrorRenderer, ErrorResponse, RenderedBody } from './error-response.js';
 export { bindRequests, configureDefaults, createMethodDecorator, defineMiddleware, defineScopeDecorators, resolveAdapterOptions } from './adapter-support.js';
-export type { AdapterOptions, HandlerMethod, MiddlewareFactories, RequestAccess, RunGuard, ScopeDecorator } from './adapter-support.js';
+export type { AdapterOptions, GuardSource, HandlerMethod, MiddlewareFactories, RequestAccess, RunGuard, ScopeDecorator } from './adapter-support.js';

@@ -166,7 +166,7 @@ describe('bindRequests', () => {
     expect(request.auth).toBeUndefined();
   });
 
-  it('a second run on the same object gets the attached auth (only a pass without a token is marked attempted)', async () => {
+  it('a second run on the same object gets the attached auth with the decision that attached it', async () => {
     const { access } = callAccess();
     const run = bindRequests(access);
     const { guard, states } = recording(createGuard(verifierA, { scopes: ['orders:read'] }));
@@ -175,10 +175,11 @@ describe('bindRequests', () => {
     const first = request.auth;
     await run(guard, request);
     expect(states).toEqual([
-      { auth: undefined, attempted: false },
-      { auth: first, attempted: false },
+      { auth: undefined, decision: undefined },
+      { auth: first, decision: { verifier: verifierA, token: first, realm: undefined } },
     ]);
     expect(states[1]?.auth).toBe(first);
+    expect(states[1]?.decision?.verifier).toBe(verifierA);
   });
 
   it('optional requireAuth that found nothing, then requireScope on the same request: 401, not a second authentication', async () => {
@@ -210,24 +211,26 @@ describe('bindRequests', () => {
     await run(guard, one);
     await run(guard, two);
     await run(guard, one);
+    const optionalPass = { verifier: verifierA, token: undefined, realm: undefined };
     expect(states).toEqual([
-      { auth: undefined, attempted: false },
-      { auth: undefined, attempted: false },
-      { auth: undefined, attempted: true },
+      { auth: undefined, decision: undefined },
+      { auth: undefined, decision: undefined },
+      { auth: undefined, decision: optionalPass },
     ]);
   });
 
-  it('a token attached by someone else (getAuth) reaches the guard as state.auth', async () => {
+  it('a token attached by someone else (getAuth) reaches the guard as state.auth, and is not trusted', async () => {
     const { access, attached } = callAccess();
     const run = bindRequests(access);
     const earlier = await verifierA.verify(await issuer.sign({ scope: 'orders:read' }));
     const { guard, states } = recording(createGuard(verifierA, { scopes: ['orders:read'] }));
     const request = call(undefined, { auth: earlier });
-    await run(guard, request);
-    expect(states).toEqual([{ auth: earlier, attempted: false }]);
-    expect(request.auth).toBe(earlier);
-    // The guard resolved it, so it is set again (the same object).
-    expect(attached).toEqual([earlier]);
+    const error = await rejection(run(guard, request));
+    expect(states).toEqual([{ auth: earlier, decision: undefined }]);
+    // Nobody known to tollgate attached it, so the guard checked the request itself: the request
+    // carries no token, so it is refused, and the token set by other code is not trusted.
+    expect(error).toBeInstanceOf(MissingTokenError);
+    expect(attached).toEqual([]);
   });
 });
 
@@ -486,16 +489,21 @@ describe('defineMiddleware', () => {
     expect((await run(required, undefined, { query: { access_token: await issuer.sign({ scope: 'x' }) } }))?.scopes).toEqual(['x']);
   });
 
-  it('requireAuth adopts: it lends its verifier and realm (only) to the defaults, unless configure came first', () => {
+  it('requireAuth lends nothing module-wide: the defaults stay unset until configure(); only configure() writes them', async () => {
     const { defaults, middleware } = factories();
     middleware.requireAuth({ ...optionsFor(AUDIENCE_B), realm: 'b', allowQuery: true, optional: true });
-    expect(defaults.verifier().options.audiences).toEqual([AUDIENCE_B]);
-    expect(defaults.guardOptions).toStrictEqual({ realm: 'b' });
-
+    expect(() => defaults.verifier()).toThrow(TollgateConfigError);
+    expect(defaults.guardOptions).toStrictEqual({});
     const configured = middleware.configure(verifierA);
     middleware.requireAuth({ ...optionsFor(AUDIENCE_B), realm: 'later' });
     expect(defaults.verifier()).toBe(configured);
     expect(defaults.guardOptions).toStrictEqual({});
+  });
+
+  it('requireScope() and requireAnyScope() with no scope are refused at creation', () => {
+    const { middleware } = factories();
+    expect(() => middleware.requireScope()).toThrow('requireScope: names no scope; an empty list would admit any token');
+    expect(() => middleware.requireAnyScope()).toThrow('requireAnyScope: names no scope; an empty list would admit any token');
   });
 
   it('requireScope and requireAnyScope return what toMiddleware returns, checking all or any against the defaults', async () => {

@@ -100,6 +100,20 @@ describe('authentication decisions', () => {
       ['accepted', ''],
     ]);
     expect(decisions[0]).toMatchObject({ code: undefined, description: 'bearer token required' });
+    expect(decisions[2]).toEqual({ outcome: 'anonymous', stage: 'authentication', reason: 'missing_token' });
+  });
+
+  it('authenticate tells credentials of another scheme from none: reason unsupported_scheme, required or optional', async () => {
+    const verifier = createVerifier(options());
+    const basic = { headers: { authorization: 'Basic dXNlcjpwYXNz' } };
+    await expect(verifier.authenticate(basic)).rejects.toThrow();
+    await expect(verifier.authenticate(basic, { optional: true })).resolves.toBeUndefined();
+    expect(decisions).toEqual([
+      { outcome: 'rejected', stage: 'authentication', status: 401, code: undefined, reason: 'unsupported_scheme', description: expect.any(String) },
+      { outcome: 'anonymous', stage: 'authentication', reason: 'unsupported_scheme' },
+    ]);
+    // The credentials of the other scheme are never quoted.
+    expect(JSON.stringify(decisions)).not.toContain('dXNlcjpwYXNz');
   });
 
   it('verifyToken() publishes like a verifier', async () => {
@@ -157,13 +171,14 @@ describe('authorization decisions', () => {
     const verifier = createVerifier(options());
     const auth = await verifier.verify(await issuer.sign({ scope: 'orders:read' }));
     decisions = [];
-    await createGuard(verifier, { scopes: ['orders:read'] })({ headers: {} }, { auth });
+    await createGuard(verifier, { scopes: ['orders:read'] })({ headers: {} }, { auth, decision: { verifier, token: auth, realm: undefined } });
     expect(decisions).toEqual([expect.objectContaining({ stage: 'authorization', outcome: 'accepted' })]);
   });
 
   it('a scope check behind optional auth that found no token publishes a 401 authorization rejection', async () => {
-    const guard = createGuard(createVerifier(options()), { scopes: ['orders:read'] });
-    await expect(guard({ headers: {} }, { attempted: true })).rejects.toThrow('bearer token required');
+    const verifier = createVerifier(options());
+    const guard = createGuard(verifier, { scopes: ['orders:read'] });
+    await expect(guard({ headers: {} }, { decision: { verifier, token: undefined, realm: undefined } })).rejects.toThrow('bearer token required');
     expect(decisions).toEqual([expect.objectContaining({ stage: 'authorization', outcome: 'rejected', status: 401, reason: 'missing_token' })]);
   });
 });

@@ -14,7 +14,7 @@ import {
   TollgateConfigError,
   TollgateError,
 } from '../src/index.js';
-import type { AccessToken, GuardRules, GuardState, RequestLike, Verifier, VerifierOptions } from '../src/index.js';
+import type { AccessToken, Decision, GuardRules, GuardState, RequestLike, Verifier, VerifierOptions } from '../src/index.js';
 
 const AUDIENCE_B = 'https://b.example.test';
 
@@ -86,9 +86,21 @@ function describeError(error: unknown): Refusal {
   return { name: error.name, status: error.status, reason: error.reason, challenge: error.wwwAuthenticate() };
 }
 
+/** What an optional guard on verifierA upstream decided for a request without a token. */
+const NO_TOKEN_BY_A = (): Decision => ({
+  // Read when the guard runs: the table is built before beforeAll creates verifierA.
+  get verifier() {
+    return verifierA;
+  },
+  token: undefined,
+  realm: undefined,
+});
+
 const summary = (token: AccessToken | undefined) => (token ? { subject: token.subject, scopes: token.scopes, audience: token.audience } : token);
 
 const MISSING = { name: 'MissingTokenError', status: 401, reason: 'missing_token', challenge: 'Bearer realm="api"' };
+/** RFC 6750 section 3.1: another scheme's credentials are no bearer credentials, answered as none (the reason differs). */
+const OTHER_SCHEME = { ...MISSING, reason: 'unsupported_scheme' };
 const lacking = (scope: string, mode: 'all' | 'any' = 'all') => ({
   name: 'InsufficientScopeError',
   status: 403,
@@ -138,17 +150,41 @@ const table: Record<string, Row> = {
   },
   'optional, a malformed header: still 400': {
     rules: { optional: true },
-    request: async () => ({ headers: { authorization: 'Basic dXNlcjpwYXNz' } }),
+    request: async () => ({ headers: { authorization: 'Bearer a b' } }),
     outcome: {
       refuses: {
         name: 'InvalidRequestError',
         status: 400,
-        reason: 'unsupported_scheme',
-        challenge: 'Bearer realm="api", error="invalid_request", error_description="unsupported authorization scheme; use Bearer"',
+        reason: 'malformed_header',
+        challenge: 'Bearer realm="api", error="invalid_request", error_description="malformed Authorization header"',
       },
     },
   },
-  'an empty scope list: authentication only': { rules: { scopes: [] }, request: token({}), outcome: AUTHENTICATED([]) },
+  'another scheme (Basic): 401 with a bare challenge, reason unsupported_scheme': {
+    rules: {},
+    request: async () => ({ headers: { authorization: 'Basic dXNlcjpwYXNz' } }),
+    outcome: { refuses: OTHER_SCHEME },
+  },
+  'a bare word: another scheme, 401 with a bare challenge': {
+    rules: {},
+    request: async () => ({ headers: { authorization: 'badtoken' } }),
+    outcome: { refuses: OTHER_SCHEME },
+  },
+  'DPoP (not supported): another scheme, 401 with a bare challenge': {
+    rules: { scopes: ['orders:read'] },
+    request: async () => ({ headers: { authorization: `DPoP ${await sign({ scope: 'orders:read' })}` } }),
+    outcome: { refuses: OTHER_SCHEME },
+  },
+  'optional, another scheme (Basic): undefined, as without a token': {
+    rules: { optional: true },
+    request: async () => ({ headers: { authorization: 'Basic dXNlcjpwYXNz' } }),
+    outcome: { passesWithout: true },
+  },
+  'optional with scopes, a bare word: undefined, as without a token': {
+    rules: { optional: true, scopes: ['orders:read'] },
+    request: async () => ({ headers: { authorization: 'badtoken' } }),
+    outcome: { passesWithout: true },
+  },
   'scopes (all), no token: 401': { rules: { scopes: ['orders:read'] }, request: noToken, outcome: { refuses: MISSING } },
   'scopes (all), one of two: 403 naming both': {
     rules: { scopes: ['orders:read', 'orders:write'] },
@@ -190,28 +226,28 @@ const table: Record<string, Row> = {
     request: token({ scope: 'orders:read' }, -120),
     outcome: { refuses: invalidToken('expired', 'token expired') },
   },
-  'attempted upstream, no auth, scopes: 401 (requireScope after an optional requireAuth that found nothing)': {
+  'optional pass upstream (same verifier), no auth, scopes: 401 (requireScope after an optional requireAuth that found nothing)': {
     rules: { scopes: ['orders:read'] },
     request: noToken,
-    state: { attempted: true },
+    state: { decision: NO_TOKEN_BY_A() },
     outcome: { refuses: MISSING },
   },
-  'attempted upstream, no auth, no scopes: 401, an optional pass upstream is no authentication for a required guard': {
+  'optional pass upstream (same verifier), no auth, no scopes: 401, an optional pass upstream is no authentication for a required guard': {
     rules: {},
     request: noToken,
-    state: { attempted: true },
+    state: { decision: NO_TOKEN_BY_A() },
     outcome: { refuses: MISSING },
   },
-  'attempted upstream, no auth, an optional guard without scopes: undefined': {
+  'optional pass upstream (same verifier), no auth, an optional guard without scopes: undefined': {
     rules: { optional: true },
     request: noToken,
-    state: { attempted: true },
+    state: { decision: NO_TOKEN_BY_A() },
     outcome: { passesWithout: true },
   },
-  'attempted upstream, no auth, an optional guard with scopes: undefined': {
+  'optional pass upstream (same verifier), no auth, an optional guard with scopes: undefined': {
     rules: { optional: true, scopes: ['orders:read'] },
     request: noToken,
-    state: { attempted: true },
+    state: { decision: NO_TOKEN_BY_A() },
     outcome: { passesWithout: true },
   },
   'state.auth null (Fastify decorates null): treated as absent, so 401 without a token': {
@@ -251,14 +287,36 @@ describe('createGuard against a real verifier', () => {
     expect(await createGuard(verifierA, { scopes: ['orders:read'] })(withHeader(jwt), {})).toBe(direct);
   });
 
-  it('a request without a token, with attempted: true, is not authenticated again', async () => {
+  it('a request an optional pass of this very verifier found without a token is not authenticated again', async () => {
     const { verifier, calls } = counting(verifierA);
     const guard = createGuard(verifier, { scopes: ['orders:read'] });
-    expect(await rejection(guard(withHeader(), { attempted: true }))).toBeInstanceOf(MissingTokenError);
+    expect(await rejection(guard(withHeader(), { decision: { verifier, token: undefined, realm: undefined } }))).toBeInstanceOf(MissingTokenError);
     expect(calls).toEqual({ authenticate: 0, verify: 0 });
-    // Without the flag, the same guard does authenticate.
+    // Another verifier's pass, or none, and the same guard does authenticate.
+    expect(await rejection(guard(withHeader(), { decision: NO_TOKEN_BY_A() }))).toBeInstanceOf(MissingTokenError);
     expect(await rejection(guard(withHeader(), {}))).toBeInstanceOf(MissingTokenError);
-    expect(calls).toEqual({ authenticate: 1, verify: 0 });
+    expect(calls).toEqual({ authenticate: 2, verify: 0 });
+  });
+
+  it('leaves its own decision in the state for the guards after it', async () => {
+    const jwt = await sign({ scope: 'orders:read' });
+    const state: GuardState = {};
+    const token = await createGuard(verifierA, { realm: 'mine' })(withHeader(jwt), state);
+    expect(state.decision).toEqual({ verifier: verifierA, token, realm: 'mine' });
+    const optional: GuardState = {};
+    expect(await createGuard(verifierA, { optional: true })(withHeader(), optional)).toBeUndefined();
+    expect(optional.decision).toEqual({ verifier: verifierA, token: undefined, realm: undefined });
+  });
+
+  it.each([[[] as string[]], [undefined]])('refuses an empty scope list at creation, never "no requirement" (%j)', (scopes) => {
+    if (scopes === undefined) {
+      expect(() => createGuard(verifierA, {})).not.toThrow();
+      return;
+    }
+    const message = 'requireAnyScope: names no scope; an empty list would admit any token. Name at least one scope, or use requireAuth for authentication only';
+    expect(() => createGuard(verifierA, { scopes, mode: 'any', name: 'requireAnyScope' })).toThrow(TollgateConfigError);
+    expect(() => createGuard(verifierA, { scopes, mode: 'any', name: 'requireAnyScope' })).toThrow(message);
+    expect(() => createGuard(new DefaultConfiguration('@tollgate/test'), { scopes, name: 'requireAnyScope' })).toThrow(message);
   });
 
   it('copies the scope list at creation: changing the caller\'s array later changes nothing', async () => {
@@ -270,53 +328,101 @@ describe('createGuard against a real verifier', () => {
 });
 
 describe('state.auth: a token an earlier middleware attached', () => {
-  it('is reused without authenticating when a verifier with the same settings verified it (a wrapper included)', async () => {
-    const earlier = await verifierA.verify(await sign({ scope: 'orders:read' }));
-    const { verifier, calls } = counting(verifierA);
-    const forged = withHeader(tamperSignature(await sign({ scope: 'orders:read' })));
-    expect(await createGuard(verifier)(forged, { auth: earlier })).toBe(earlier);
-    expect(await createGuard(verifier, { scopes: ['orders:read'] })(forged, { auth: earlier })).toBe(earlier);
-    expect(calls).toEqual({ authenticate: 0, verify: 0 });
+  const decided = (verifier: Verifier, token: AccessToken | undefined, realm?: string): GuardState => ({
+    auth: token,
+    decision: { verifier, token, realm },
   });
 
-  it('is checked again when a verifier with other settings verified it: the request decides', async () => {
+  it('is reused without authenticating when this very verifier instance decided it in this request', async () => {
+    const { verifier, calls } = counting(verifierA);
+    const earlier = await verifier.verify(await sign({ scope: 'orders:read' }));
+    const forged = withHeader(tamperSignature(await sign({ scope: 'orders:read' })));
+    expect(await createGuard(verifier)(forged, decided(verifier, earlier))).toBe(earlier);
+    expect(await createGuard(verifier, { scopes: ['orders:read'] })(forged, decided(verifier, earlier))).toBe(earlier);
+    expect(calls).toEqual({ authenticate: 0, verify: 1 });
+  });
+
+  it('is checked again when a wrapper around the same verifier guards: its own rule runs (same options are not enough)', async () => {
+    // A tenant rule around verifierA: same options object, another verifier instance.
+    const tenantOnly: Verifier = {
+      options: verifierA.options,
+      verify: verifierA.verify,
+      authenticate: async (request, options) => {
+        const token = await verifierA.authenticate(request, options);
+        if (token && token.claims.tenant !== 'a') throw new InvalidTokenError('wrong tenant', { reason: 'invalid_claim' });
+        return token;
+      },
+    };
+    const forTenantB = await sign({ scope: 'orders:read', tenant: 'b' });
+    const earlier = await verifierA.verify(forTenantB);
+    const error = await rejection(createGuard(tenantOnly)(withHeader(forTenantB), decided(verifierA, earlier)));
+    expect(describeError(error)).toEqual({
+      name: 'InvalidTokenError',
+      status: 401,
+      reason: 'invalid_claim',
+      challenge: 'Bearer realm="api", error="invalid_token", error_description="wrong tenant"',
+    });
+    const forTenantA = await sign({ scope: 'orders:read', tenant: 'a' });
+    expect((await createGuard(tenantOnly)(withHeader(forTenantA), decided(verifierA, await verifierA.verify(forTenantA))))?.token).toBe(forTenantA);
+  });
+
+  it('is checked again when another verifier decided it: the request decides', async () => {
     // Verified for audience B: a guard for audience A must not let it through on B's word.
     const forB = await sign({ aud: AUDIENCE_B, scope: 'orders:read' });
     const earlier = await verifierB.verify(forB);
     const { verifier, calls } = counting(verifierA);
-    expect(describeError(await rejection(createGuard(verifier)(withHeader(forB), { auth: earlier })))).toEqual(
+    expect(describeError(await rejection(createGuard(verifier)(withHeader(forB), decided(verifierB, earlier))))).toEqual(
       invalidToken('audience', 'audience mismatch'),
     );
     const forged = withHeader(tamperSignature(await sign({ scope: 'orders:read' })));
-    expect(describeError(await rejection(createGuard(verifier)(forged, { auth: earlier, attempted: true })))).toEqual(
-      invalidToken('signature', 'invalid signature'),
-    );
+    expect(describeError(await rejection(createGuard(verifier)(forged, decided(verifierB, earlier))))).toEqual(invalidToken('signature', 'invalid signature'));
     // A token valid for A too passes, verified by A.
     const forA = await sign({ scope: 'orders:read' });
-    expect((await createGuard(verifier)(withHeader(forA), { auth: earlier }))?.token).toBe(forA);
+    expect((await createGuard(verifier)(withHeader(forA), decided(verifierB, earlier)))?.token).toBe(forA);
     expect(calls).toEqual({ authenticate: 3, verify: 0 });
   });
 
-  it('is reused as it is by a guard on the default configuration (standalone requireScope, @RequireScope)', async () => {
+  it('is checked again when nothing of tollgate decided it, or other code replaced it after the decision', async () => {
+    const earlier = await verifierA.verify(await sign({ scope: 'orders:read' }));
+    const { verifier, calls } = counting(verifierA);
+    const forged = withHeader(tamperSignature(await sign({ scope: 'orders:read' })));
+    expect(describeError(await rejection(createGuard(verifier)(forged, { auth: earlier })))).toEqual(invalidToken('signature', 'invalid signature'));
+    const replaced: GuardState = { auth: earlier, decision: { verifier, token: undefined, realm: undefined } };
+    expect(describeError(await rejection(createGuard(verifier)(forged, replaced)))).toEqual(invalidToken('signature', 'invalid signature'));
+    expect(calls).toEqual({ authenticate: 2, verify: 0 });
+  });
+
+  it('is reused by a guard on the default configuration (standalone requireScope, @RequireScope) when any tollgate guard decided it', async () => {
     const earlier = await verifierB.verify(await sign({ aud: AUDIENCE_B, scope: 'orders:read' }));
     const defaults = new DefaultConfiguration('@tollgate/test');
     const { verifier, calls } = counting(verifierA);
     defaults.set(verifier, {});
-    expect(await createGuard(defaults, { scopes: ['orders:read'] })(withHeader(), { auth: earlier })).toBe(earlier);
+    expect(await createGuard(defaults, { scopes: ['orders:read'] })(withHeader(), decided(verifierB, earlier, 'b'))).toBe(earlier);
     expect(calls).toEqual({ authenticate: 0, verify: 0 });
+    // Its refusals carry the realm of the guard that decided.
+    const lackingScope = await rejection(createGuard(defaults, { scopes: ['orders:write'] })(withHeader(), decided(verifierB, earlier, 'b')));
+    expect(describeError(lackingScope).challenge).toBe('Bearer realm="b", error="insufficient_scope", error_description="token lacks a required scope", scope="orders:write"');
+    // A token that no tollgate guard attached is not trusted: the configured default authenticates.
+    expect(describeError(await rejection(createGuard(defaults, { scopes: ['orders:read'] })(withHeader(), { auth: earlier })))).toEqual(MISSING);
+    expect(calls).toEqual({ authenticate: 1, verify: 0 });
+  });
+
+  it('a guard on the default configuration with an upstream decision but a replaced token authenticates with the upstream verifier', async () => {
+    const defaults = new DefaultConfiguration('@tollgate/test');
+    const { verifier: upstream, calls } = counting(verifierB);
+    const replaced = await verifierA.verify(await sign({ scope: 'orders:read' }));
+    const forB = await sign({ aud: AUDIENCE_B, scope: 'orders:read' });
+    const token = await createGuard(defaults, { scopes: ['orders:read'] })(withHeader(forB), { auth: replaced, decision: { verifier: upstream, token: undefined, realm: undefined } });
+    expect(token?.audience).toEqual([AUDIENCE_B]);
+    expect(calls).toEqual({ authenticate: 1, verify: 0 });
   });
 
   it('still has its scopes checked: 403 without authenticating', async () => {
     const earlier = await verifierA.verify(await sign({ scope: 'profile' }));
     const { verifier, calls } = counting(verifierA);
-    const error = await rejection(createGuard(verifier, { scopes: ['orders:read'] })(withHeader(), { auth: earlier }));
+    const error = await rejection(createGuard(verifier, { scopes: ['orders:read'] })(withHeader(), decided(verifier, earlier)));
     expect(describeError(error)).toEqual(lacking('orders:read'));
     expect(calls).toEqual({ authenticate: 0, verify: 0 });
-  });
-
-  it('wins over attempted: true', async () => {
-    const earlier = await verifierA.verify(await sign({ scope: 'orders:read' }));
-    expect(await createGuard(verifierA, { scopes: ['orders:read'] })(withHeader(), { auth: earlier, attempted: true })).toBe(earlier);
   });
 });
 
@@ -334,11 +440,12 @@ describe('the realm: the guard\'s overrides the verifier\'s on every error it th
   async function cases(): Promise<[string, RequestLike, GuardState, string][]> {
     return [
       ['MissingTokenError (verifier.authenticate)', withHeader(), {}, 'MissingTokenError'],
-      ['InvalidRequestError (extraction)', { headers: { authorization: 'Basic dXNlcjpwYXNz' } }, {}, 'InvalidRequestError'],
+      ['InvalidRequestError (extraction)', { headers: { authorization: 'Bearer a b' } }, {}, 'InvalidRequestError'],
+      ['MissingTokenError (another scheme)', { headers: { authorization: 'Basic dXNlcjpwYXNz' } }, {}, 'MissingTokenError'],
       ['InvalidRequestError (query not allowed)', withQuery(await sign({ scope: 'orders:read' })), {}, 'InvalidRequestError'],
       ['InvalidTokenError (verifier.verify)', withHeader(await sign({ scope: 'orders:read' }, -120)), {}, 'InvalidTokenError'],
       ['InsufficientScopeError (guard)', withHeader(await sign({ scope: 'profile' })), {}, 'InsufficientScopeError'],
-      ['MissingTokenError (guard, after attempted)', withHeader(), { attempted: true }, 'MissingTokenError'],
+      ['MissingTokenError (guard, after an optional pass)', withHeader(), { decision: NO_TOKEN_BY_A() }, 'MissingTokenError'],
       ['JwksUnavailableError (keys)', withHeader(await broken.sign({ scope: 'orders:read' })), {}, 'JwksUnavailableError'],
     ];
   }
@@ -431,59 +538,21 @@ describe('with a DefaultConfiguration as source', () => {
     expect(describeError(await rejection(guard(withHeader(), {}))).challenge).toBe('Bearer realm="configured"');
   });
 
-  it('set() (configure) wins over adopt() (requireAuth), whichever came first', async () => {
-    const setFirst = new DefaultConfiguration('@tollgate/example');
-    setFirst.set(verifierA, {});
-    setFirst.adopt(verifierB, { realm: 'adopted' });
-    const adoptFirst = new DefaultConfiguration('@tollgate/example');
-    adoptFirst.adopt(verifierB, { realm: 'adopted' });
-    adoptFirst.set(verifierA, {});
-
-    for (const defaults of [setFirst, adoptFirst]) {
-      expect(defaults.verifier()).toBe(verifierA);
-      expect(defaults.guardOptions).toStrictEqual({});
-      const guard = createGuard(defaults, { scopes: ['orders:read'] });
-      expect(summary(await guard(withHeader(await sign({ scope: 'orders:read' })), {}))?.audience).toEqual([issuer.audience]);
-      const forB = await rejection(guard(withHeader(await sign({ aud: AUDIENCE_B, scope: 'orders:read' })), {}));
-      expect(describeError(forB)).toEqual(invalidToken('audience', 'audience mismatch'));
-    }
-  });
-
-  it('adopt() alone serves a standalone guard, with its realm', async () => {
+  it('set() is the only writer (requireAuth lends nothing module-wide); the last call wins', async () => {
     const defaults = new DefaultConfiguration('@tollgate/example');
-    defaults.adopt(verifierB, { realm: 'adopted' });
+    expect(Object.keys(Object.getPrototypeOf(defaults))).not.toContain('adopt');
+    expect('adopt' in defaults).toBe(false);
+    defaults.set(verifierB, {});
+    defaults.set(verifierA, {});
     const guard = createGuard(defaults, { scopes: ['orders:read'] });
-    expect(summary(await guard(withHeader(await sign({ aud: AUDIENCE_B, scope: 'orders:read' })), {}))?.audience).toEqual([AUDIENCE_B]);
-    expect(describeError(await rejection(guard(withHeader(), {}))).challenge).toBe('Bearer realm="adopted"');
+    expect(summary(await guard(withHeader(await sign({ scope: 'orders:read' })), {}))?.audience).toEqual([issuer.audience]);
+    const forB = await rejection(guard(withHeader(await sign({ aud: AUDIENCE_B, scope: 'orders:read' })), {}));
+    expect(describeError(forB)).toEqual(invalidToken('audience', 'audience mismatch'));
   });
 
-  it('adopt() keeps only the realm: not allowQuery, allowBody or optional', async () => {
+  it('without a realm in set(), errors use the verifier\'s realm', async () => {
     const defaults = new DefaultConfiguration('@tollgate/example');
-    defaults.adopt(verifierA, { realm: 'adopted', allowQuery: true, allowBody: true, optional: true });
-    expect(defaults.guardOptions).toStrictEqual({ realm: 'adopted' });
-    const guard = createGuard(defaults, { scopes: ['orders:read'] });
-    const jwt = await sign({ scope: 'orders:read' });
-
-    expect(describeError(await rejection(guard(withQuery(jwt), {})))).toEqual({
-      name: 'InvalidRequestError',
-      status: 400,
-      reason: 'query_token_not_allowed',
-      challenge: 'Bearer realm="adopted", error="invalid_request", error_description="access_token in the query is not accepted; use the Authorization header"',
-    });
-    expect(describeError(await rejection(guard(withBody(jwt), {})))).toEqual({
-      name: 'InvalidRequestError',
-      status: 400,
-      reason: 'body_token_not_allowed',
-      challenge: 'Bearer realm="adopted", error="invalid_request", error_description="access_token in the body is not accepted; use the Authorization header"',
-    });
-    expect(describeError(await rejection(guard(withHeader(), {})))).toEqual({ ...MISSING, challenge: 'Bearer realm="adopted"' });
-    expect(summary(await guard(withHeader(jwt), {}))?.scopes).toEqual(['orders:read']);
-  });
-
-  it('adopt() without a realm leaves the guard options empty; errors use the verifier\'s realm', async () => {
-    const defaults = new DefaultConfiguration('@tollgate/example');
-    defaults.adopt(createVerifier(optionsFor(issuer.audience, { realm: 'verifier-realm' })), { allowQuery: true });
-    expect(defaults.guardOptions).toStrictEqual({});
+    defaults.set(createVerifier(optionsFor(issuer.audience, { realm: 'verifier-realm' })), { allowQuery: true });
     const error = await rejection(createGuard(defaults, { scopes: ['orders:read'] })(withHeader(), {}));
     expect(describeError(error).challenge).toBe('Bearer realm="verifier-realm"');
   });

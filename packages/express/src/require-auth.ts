@@ -1,5 +1,5 @@
 // Express middleware and scope decorators: requireAuth, requireScope, requireAnyScope, configure, @RequireScope.
-import { bindRequests, DefaultConfiguration, defineMiddleware, defineScopeDecorators } from '@tollgate/core';
+import { bindRequests, DefaultConfiguration, defineMiddleware, defineScopeDecorators, toUnhandledResponse } from '@tollgate/core';
 import type { AdapterOptions, GuardOptions, ScopeDecorator, Verifier } from '@tollgate/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 
@@ -21,28 +21,45 @@ const middleware = defineMiddleware<RequestHandler>(defaults, (guard) => (req, _
   runGuard(guard, req).then(() => next(), next);
 });
 
-// The guard's errors and the handler's own errors both reach next(), on Express 4 as on 5.
-const decorators = defineScopeDecorators<[req: Request, res: Response, next: NextFunction]>(defaults, (guard, [req, , next], call) =>
-  runGuard(guard, req).then(call).catch(next),
+/** Answers an error on `res` directly, for a decorated method that was called without `next`. */
+function answer(res: Response, error: unknown): void {
+  if (res.headersSent) return;
+  const response = toUnhandledResponse(error);
+  res.status(response.status);
+  for (const [name, value] of Object.entries(response.headers)) res.setHeader(name, value);
+  res.setHeader('Content-Type', response.contentType);
+  res.end(response.body);
+}
+
+// With next, the guard's errors and the handler's own errors both reach it, on Express 4 as on 5.
+// Without next (`(req, res) => orders.list(req, res)`) nobody would take a refusal, and a rejected
+// promise could kill the process: the refusal is answered here; the handler's own errors stay its own.
+const decorators = defineScopeDecorators<[req: Request, res: Response, next: NextFunction]>(defaults, (guard, [req, res, next], call) =>
+  typeof next === 'function'
+    ? runGuard(guard, req).then(call).catch(next)
+    : runGuard(guard, req).then(call, (error: unknown) => answer(res, error)),
 );
 
 /**
- * Sets the options that standalone `requireScope` and `@RequireScope` use. Validated now.
+ * Sets the options that standalone `requireScope` and `@RequireScope` use on a request no `requireAuth`
+ * ran on. Validated now. One default for the whole process (the last call wins): an app that serves
+ * several APIs gives each its own `requireAuth` instead.
  * @example configure({ issuer: 'https://auth.example.com/', audience: 'https://api.example.com' });
  */
 export const configure: (options: ExpressAuthOptions | Verifier, guardOptions?: GuardOptions) => Verifier = middleware.configure;
 
 /**
- * Authenticates every request: sets `req.auth`, or passes an RFC 6750 error to `next`. Unless
- * `configure()` was called, its verifier also serves standalone `requireScope`.
+ * Authenticates every request: sets `req.auth`, or passes an RFC 6750 error to `next`.  The scope
+ * guards after it on the same request (`requireScope`, `@RequireScope`) go by its decision.
  * @example app.use(requireAuth({ issuer: 'https://auth.example.com/', audience: 'https://api.example.com' }));
  * @see RFC 6750 section 2.1
  */
 export const requireAuth: (options: ExpressAuthOptions | Verifier, guardOptions?: GuardOptions) => RequestHandler = middleware.requireAuth;
 
 /**
- * Requires every listed scope (403 `insufficient_scope` otherwise). Authenticates first when
- * `req.auth` is absent, with the options of `configure` or `requireAuth`; without either it fails closed.
+ * Requires every listed scope (403 `insufficient_scope` otherwise). Uses what the
+ * `requireAuth` before it on this request decided; with none, authenticates with the options of
+ * `configure()`; without those it fails closed (500 TollgateConfigError). An empty list is refused at startup.
  * @example app.get('/orders', requireScope('orders:read'), listOrders);
  * @see RFC 6750 section 3.1
  */

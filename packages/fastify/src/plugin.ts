@@ -5,42 +5,26 @@ import {
   createGuard,
   DefaultConfiguration,
   defineScopeDecorators,
-  validateScopes,
+  TollgateConfigError,
   type AdapterOptions,
   type Guard,
   type GuardOptions,
   type ScopeDecorator,
+  type ScopeMode,
   type Verifier,
 } from '@tollgate/core';
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest, onRequestAsyncHookHandler, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
+import { checkScopeList, register, registrationOf, type Registration, type TollgateFastifyOptions } from './registration.js';
+import { hasTollgateConfig, planRoute, routeName, type TollgateRouteConfig } from './route-plan.js';
 
-/** Route `config` that tollgate reads. */
-export interface TollgateRouteConfig {
-  /** Scopes this route requires, all of them. */
-  scopes?: readonly string[];
-  /** Scopes of which this route requires at least one. */
-  anyScopes?: readonly string[];
-  /** `false`: a public route; `'optional'`: a token is checked when present; `true`: required. */
-  auth?: boolean | 'optional';
-}
+export type { TollgateFastifyOptions } from './registration.js';
+export type { TollgateRouteConfig } from './route-plan.js';
 
-/** Options of the {@link tollgate} plugin. */
-export type TollgateFastifyOptions = (AdapterOptions | { verifier: Verifier }) &
-  GuardOptions & {
-    /**
-     * Authenticate every route registered after the plugin (routes opt out with `config: { auth: false }`).
-     * When `false`, only routes with tollgate `config` or a `requireScope` hook are checked. Default `true`.
-     */
-    global?: boolean;
-    /** Scopes every authenticated route requires. */
-    scopes?: readonly string[];
-  };
-
-// The configuration that `@RequireScope` uses: set by the plugin or by `configure()`.
+// The explicit default of `@RequireScope` on a request no registration serves: set by configure() only.
 const defaults = new DefaultConfiguration('@tollgate/fastify', {
   subject: '@RequireScope',
-  setup: 'register the plugin, app.register(tollgate, { issuer, audience }), or call configure({ issuer, audience }) before it',
+  setup: 'register the plugin in the context that serves the route, app.register(tollgate, { issuer, audience }), or call configure({ issuer, audience })',
 });
 
 const runGuard = bindRequests<FastifyRequest>({
@@ -51,16 +35,61 @@ const runGuard = bindRequests<FastifyRequest>({
   },
 });
 
-// A refusal is thrown with `statusCode` and `headers`, which Fastify's error handlers honour.
-const guardHook = (guard: Guard): onRequestAsyncHookHandler => (request) => runGuard(guard, request);
+async function runGuards(guards: readonly Guard[], request: FastifyRequest): Promise<void> {
+  for (const guard of guards) await runGuard(guard, request);
+}
 
-const decorators = defineScopeDecorators<[request: FastifyRequest, reply: FastifyReply]>(defaults, async (guard, [request], call) => {
-  await runGuard(guard, request);
-  return call();
-});
+/** The registration serving the request's route; a route outside every registration fails closed. */
+function servingRegistration(request: FastifyRequest, what: string): Registration {
+  const registration = registrationOf(request.server);
+  if (!registration) {
+    throw new TollgateConfigError(`@tollgate/fastify: ${what} on ${routeName(request.routeOptions.config)} runs where no tollgate plugin is registered; register it in this context or an ancestor`);
+  }
+  return registration;
+}
+
+/** `fastify.requireScope` / `fastify.requireAnyScope`: hooks that use the registration serving the request. */
+function scopeHookFactory(mode: ScopeMode, name: string) {
+  return (...scopes: string[]): onRequestAsyncHookHandler => {
+    const valid = checkScopeList(scopes, name)!;
+    const guards = new WeakMap<Registration, Guard>();
+    return async (request) => {
+      const registration = servingRegistration(request, name);
+      let guard = guards.get(registration);
+      if (!guard) {
+        guard = createGuard(registration.verifier, { ...registration.guardOptions, optional: false, scopes: valid, mode, name });
+        guards.set(registration, guard);
+      }
+      await runGuard(guard, request);
+    };
+  };
+}
+// One function each for every registration, so a second registration recognises tollgate's own decoration.
+const requireScopeHook = scopeHookFactory('all', 'requireScope');
+const requireAnyScopeHook = scopeHookFactory('any', 'requireAnyScope');
+
+const decorators = defineScopeDecorators<[request: FastifyRequest, reply: FastifyReply]>(
+  defaults,
+  async (guard, [request, reply], call) => {
+    try {
+      await runGuard(guard, request);
+    } catch (error) {
+      // Sent through the reply, which runs the app's error handler: a wrapper that calls the method
+      // without returning its promise would otherwise leave the refusal as an unhandled rejection.
+      if (typeof reply?.send === 'function' && !reply.sent) {
+        reply.send(error);
+        return reply;
+      }
+      throw error;
+    }
+    return call();
+  },
+  ([request]) => registrationOf(request?.server),
+);
 
 /**
- * Sets the options that `@RequireScope` uses outside the plugin (registering the plugin sets them too).
+ * Sets the options `@RequireScope` uses on a request that no plugin registration serves. One default
+ * for the whole process (the last call wins); a registration always takes precedence for its routes.
  * @example configure({ issuer: 'https://auth.example.com/', audience: 'https://api.example.com' });
  */
 export function configure(options: AdapterOptions | Verifier, guardOptions?: GuardOptions): Verifier {
@@ -72,53 +101,96 @@ export type FastifyScopeDecorator = ScopeDecorator<[request: FastifyRequest, rep
 
 /**
  * Requires every listed scope before the decorated handler runs; same responses as route `config.scopes`.
+ * It uses the plugin registration of the context that serves the request (else `configure()`; else
+ * it fails closed). Pass `reply` when you call it from your own handler.
  * @example
  * class Orders {
  *   @RequireScope('orders:read')
  *   async list(request: FastifyRequest) { return []; }
  * }
- * app.get('/orders', { config: { auth: false } }, new Orders().list);
+ * app.get('/orders', new Orders().list);
  */
 export const RequireScope: (...scopes: string[]) => FastifyScopeDecorator = decorators.RequireScope;
 
 /** Requires at least one of the listed scopes before the decorated handler runs. */
 export const RequireAnyScope: (...scopes: string[]) => FastifyScopeDecorator = decorators.RequireAnyScope;
 
-const plugin: FastifyPluginAsync<TollgateFastifyOptions> = async (fastify, options) => {
-  const { global = true, scopes: globalScopes = [], ...rest } = options;
-  const { verifier, guardOptions } = 'verifier' in rest ? configureDefaults(defaults, rest.verifier, rest) : configureDefaults(defaults, rest as AdapterOptions);
-  validateScopes(globalScopes, '@tollgate/fastify scopes');
-  const guard = (rules: Parameters<typeof createGuard>[1]) => guardHook(createGuard(verifier, { ...guardOptions, ...rules }));
+/** The root instance: contexts are created with Object.create(parent), so it ends the prototype chain. */
+function rootOf(instance: FastifyInstance): FastifyInstance {
+  let root = instance;
+  for (let parent = Object.getPrototypeOf(root); typeof parent?.addHook === 'function'; parent = Object.getPrototypeOf(parent)) root = parent;
+  return root;
+}
 
-  fastify.decorateRequest('auth', null);
-  fastify.decorate('requireScope', (...scopes: string[]) => guard({ optional: false, scopes, mode: 'all', name: 'requireScope' }));
-  fastify.decorate('requireAnyScope', (...scopes: string[]) => guard({ optional: false, scopes, mode: 'any', name: 'requireAnyScope' }));
+const watchedRoots = new WeakSet<FastifyInstance>();
 
-  fastify.addHook('onRoute', (route) => {
-    const config = (route.config ?? {}) as TollgateRouteConfig;
-    const routeScopes = config.scopes ?? [];
-    const anyScopes = config.anyScopes ?? [];
-    const wanted = config.auth ?? (global || routeScopes.length > 0 || anyScopes.length > 0);
-    if (wanted === false) return;
-    // A route marked optional lets a request without a token through all its checks; the plugin-wide
-    // `optional` only relaxes authentication, never scopes a route asks for itself.
-    const routeOptional = wanted === 'optional';
-    const hooks = [guard({ optional: routeOptional || guardOptions.optional === true, scopes: globalScopes, name: '@tollgate/fastify scopes' })];
-    if (routeScopes.length) hooks.push(guard({ optional: routeOptional, scopes: routeScopes, mode: 'all', name: `${route.url} config.scopes` }));
-    if (anyScopes.length) hooks.push(guard({ optional: routeOptional, scopes: anyScopes, mode: 'any', name: `${route.url} config.anyScopes` }));
-    // A body token needs the parsed body (preValidation); otherwise refuse before the body is read (onRequest).
-    const phase = guardOptions.allowBody ? 'preValidation' : 'onRequest';
-    const existing = route[phase];
-    route[phase] = [...hooks, ...(existing ? [existing].flat() : [])] as never;
+/**
+ * Makes a route with tollgate config that no registration serves (a sibling context, a registration
+ * inside an encapsulated plugin) a startup error when it is declared after this point, and a refusal
+ * (500) on every request otherwise: such a route is never served open.
+ */
+function watchWholeApp(instance: FastifyInstance): void {
+  const root = rootOf(instance);
+  if (watchedRoots.has(root)) return;
+  watchedRoots.add(root);
+  const declared: Array<{ context: object; route: string }> = [];
+  root.addHook('onRoute', function (this: object, route: RouteOptions) {
+    if (hasTollgateConfig(route.config)) declared.push({ context: this, route: routeName({ method: route.method, url: route.url }) });
   });
+  root.addHook('onReady', async () => {
+    const stray = declared.filter(({ context }) => !registrationOf(context)).map(({ route }) => route);
+    if (stray.length > 0) {
+      throw new TollgateConfigError(`@tollgate/fastify: ${stray.join(', ')} carry tollgate config where no tollgate plugin is registered; register the plugin in their context or an ancestor`);
+    }
+  });
+  // Hooks added to the root reach every context, those created earlier included.
+  root.addHook('onRequest', async (request) => {
+    if (registrationOf(request.server) === undefined && hasTollgateConfig(request.routeOptions.config)) servingRegistration(request, 'tollgate config');
+  });
+}
+
+const plugin: FastifyPluginAsync<TollgateFastifyOptions> = async (fastify, options) => {
+  const registration = register(fastify, options);
+  if (!fastify.hasRequestDecorator('auth')) fastify.decorateRequest('auth', null);
+  for (const [name, hook] of [['requireScope', requireScopeHook], ['requireAnyScope', requireAnyScopeHook]] as const) {
+    if (!fastify.hasDecorator(name)) fastify.decorate(name, hook);
+    else if ((fastify as unknown as Record<string, unknown>)[name] !== hook) throw new TollgateConfigError(`@tollgate/fastify: another plugin already decorates fastify.${name}`);
+  }
+
+  // Route config of routes declared from now on is checked at declaration, so a mistake fails startup.
+  fastify.addHook('onRoute', (route) => {
+    if (hasTollgateConfig(route.config) || registration.global) planRoute(registration, route.config as TollgateRouteConfig | undefined, routeName(route));
+  });
+
+  // One hook on the context, read at request time: Fastify applies it to every route of this context
+  // and its children, whenever they were declared, so protection never depends on the order of
+  // register() and the routes, or on an await. The innermost registration serving a route decides.
+  const planOf = (request: FastifyRequest): readonly Guard[] => {
+    const config = request.routeOptions.config as TollgateRouteConfig & object;
+    let plan = registration.plans.get(config);
+    if (!plan) {
+      plan = planRoute(registration, config, routeName(request.routeOptions.config));
+      registration.plans.set(config, plan);
+    }
+    return plan;
+  };
+  const guardRoute = async (request: FastifyRequest): Promise<void> => {
+    if (registrationOf(request.server) !== registration) return;
+    const plan = planOf(request);
+    if (plan.length > 0) await runGuards(plan, request);
+  };
+  // A body token needs the parsed body (preValidation); otherwise refuse before the body is read (onRequest).
+  fastify.addHook(registration.guardOptions.allowBody ? 'preValidation' : 'onRequest', guardRoute);
+  if (rootOf(fastify) !== fastify) watchWholeApp(fastify);
 };
 
 /**
- * The tollgate plugin for Fastify 4 and 5. Decorates `request.auth`, authenticates routes, reads
- * route `config: { scopes }`, and adds `fastify.requireScope(...)` / `fastify.requireAnyScope(...)` for `preHandler`.
- * Register it before the routes it protects.
+ * The tollgate plugin for Fastify 4 and 5. Decorates `request.auth`, authenticates the routes of the
+ * context it is registered in (and its children), reads route `config: { scopes, anyScopes, auth }`,
+ * and adds `fastify.requireScope(...)` / `fastify.requireAnyScope(...)` for `preHandler`. Routes are
+ * protected whether they are declared before or after the plugin finished loading.
  * @example
- * await app.register(tollgate, { issuer: 'https://auth.example.com/', audience: 'https://api.example.com' });
+ * app.register(tollgate, { issuer: 'https://auth.example.com/', audience: 'https://api.example.com' });
  * app.get('/orders', { config: { scopes: ['orders:read'] } }, async (request) => request.auth?.scopes);
  */
 export const tollgate = fp(plugin, { fastify: '4.x || 5.x', name: '@tollgate/fastify' });

@@ -51,9 +51,19 @@ describe.each(byName(FASTIFY_VERSIONS))('%s', (_framework, version) => {
       expect(forged.headers['www-authenticate']).toBe('Bearer realm="api", error="invalid_token", error_description="invalid signature"');
     });
 
-    it('route scopes on an optional route: no token passes, a token must carry both the plugin and the route scopes', async () => {
+    it("route scopes on an optional route are refused at declaration unless scopesIfPresent asks for the anonymous pass", async () => {
+      await expect(
+        start({ scopes: ['api'] }, (app) => {
+          app.get('/maybe-orders', { config: { auth: 'optional', scopes: ['orders:read'] } }, echo);
+        }),
+      ).rejects.toThrow(
+        "@tollgate/fastify: GET /maybe-orders config.auth: 'optional' with scopes would let requests without a token through; remove auth: 'optional' to require a token with these scopes, or add scopesIfPresent: true to check them only when a token is sent",
+      );
+    });
+
+    it('route scopes on an optional route with scopesIfPresent: no token passes, a token must carry both the plugin and the route scopes', async () => {
       const url = await start({ scopes: ['api'] }, (app) => {
-        app.get('/maybe-orders', { config: { auth: 'optional', scopes: ['orders:read'] } }, echo);
+        app.get('/maybe-orders', { config: { auth: 'optional', scopes: ['orders:read'], scopesIfPresent: true } }, echo);
       });
       const anonymous = await request(url).get('/maybe-orders');
       expect(anonymous.status).toBe(200);
@@ -70,8 +80,14 @@ describe.each(byName(FASTIFY_VERSIONS))('%s', (_framework, version) => {
   });
 
   describe('plugin optional: true', () => {
-    it('with plugin scopes too: a route without config passes with no token, but a token lacking them is 403', async () => {
-      const url = await start({ optional: true, scopes: ['api'] }, (app) => {
+    it('with plugin scopes: refused at registration unless scopesIfPresent asks for the anonymous pass', async () => {
+      await expect(start({ optional: true, scopes: ['api'] }, () => undefined)).rejects.toThrow(
+        '@tollgate/fastify: optional: true with scopes would let requests without a token reach routes that require scopes; drop optional to require a token, or add scopesIfPresent: true to check the scopes only when a token is sent',
+      );
+    });
+
+    it('with plugin scopes and scopesIfPresent: a route without config passes with no token, but a token lacking them is 403', async () => {
+      const url = await start({ optional: true, scopes: ['api'], scopesIfPresent: true }, (app) => {
         app.get('/plain', echo);
         app.get('/orders', { config: { scopes: ['orders:read'] } }, echo);
       });

@@ -1,5 +1,5 @@
 // Koa middleware and scope decorators: requireAuth, requireScope, requireAnyScope, configure, @RequireScope.
-import { bindRequests, DefaultConfiguration, defineMiddleware, defineScopeDecorators } from '@tollgate/core';
+import { bindRequests, DefaultConfiguration, defineMiddleware, defineScopeDecorators, toUnhandledResponse } from '@tollgate/core';
 import type { AdapterOptions, GuardOptions, ScopeDecorator, Verifier } from '@tollgate/core';
 import type { Context, Middleware, Next } from 'koa';
 
@@ -30,27 +30,47 @@ const middleware = defineMiddleware<Middleware>(defaults, (guard) => async (ctx,
   await next();
 });
 
-const decorators = defineScopeDecorators<[ctx: Context, next: Next]>(defaults, async (guard, [ctx], call) => {
-  await runGuard(guard, ctx);
+// With next (the method mounted as middleware), a refusal is thrown, as from requireScope. Without
+// next (`(ctx) => orders.list(ctx)`) the caller may not await it, so the refusal is answered on ctx
+// here and never left as a rejected promise; the handler's own errors stay its own.
+const decorators = defineScopeDecorators<[ctx: Context, next: Next]>(defaults, async (guard, [ctx, next], call) => {
+  if (typeof next === 'function') {
+    await runGuard(guard, ctx);
+    return call();
+  }
+  try {
+    await runGuard(guard, ctx);
+  } catch (error) {
+    const response = toUnhandledResponse(error);
+    ctx.status = response.status;
+    ctx.set(response.headers);
+    ctx.type = response.contentType;
+    ctx.body = response.body;
+    return undefined;
+  }
   return call();
 });
 
 /**
- * Sets the options that standalone `requireScope` and `@RequireScope` use. Validated now.
+ * Sets the options that standalone `requireScope` and `@RequireScope` use on a request no `requireAuth`
+ * ran on. Validated now. One default for the whole process (the last call wins): an app that serves
+ * several APIs gives each its own `requireAuth` instead.
  * @example configure({ issuer: 'https://auth.example.com/', audience: 'https://api.example.com' });
  */
 export const configure: (options: KoaAuthOptions | Verifier, guardOptions?: GuardOptions) => Verifier = middleware.configure;
 
 /**
- * Authenticates every request: sets `ctx.state.auth`, or throws an RFC 6750 error. Unless
- * `configure()` was called, its verifier also serves standalone `requireScope`.
+ * Authenticates every request: sets `ctx.state.auth`, or throws an RFC 6750 error.  The scope
+ * guards after it on the same request (`requireScope`, `@RequireScope`) go by its decision.
  * @example app.use(requireAuth({ issuer: 'https://auth.example.com/', audience: 'https://api.example.com' }));
  * @see RFC 6750 section 2.1
  */
 export const requireAuth: (options: KoaAuthOptions | Verifier, guardOptions?: GuardOptions) => Middleware = middleware.requireAuth;
 
 /**
- * Requires every listed scope (403 `insufficient_scope` otherwise), authenticating first when needed.
+ * Requires every listed scope (403 `insufficient_scope` otherwise). Uses what the `requireAuth` before
+ * it on this request decided; with none, authenticates with the options of `configure()`; without
+ * those it fails closed (500 TollgateConfigError). An empty list is refused at startup.
  * @example router.get('/orders', requireScope('orders:read'), listOrders);
  * @see RFC 6750 section 3.1
  */

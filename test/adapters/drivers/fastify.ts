@@ -165,7 +165,7 @@ export const fastifyDriver: AdapterDriver = {
   targets: freshTargets(FASTIFY_VERSIONS, () => import('../../../packages/fastify/src/index.js'), handleOf),
   entryPoint: 'plugin registration',
   unconfiguredMessage:
-    '@tollgate/fastify: @RequireScope has no verifier: register the plugin, app.register(tollgate, { issuer, audience }), or call configure({ issuer, audience }) before it',
+    '@tollgate/fastify: @RequireScope has no verifier: register the plugin in the context that serves the route, app.register(tollgate, { issuer, audience }), or call configure({ issuer, audience })',
   scopeIdioms: ['config', 'preHandler'],
   hasRequireAuth: false,
 };

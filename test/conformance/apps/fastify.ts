@@ -22,7 +22,7 @@ export const createFastifyApp: AppFactory<FastifyModule> = async (fastifyFactory
   app.setErrorHandler(tollgateErrorHandler());
   // Authenticates every route registered after it (global), and sets what the decorators use.
   // The app-wide-scope layout is the plugin's global `scopes`: the Fastify form of app.use(requireScope(...)).
-  await app.register(tollgate, { ...spec.verifier, ...spec.guard, scopes: spec.appScopes ?? [] });
+  await app.register(tollgate, { ...spec.verifier, ...spec.guard, ...(spec.appScopes ? { scopes: spec.appScopes } : {}) });
   const controller = new OrdersController();
 
   const mount = async (route: RouteSpec): Promise<void> => {

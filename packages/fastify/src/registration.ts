@@ -1,0 +1,92 @@
+// One plugin registration: its verifier and options, kept on the Fastify instance (context) it was registered in.
+import {
+  resolveAdapterOptions,
+  TollgateConfigError,
+  validateScopes,
+  type AdapterOptions,
+  type Guard,
+  type GuardOptions,
+  type GuardSource,
+  type Verifier,
+} from '@tollgate/core';
+
+/** Options of the {@link tollgate} plugin. */
+export type TollgateFastifyOptions = (AdapterOptions | { verifier: Verifier }) &
+  GuardOptions & {
+    /**
+     * Authenticate every route of this context (routes opt out with `config: { auth: false }`).
+     * When `false`, only routes with tollgate `config` or a `requireScope` hook are checked. Default `true`.
+     */
+    global?: boolean;
+    /** Scopes every authenticated route of this context requires. At least one when given. */
+    scopes?: readonly string[];
+    /**
+     * With `optional: true` and `scopes`: check the scopes only when a token is sent, and let requests
+     * without any token through. Without it, that combination is refused at registration, because it
+     * would admit anonymous requests to routes that name scopes.
+     */
+    scopesIfPresent?: boolean;
+  };
+
+/** What one registration decided, read by every hook and decorator that serves a route of its context. */
+export interface Registration extends GuardSource {
+  readonly global: boolean;
+  /** Plugin-wide scopes (`scopes`), empty when none. */
+  readonly scopes: readonly string[];
+  readonly scopesIfPresent: boolean;
+  /** Each route's guards, by the route's config object (one per route). */
+  readonly plans: WeakMap<object, readonly Guard[]>;
+}
+
+// Kept on the instance: Fastify's child contexts are created with Object.create(parent), so a route's
+// context (request.server) finds the innermost registration of its own context or of an ancestor,
+// and never one of a sibling context or of another Fastify instance.
+const REGISTRATION = Symbol('tollgate.registration');
+type Holder = { [REGISTRATION]?: Registration };
+
+/** The registration that serves routes of `instance` (its own or an ancestor's), if any. */
+export function registrationOf(instance: object | undefined): Registration | undefined {
+  return instance === undefined ? undefined : (instance as Holder)[REGISTRATION];
+}
+
+/** Validates the plugin options (throws TollgateConfigError) and attaches the registration to `instance`. */
+export function register(instance: object, options: TollgateFastifyOptions): Registration {
+  if (Object.hasOwn(instance, REGISTRATION)) {
+    throw new TollgateConfigError(
+      '@tollgate/fastify: registered twice in the same context; register it once, or once per encapsulated context (app.register(async (child) => ...)) for APIs with other options',
+    );
+  }
+  const { global = true, scopes, scopesIfPresent = false, ...rest } = options;
+  if (typeof global !== 'boolean') throw new TollgateConfigError('@tollgate/fastify: global must be true or false');
+  if (typeof scopesIfPresent !== 'boolean') throw new TollgateConfigError('@tollgate/fastify: scopesIfPresent must be true or false');
+  const resolved = 'verifier' in rest ? resolveAdapterOptions(rest.verifier, rest as GuardOptions) : resolveAdapterOptions(rest as AdapterOptions);
+  const pluginScopes = checkScopeList(scopes, '@tollgate/fastify scopes') ?? [];
+  if (scopesIfPresent && resolved.guardOptions.optional !== true) {
+    throw new TollgateConfigError('@tollgate/fastify: scopesIfPresent only applies with optional: true; remove it, or make authentication optional');
+  }
+  if (resolved.guardOptions.optional === true && pluginScopes.length > 0 && !scopesIfPresent) {
+    throw new TollgateConfigError(
+      "@tollgate/fastify: optional: true with scopes would let requests without a token reach routes that require scopes; drop optional to require a token, or add scopesIfPresent: true to check the scopes only when a token is sent",
+    );
+  }
+  const registration: Registration = Object.freeze({
+    verifier: resolved.verifier,
+    guardOptions: resolved.guardOptions,
+    global,
+    scopes: pluginScopes,
+    scopesIfPresent,
+    plans: new WeakMap<object, readonly Guard[]>(),
+  });
+  Object.defineProperty(instance, REGISTRATION, { value: registration, enumerable: false });
+  return registration;
+}
+
+/** `undefined` when not given; otherwise a valid, non-empty scope list (an empty one admits any token). */
+export function checkScopeList(scopes: unknown, where: string): readonly string[] | undefined {
+  if (scopes === undefined) return undefined;
+  if (!Array.isArray(scopes)) throw new TollgateConfigError(`${where}: expected an array of scope names`);
+  if (scopes.length === 0) {
+    throw new TollgateConfigError(`${where}: names no scope; an empty list would admit any token. Name at least one scope, or remove it`);
+  }
+  return validateScopes(scopes as string[], where);
+}

@@ -1,0 +1,82 @@
+// What a route's tollgate config asks for, checked for contradictions, as the guards that enforce it.
+import { createGuard, TollgateConfigError, type Guard } from '@tollgate/core';
+import { checkScopeList, type Registration } from './registration.js';
+
+/** Route `config` that tollgate reads. */
+export interface TollgateRouteConfig {
+  /** Scopes this route requires, all of them. At least one when given. */
+  scopes?: readonly string[];
+  /** Scopes of which this route requires at least one. At least one when given. */
+  anyScopes?: readonly string[];
+  /**
+   * `false`: a public route (no scopes allowed beside it); `'optional'`: a token is checked when
+   * present; `true`: a token is required, whatever the plugin's `optional`. Default: required when
+   * the route names scopes, else the plugin's `global` and `optional` decide.
+   */
+  auth?: boolean | 'optional';
+  /**
+   * With `auth: 'optional'` and scopes: check the scopes only when a token is sent. Without it, that
+   * combination is refused, because it would admit anonymous requests to a route that names scopes.
+   */
+  scopesIfPresent?: boolean;
+}
+
+const KEYS = ['scopes', 'anyScopes', 'auth', 'scopesIfPresent'] as const;
+
+/** Whether a route's config carries any tollgate key. */
+export function hasTollgateConfig(config: unknown): boolean {
+  if (typeof config !== 'object' || config === null) return false;
+  const record = config as Record<string, unknown>;
+  return KEYS.some((key) => record[key] !== undefined);
+}
+
+/** `GET /orders`, for configuration errors. */
+export function routeName(config: { method?: unknown; url?: unknown } | undefined, fallback = 'a route'): string {
+  if (!config || config.url === undefined) return fallback;
+  const method = Array.isArray(config.method) ? config.method.join(',') : String(config.method ?? '');
+  return `${method} ${String(config.url)}`.trim();
+}
+
+/**
+ * The guards of one route under `registration`, in order; none for a public route. Throws
+ * TollgateConfigError for an empty scope list or a contradiction, naming the route and the fix.
+ */
+export function planRoute(registration: Registration, config: TollgateRouteConfig | undefined, route: string): readonly Guard[] {
+  const { auth, scopesIfPresent } = config ?? {};
+  const where = (key: string) => `@tollgate/fastify: ${route} config.${key}`;
+  const scopes = checkScopeList(config?.scopes, where('scopes'));
+  const anyScopes = checkScopeList(config?.anyScopes, where('anyScopes'));
+  if (auth !== undefined && auth !== true && auth !== false && auth !== 'optional') {
+    throw new TollgateConfigError(`${where('auth')}: expected true, false or 'optional'`);
+  }
+  if (scopesIfPresent !== undefined && typeof scopesIfPresent !== 'boolean') throw new TollgateConfigError(`${where('scopesIfPresent')}: expected true or false`);
+  const namesScopes = scopes !== undefined || anyScopes !== undefined;
+  if (auth === false) {
+    if (namesScopes || scopesIfPresent) {
+      throw new TollgateConfigError(`${where('auth')}: false makes the route public, yet it names scopes; remove auth: false to require them, or remove the scopes`);
+    }
+    return [];
+  }
+  // A route that names scopes requires a token unless it says otherwise; the plugin's `optional`
+  // only relaxes routes that name none.
+  const optional = auth === 'optional' || (auth === undefined && !namesScopes && registration.guardOptions.optional === true);
+  if (auth === undefined && !namesScopes && !registration.global) return [];
+  const pluginScopes = registration.scopes.length > 0 ? registration.scopes : undefined;
+  if (scopesIfPresent && !optional) {
+    throw new TollgateConfigError(`${where('scopesIfPresent')}: only applies with auth: 'optional'; remove it`);
+  }
+  // The route's own scopes on an optional route: the reader would take them as required, so the
+  // anonymous pass must be asked for. (Plugin-wide scopes on a route marked optional: the route's
+  // own `auth: 'optional'` is that request; with the plugin's `optional`, registration checked it.)
+  if (optional && namesScopes && scopesIfPresent !== true) {
+    throw new TollgateConfigError(
+      `${where('auth')}: 'optional' with scopes would let requests without a token through; remove auth: 'optional' to require a token with these scopes, or add scopesIfPresent: true to check them only when a token is sent`,
+    );
+  }
+  const guard = (scopeList: readonly string[] | undefined, mode: 'all' | 'any', name: string): Guard =>
+    createGuard(registration.verifier, { ...registration.guardOptions, optional, scopes: scopeList, mode, name });
+  const guards = [guard(pluginScopes, 'all', '@tollgate/fastify scopes')];
+  if (scopes) guards.push(guard(scopes, 'all', where('scopes')));
+  if (anyScopes) guards.push(guard(anyScopes, 'any', where('anyScopes')));
+  return guards;
+}
