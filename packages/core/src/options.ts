@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { TollgateConfigError } from './errors.js';
 import { DEFAULT_ALGORITHMS, SUPPORTED_ALGORITHMS, type Algorithm } from './algorithms.js';
 import { parseSeconds } from './lib/duration.js';
-import { checkUrl } from './lib/url-policy.js';
+import { checkIssuerUrl, checkUrl } from './lib/url-policy.js';
 
 /** A duration: seconds as a number, or text such as `'30s'`, `'10m'`, `'1h'`. */
 export type Duration = number | string;
@@ -177,7 +177,7 @@ export function resolveOptions(input: VerifierOptions): ResolvedOptions {
   const allowInsecure = options.allowInsecureRequests ?? false;
   const problems: string[] = [];
   for (const issuer of options.issuer) {
-    const problem = checkUrl('issuer', issuer, allowInsecure);
+    const problem = checkUrl('issuer', issuer, allowInsecure) ?? checkIssuerUrl('issuer', issuer);
     if (problem) problems.push(problem);
   }
   if (options.jwksUri !== undefined) {

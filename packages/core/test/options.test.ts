@@ -94,6 +94,24 @@ describe('resolveOptions: wrong options throw TollgateConfigError naming the opt
     expect(configError({ ...base, issuer: 'https://user@auth.example.com/' })).toBe(invalid('issuer: must not carry credentials (user:password@)'));
   });
 
+  it('an issuer with a query or a fragment (RFC 8414 section 2 forbids both), even an empty one', () => {
+    expect(configError({ ...base, issuer: 'https://auth.example.com/tenant?realm=a' })).toBe(
+      invalid("issuer: 'https://auth.example.com/tenant?realm=a' must not have a query or a fragment (RFC 8414 section 2); the issuer identifier would be 'https://auth.example.com/tenant'"),
+    );
+    expect(configError({ ...base, issuer: 'https://auth.example.com/#main' })).toBe(
+      invalid("issuer: 'https://auth.example.com/#main' must not have a query or a fragment (RFC 8414 section 2); the issuer identifier would be 'https://auth.example.com/'"),
+    );
+    for (const issuer of ['https://auth.example.com/?', 'https://auth.example.com/#', 'https://auth.example.com?x#y']) {
+      expect(configError({ ...base, issuer })).toContain(`issuer: '${issuer}' must not have a query or a fragment (RFC 8414 section 2)`);
+    }
+    // Each issuer of a list is checked, and createVerifier refuses at once.
+    expect(() => createVerifier({ ...base, issuer: [ISSUER, 'https://b.example/?x=1'] })).toThrow(/issuer: 'https:\/\/b\.example\/\?x=1' must not have a query/);
+  });
+
+  it('a jwksUri may have a query (only the issuer identifier may not)', () => {
+    expect(resolveOptions({ ...base, jwksUri: 'https://keys.example.com/jwks?tenant=a' }).jwksUri).toBe('https://keys.example.com/jwks?tenant=a');
+  });
+
   it('an issuer that is not an absolute URL', () => {
     expect(configError({ ...base, issuer: 'auth.example.com' })).toBe(invalid("issuer: 'auth.example.com' is not an absolute URL"));
   });

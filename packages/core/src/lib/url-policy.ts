@@ -1,4 +1,5 @@
-// Which URLs tollgate will fetch keys from: https, or http on loopback when explicitly allowed.
+// Which URLs tollgate will fetch keys from (https, or http on loopback when explicitly allowed), and
+// what an issuer identifier may look like.
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
@@ -17,4 +18,18 @@ export function checkUrl(name: string, value: string, allowInsecure: boolean): s
     return allowInsecure ? undefined : `${name}: '${value}' is not https; for local development set allowInsecureRequests: true`;
   }
   return `${name}: '${value}' must be an https URL`;
+}
+
+/**
+ * Returns what is wrong with `value` as an issuer identifier beyond {@link checkUrl}, or `undefined`.
+ * RFC 8414 section 2 (and OpenID Connect Discovery 1.0 section 3): an issuer identifier has no query
+ * and no fragment. Discovery builds its metadata URLs from the path alone, so such an issuer would
+ * start fine and then fail every request. Checked on the raw text: `new URL` drops an empty `?` or `#`.
+ * @example checkIssuerUrl('issuer', 'https://auth.example.com/?x=1') // "issuer: '…' must not have a query or a fragment …"
+ * @see RFC 8414 section 2
+ */
+export function checkIssuerUrl(name: string, value: string): string | undefined {
+  if (!value.includes('?') && !value.includes('#')) return undefined;
+  const url = new URL(value);
+  return `${name}: '${value}' must not have a query or a fragment (RFC 8414 section 2); the issuer identifier would be '${url.origin}${url.pathname}'`;
 }
