@@ -108,7 +108,7 @@ export function createVerifier(input: VerifierOptions): Verifier {
     const { key, generation } = await jwks.getKey({ alg: header.alg, kid: header.kid as string | undefined });
     let accessToken: AccessToken;
     try {
-      if (!(await verifySignature(header.alg, key, signingInput, signature))) throw fail('signature', 'invalid signature');
+      if (!(await verifySignature(header.alg, key, signingInput, signature, options.jwks.maxRsaModulusBits))) throw fail('signature', 'invalid signature');
       checkClaims(payload, now(), claimRules);
       // RFC 9449 section 7.1 / RFC 8705 section 3: a token bound to a key (`cnf`) is only valid with proof
       // of that key. tollgate checks bearer tokens only, so accepting it would strip the binding.

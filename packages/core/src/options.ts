@@ -1,7 +1,7 @@
 // Verifier options: the public type, and their validation (zod) into a frozen, resolved form.
 import { z } from 'zod';
 import { TollgateConfigError } from './errors.js';
-import { DEFAULT_ALGORITHMS, SUPPORTED_ALGORITHMS, type Algorithm } from './algorithms.js';
+import { DEFAULT_ALGORITHMS, DEFAULT_MAX_RSA_MODULUS_BITS, MAX_RSA_MODULUS_BITS, MIN_RSA_MODULUS_BITS, SUPPORTED_ALGORITHMS, type Algorithm } from './algorithms.js';
 import { parseSeconds } from './lib/duration.js';
 import { checkIssuerUrl, checkUrl } from './lib/url-policy.js';
 
@@ -21,8 +21,23 @@ export interface JwksOptions {
   timeout?: Duration;
   /** Largest JWKS or discovery response accepted, in bytes. Default 256 KiB. */
   maxResponseBytes?: number;
-  /** How long past `cacheMaxAge` expired keys are still used while the endpoint fails. Default `'1h'`; `0` disables. */
+  /**
+   * How long past `cacheMaxAge` expired keys are still used: while they are refreshed in the background
+   * (requests never wait for that refresh) and while the endpoint fails. Default `'1h'`; `0` disables
+   * both, so a request waits for the refetch once the keys are older than `cacheMaxAge`.
+   */
   staleIfError?: Duration;
+  /**
+   * Largest RSA modulus accepted, in bits; larger RSA keys in the JWKS are skipped as unusable. Every
+   * forged token costs one signature check, and its cost grows faster than the square of the modulus:
+   * ~2.3x a 2048-bit check at 4096 bits, ~8x at 8192, ~30x at 16384. Default 4096 (the largest size
+   * issuers publish in practice); at least 2048 (RFC 7518 section 3.3), at most 16384.
+   * Public exponents are bounded too: odd, at least 3 and under 2^32 (RFC 8017 section 3.1; in
+   * practice 65537).
+   * @example jwks: { maxRsaModulusBits: 8192 }
+   * @see RFC 7518 section 3.3, RFC 8017 section 3.1
+   */
+  maxRsaModulusBits?: number;
 }
 
 /** Options of `createVerifier` and `verifyToken`. */
@@ -88,6 +103,8 @@ export interface ResolvedOptions {
     readonly timeout: number;
     readonly maxResponseBytes: number;
     readonly staleIfError: number;
+    /** Largest RSA modulus accepted, in bits. */
+    readonly maxRsaModulusBits: number;
   };
   readonly cacheMaxEntries: number;
   readonly cacheMaxRejections: number;
@@ -123,6 +140,8 @@ const algorithm = z.string().superRefine((alg, ctx) => {
   ctx.addIssue({ code: 'custom', message });
 });
 
+const rsaBitsMessage = `must be a whole number of bits from ${MIN_RSA_MODULUS_BITS} (RFC 7518 section 3.3) to ${MAX_RSA_MODULUS_BITS}`;
+
 const schema = z.strictObject({
   issuer: nonEmptyList('issuer identifier (the iss of your tokens, e.g. https://auth.example.com/)'),
   audience: nonEmptyList('audience (this API\'s identifier, the aud of your tokens)'),
@@ -144,6 +163,12 @@ const schema = z.strictObject({
       timeout: duration('timeout').optional(),
       maxResponseBytes: z.number().int().min(1024).max(64 * 1024 * 1024).optional(),
       staleIfError: duration('staleIfError').optional(),
+      maxRsaModulusBits: z
+        .number({ error: rsaBitsMessage })
+        .int({ error: rsaBitsMessage })
+        .min(MIN_RSA_MODULUS_BITS, { error: rsaBitsMessage })
+        .max(MAX_RSA_MODULUS_BITS, { error: rsaBitsMessage })
+        .optional(),
     })
     .optional(),
   cache: z
@@ -204,6 +229,7 @@ export function resolveOptions(input: VerifierOptions): ResolvedOptions {
       timeout: options.jwks?.timeout ?? 5,
       maxResponseBytes: options.jwks?.maxResponseBytes ?? 256 * 1024,
       staleIfError: options.jwks?.staleIfError ?? 3600,
+      maxRsaModulusBits: options.jwks?.maxRsaModulusBits ?? DEFAULT_MAX_RSA_MODULUS_BITS,
     }),
     cacheMaxEntries: options.cache === false ? 0 : (options.cache?.maxEntries ?? 1000),
     cacheMaxRejections: options.cache === false ? 0 : (options.cache?.maxRejections ?? 1000),

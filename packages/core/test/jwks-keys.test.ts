@@ -1,7 +1,7 @@
 // Key selection: which JWKS entries are usable (parse-jwks), end to end through the verifier, and
 // tokens without a kid.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createSign, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { createSign, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import { exportJWK, type JWK } from 'jose';
 import { createSigningKey, createTestIssuer, type TestIssuer, type TestSigningKey } from '@tollgate/testing';
 import { createVerifier, InvalidTokenError, type Algorithm, type Verifier } from '../src/index.js';
@@ -60,6 +60,20 @@ function signWith(privateKey: KeyObject, header: Record<string, unknown>, claims
 
 const ALL = ['RS256', 'PS256', 'ES256', 'ES384', 'EdDSA'];
 
+/** An odd base64url number of exactly `bits` bits (top bit set): the size is all parseJwks can judge. */
+function modulusOf(bits: number): string {
+  const bytes = randomBytes(Math.ceil(bits / 8));
+  bytes[0] = (bytes[0]! | 0x80) >> ((8 - (bits % 8)) % 8);
+  bytes[bytes.length - 1]! |= 1;
+  return bytes.toString('base64url');
+}
+
+/** `value` as a JWK's base64url unsigned big-endian number (RFC 7518 section 2). */
+function exponent(value: bigint): string {
+  const hex = value.toString(16);
+  return Buffer.from(hex.length % 2 ? `0${hex}` : hex, 'hex').toString('base64url');
+}
+
 describe('parseJwks skips keys that must not verify', () => {
   const rows: ReadonlyArray<{ name: string; entry: () => Record<string, unknown>; kept: boolean }> = [
     { name: 'a plain public signing key (control)', entry: () => ({ ...rsa.publicJwk }), kept: true },
@@ -80,11 +94,29 @@ describe('parseJwks skips keys that must not verify', () => {
     { name: 'an RSA key of 1024 bits', entry: () => ({ ...weakJwk() }), kept: false },
     { name: 'an RSA key with a zero-padded 1024-bit modulus', entry: () => ({ ...weakJwk(), n: Buffer.concat([Buffer.alloc(128), Buffer.from(String(weakJwk().n), 'base64url')]).toString('base64url') }), kept: false },
     { name: 'an RSA key without n', entry: () => ({ kty: 'RSA', e: rsa.publicJwk.e }), kept: false },
+    { name: 'an RSA key of 4096 bits (the default maximum)', entry: () => ({ ...rsa.publicJwk, n: modulusOf(4096) }), kept: true },
+    { name: 'an RSA key of 4097 bits', entry: () => ({ ...rsa.publicJwk, n: modulusOf(4097) }), kept: false },
+    { name: 'an RSA key of 16384 bits', entry: () => ({ ...rsa.publicJwk, n: modulusOf(16384) }), kept: false },
+    { name: 'an RSA key with e = 3', entry: () => ({ ...rsa.publicJwk, e: exponent(3n) }), kept: true },
+    { name: 'an RSA key with e = 2^32 - 1', entry: () => ({ ...rsa.publicJwk, e: exponent(0xffff_ffffn) }), kept: true },
+    { name: 'an RSA key with a zero-padded e = 65537', entry: () => ({ ...rsa.publicJwk, e: Buffer.from([0, 0, 1, 0, 1]).toString('base64url') }), kept: true },
+    { name: 'an RSA key with e = 1', entry: () => ({ ...rsa.publicJwk, e: exponent(1n) }), kept: false },
+    { name: 'an RSA key with an even e', entry: () => ({ ...rsa.publicJwk, e: exponent(65536n) }), kept: false },
+    { name: 'an RSA key with e = 2^32 + 1', entry: () => ({ ...rsa.publicJwk, e: exponent(0x1_0000_0001n) }), kept: false },
+    { name: 'an RSA key with a 2048-bit e', entry: () => ({ ...rsa.publicJwk, e: modulusOf(2048) }), kept: false },
+    { name: 'an RSA key without e', entry: () => ({ kty: 'RSA', n: rsa.publicJwk.n }), kept: false },
   ];
 
   it.each(rows)('$name → kept: $kept', ({ entry, kept }) => {
     const keys = parseJwks({ keys: [entry()] }, ['RS256', 'PS256', 'ES256', 'EdDSA']);
     expect(keys).toHaveLength(kept ? 1 : 0);
+  });
+
+  it('jwks.maxRsaModulusBits raises or lowers the RSA bound', () => {
+    const big = { ...rsa.publicJwk, n: modulusOf(8192) };
+    expect(parseJwks({ keys: [big] }, ['RS256'])).toEqual([]);
+    expect(parseJwks({ keys: [big] }, ['RS256'], { maxRsaModulusBits: 8192 })).toHaveLength(1);
+    expect(parseJwks({ keys: [{ ...rsa.publicJwk, n: modulusOf(3072) }] }, ['RS256'], { maxRsaModulusBits: 2048 })).toEqual([]);
   });
 
   it('keeps a P-384 key without alg only when an algorithm it fits is allowed', () => {
@@ -143,6 +175,16 @@ describe('skipped keys do not verify, even when they share the token’s kid', (
   it('a token signed by a published 1024-bit RSA key is an unknown key (401), not a crash', async () => {
     issuer.setExtraJwks([weakJwk()]);
     const token = signWith(weakRsa.privateKey, { alg: 'RS256', kid: 'weak-1024' }, { ...issuer.defaultClaims() });
+    await expectRejected(verifierWith().verify(token), 'unknown_key', 'unknown signing key');
+  });
+
+  it.each([
+    { name: 'a 16384-bit modulus', entry: (): JWK => ({ ...rsa.publicJwk, n: modulusOf(16384) }) },
+    { name: 'a 2048-bit public exponent', entry: (): JWK => ({ ...rsa.publicJwk, e: modulusOf(2048) }) },
+  ])('an RSA key with $name under the token’s kid is an unknown key: skipped, never used for a signature check', async ({ entry }) => {
+    const token = await issuer.sign({}, { kid: rsa.kid });
+    issuer.retire(rsa.kid);
+    issuer.setExtraJwks([entry()]);
     await expectRejected(verifierWith().verify(token), 'unknown_key', 'unknown signing key');
   });
 

@@ -112,6 +112,13 @@ describe('resolveOptions: wrong options throw TollgateConfigError naming the opt
     expect(resolveOptions({ ...base, jwksUri: 'https://keys.example.com/jwks?tenant=a' }).jwksUri).toBe('https://keys.example.com/jwks?tenant=a');
   });
 
+  it('jwks.maxRsaModulusBits outside 2048..16384 bits, or not an integer', () => {
+    const message = 'must be a whole number of bits from 2048 (RFC 7518 section 3.3) to 16384';
+    for (const bits of [1024, 2047, 16385, 4096.5, '4096']) {
+      expect(configError({ ...base, jwks: { maxRsaModulusBits: bits } })).toBe(invalid(`jwks.maxRsaModulusBits: ${message}`));
+    }
+  });
+
   it('an issuer that is not an absolute URL', () => {
     expect(configError({ ...base, issuer: 'auth.example.com' })).toBe(invalid("issuer: 'auth.example.com' is not an absolute URL"));
   });
@@ -169,7 +176,7 @@ describe('resolveOptions: defaults and conversions', () => {
       requiredClaims: [],
       realm: 'api',
       maxTokenLength: 8192,
-      jwks: { cacheMaxAge: 600, cooldown: 30, timeout: 5, maxResponseBytes: 256 * 1024, staleIfError: 3600 },
+      jwks: { cacheMaxAge: 600, cooldown: 30, timeout: 5, maxResponseBytes: 256 * 1024, staleIfError: 3600, maxRsaModulusBits: 4096 },
       cacheMaxEntries: 1000,
       cacheMaxRejections: 1000,
       allowInsecureRequests: false,
@@ -182,7 +189,8 @@ describe('resolveOptions: defaults and conversions', () => {
     const resolved = resolveOptions({ ...base, clockTolerance: '30s', maxTokenAge: '10m', jwks: { cacheMaxAge: '1h', cooldown: 15, timeout: '2s', staleIfError: 0 } });
     expect(resolved.clockTolerance).toBe(30);
     expect(resolved.maxTokenAge).toBe(600);
-    expect(resolved.jwks).toEqual({ cacheMaxAge: 3600, cooldown: 15, timeout: 2, maxResponseBytes: 256 * 1024, staleIfError: 0 });
+    expect(resolved.jwks).toEqual({ cacheMaxAge: 3600, cooldown: 15, timeout: 2, maxResponseBytes: 256 * 1024, staleIfError: 0, maxRsaModulusBits: 4096 });
+    expect(resolveOptions({ ...base, jwks: { maxRsaModulusBits: 8192 } }).jwks.maxRsaModulusBits).toBe(8192);
   });
 
   it('turns single values into lists and drops duplicates', () => {

@@ -1,6 +1,6 @@
 // verifySignature: node:crypto with JOSE's signature formats, for every supported algorithm; decodeJws: one decode.
-import { generateKeyPairSync, sign as signWith, constants, type KeyObject } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import crypto, { createPublicKey, generateKeyPairSync, randomBytes, sign as signWith, constants, type KeyObject } from 'node:crypto';
+import { describe, expect, it, vi } from 'vitest';
 import { decodeJws } from '../src/lib/decode-jws.js';
 import { verifySignature } from '../src/lib/verify-signature.js';
 import { InvalidTokenError } from '../src/index.js';
@@ -55,6 +55,33 @@ describe('verifySignature', () => {
     expect(await verifySignature('ES384', p256.publicKey, data, signWith('sha384', data, { key: p256.privateKey, dsaEncoding: 'ieee-p1363' }))).toBe(false);
     const weak = generateKeyPairSync('rsa', { modulusLength: 1024 });
     expect(await verifySignature('RS256', weak.publicKey, data, signWith('sha256', data, weak.privateKey))).toBe(false);
+  });
+
+  it('refuses an RSA key over the modulus bound or with an unusual exponent without checking (defence in depth)', async () => {
+    const jwk = rsa.publicKey.export({ format: 'jwk' });
+    const odd = (bytes: Buffer) => {
+      bytes[0]! |= 0x80;
+      bytes[bytes.length - 1]! |= 1;
+      return bytes.toString('base64url');
+    };
+    const huge = createPublicKey({ key: { ...jwk, n: odd(randomBytes(16384 / 8)) }, format: 'jwk' });
+    const bigExponent = createPublicKey({ key: { ...jwk, e: odd(randomBytes(2048 / 8)) }, format: 'jwk' });
+    const evenExponent = createPublicKey({ key: { ...jwk, e: Buffer.from([1, 0, 0]).toString('base64url') }, format: 'jwk' });
+    const signature = Buffer.alloc(16384 / 8, 1);
+    const checks = vi.spyOn(crypto, 'verify');
+    try {
+      expect(await verifySignature('RS256', huge, data, signature)).toBe(false);
+      expect(await verifySignature('RS256', huge, data, signature, 16384)).toBe(false); // allowed size: checked, and wrong
+      expect(checks).toHaveBeenCalledTimes(1);
+      expect(await verifySignature('PS256', bigExponent, data, signature.subarray(0, 256))).toBe(false);
+      expect(await verifySignature('RS256', evenExponent, data, signature.subarray(0, 256))).toBe(false);
+      expect(checks).toHaveBeenCalledTimes(1);
+      // The 2048-bit key with e = 65537 is still checked (and verifies).
+      expect(await verifySignature('RS256', rsa.publicKey, data, signWith('sha256', data, rsa.privateKey))).toBe(true);
+      expect(checks).toHaveBeenCalledTimes(2);
+    } finally {
+      checks.mockRestore();
+    }
   });
 });
 

@@ -1,5 +1,5 @@
 // Picks the usable verification keys out of a fetched JWKS document (RFC 7517 section 5).
-import { keyFitsAlgorithm, MIN_RSA_MODULUS_BITS } from '../algorithms.js';
+import { DEFAULT_MAX_RSA_MODULUS_BITS, isAcceptedRsaExponent, keyFitsAlgorithm, MIN_RSA_MODULUS_BITS } from '../algorithms.js';
 import { FetchJsonError } from './fetch-json.js';
 
 /** A public JWK as tollgate keeps it. */
@@ -15,23 +15,45 @@ export interface PublicJwk {
 const MAX_KEYS = 100;
 const KEY_TYPES = new Set(['RSA', 'EC', 'OKP']);
 
-/** Bits of an RSA modulus given as base64url (`n`), without leading zero bytes. */
-function rsaModulusBits(n: unknown): number {
-  if (typeof n !== 'string') return 0;
-  const bytes = Buffer.from(n, 'base64url');
+/** The unsigned big-endian number a JWK member holds as base64url (RFC 7518 section 2), without leading zero bytes. */
+function magnitude(value: unknown): Buffer | undefined {
+  if (typeof value !== 'string') return undefined;
+  const bytes = Buffer.from(value, 'base64url');
   let first = 0;
   while (first < bytes.length && bytes[first] === 0) first += 1;
-  if (first === bytes.length) return 0;
-  return (bytes.length - first) * 8 - Math.clz32(bytes[first]!) + 24;
+  return first === bytes.length ? undefined : bytes.subarray(first);
+}
+
+/** Bits of an RSA modulus given as base64url (`n`). */
+function rsaModulusBits(n: unknown): number {
+  const bytes = magnitude(n);
+  return bytes ? bytes.length * 8 - Math.clz32(bytes[0]!) + 24 : 0;
+}
+
+/** Whether an RSA public exponent (`e`) is one tollgate verifies with (see isAcceptedRsaExponent). */
+function rsaExponentFits(e: unknown): boolean {
+  const bytes = magnitude(e);
+  // Over 4 bytes is over the bound already; reading it as a number would cost as much as the attack.
+  return bytes !== undefined && bytes.length <= 4 && isAcceptedRsaExponent(BigInt(bytes.readUIntBE(0, bytes.length)));
+}
+
+/** Bounds on the keys {@link parseJwks} keeps. */
+export interface KeyBounds {
+  /** Largest RSA modulus kept, in bits. Default 4096. */
+  maxRsaModulusBits?: number;
 }
 
 /**
  * Returns the keys that can verify one of `algorithms`: skips encryption keys (`use`), keys not
- * allowed to verify (`key_ops`), keys for other algorithms, private keys, unknown key types and
- * RSA keys under 2048 bits.
+ * allowed to verify (`key_ops`), keys for other algorithms, private keys, unknown key types, RSA keys
+ * under 2048 or over `maxRsaModulusBits` bits, and RSA keys whose exponent is even, under 3 or 2^32
+ * and over.
  * Throws when the document is not a JWKS at all.
+ * @example parseJwks(await fetchJson(jwksUri, options), ['RS256', 'ES256'], { maxRsaModulusBits: 4096 })
+ * @see RFC 7517 section 5, RFC 7518 section 3.3, RFC 8017 section 3.1
  */
-export function parseJwks(document: unknown, algorithms: readonly string[]): PublicJwk[] {
+export function parseJwks(document: unknown, algorithms: readonly string[], bounds: KeyBounds = {}): PublicJwk[] {
+  const maxRsaModulusBits = bounds.maxRsaModulusBits ?? DEFAULT_MAX_RSA_MODULUS_BITS;
   const keys = (document as { keys?: unknown } | null)?.keys;
   if (!Array.isArray(keys)) throw new FetchJsonError('the JWKS document has no "keys" array');
   const usable: PublicJwk[] = [];
@@ -46,8 +68,12 @@ export function parseJwks(document: unknown, algorithms: readonly string[]): Pub
     if ('d' in jwk || 'p' in jwk || 'q' in jwk) continue;
     if (jwk.alg !== undefined && !(typeof jwk.alg === 'string' && algorithms.includes(jwk.alg))) continue;
     if (!algorithms.some((alg) => keyFitsAlgorithm(jwk, alg))) continue;
-    // Dropped here, where a weak key is just an unusable key (verifySignature refuses it too).
-    if (jwk.kty === 'RSA' && rsaModulusBits(jwk.n) < MIN_RSA_MODULUS_BITS) continue;
+    if (jwk.kty === 'RSA') {
+      // Dropped here, where a weak key is just an unusable key (verifySignature refuses it too). An
+      // oversized modulus or exponent is dropped for what it costs: every forged token pays one check.
+      const bits = rsaModulusBits(jwk.n);
+      if (bits < MIN_RSA_MODULUS_BITS || bits > maxRsaModulusBits || !rsaExponentFits(jwk.e)) continue;
+    }
     usable.push(Object.freeze({ ...jwk }) as PublicJwk);
   }
   return usable;

@@ -12,6 +12,8 @@ export interface RemoteJwksSettings {
   /** The issuer or jwksUri these keys come from, named in audit events. */
   source: string;
   algorithms: readonly string[];
+  /** Largest RSA modulus kept, in bits. */
+  maxRsaModulusBits: number;
   cacheMaxAge: number;
   cooldown: number;
   staleIfError: number;
@@ -155,7 +157,7 @@ export class RemoteJwks {
 
   async #fetch(): Promise<void> {
     try {
-      const keys = parseJwks(await this.#settings.load(), this.#settings.algorithms);
+      const keys = parseJwks(await this.#settings.load(), this.#settings.algorithms, this.#settings);
       const fingerprint = JSON.stringify(keys);
       const changed = fingerprint !== this.#fingerprint;
       if (changed) {

@@ -1,6 +1,6 @@
 // Checks a JWS signature with node:crypto on libuv's thread pool (RFC 7518 section 3, RFC 8037).
 import crypto, { constants, type KeyObject } from 'node:crypto';
-import { MIN_RSA_MODULUS_BITS } from '../algorithms.js';
+import { DEFAULT_MAX_RSA_MODULUS_BITS, isAcceptedRsaExponent, MIN_RSA_MODULUS_BITS } from '../algorithms.js';
 
 interface SignatureScheme {
   /** The key type (and EC curve, as OpenSSL names it) the algorithm needs. */
@@ -32,12 +32,17 @@ const SCHEMES: Readonly<Record<string, SignatureScheme>> = {
 /**
  * Whether the key is of the type (and size, and curve) the algorithm needs. node:crypto would
  * otherwise check a null-digest "EdDSA" signature with an RSA key as RSA-SHA256: the algorithm
- * named by the token must be the only algorithm that can succeed.
+ * named by the token must be the only algorithm that can succeed. RSA keys outside the size and
+ * exponent bounds are refused here too, though parseJwks already skipped them: what a check costs
+ * must not depend on a key that slipped past key selection.
  */
-function keyFits(scheme: SignatureScheme, key: KeyObject): boolean {
+function keyFits(scheme: SignatureScheme, key: KeyObject, maxRsaModulusBits: number): boolean {
   const details = key.asymmetricKeyDetails;
   if (key.type !== 'public' || key.asymmetricKeyType !== scheme.keyType) return false;
-  if (scheme.keyType === 'rsa') return (details?.modulusLength ?? 0) >= MIN_RSA_MODULUS_BITS;
+  if (scheme.keyType === 'rsa') {
+    const bits = details?.modulusLength ?? 0;
+    return bits >= MIN_RSA_MODULUS_BITS && bits <= maxRsaModulusBits && isAcceptedRsaExponent(details?.publicExponent ?? 0n);
+  }
   return scheme.curve === undefined || details?.namedCurve === scheme.curve;
 }
 
@@ -47,10 +52,19 @@ function keyFits(scheme: SignatureScheme, key: KeyObject): boolean {
  *
  * The callback form runs on the thread pool, so under load the second core verifies while the event
  * loop parses HTTP; measured against the synchronous form and WebCrypto in bench/signature-paths.js.
+ * @param maxRsaModulusBits the largest RSA key checked (`jwks.maxRsaModulusBits`)
+ * @example await verifySignature('ES256', key, Buffer.from(signingInput), signature)
+ * @see RFC 7518 section 3, RFC 8037 section 3.1
  */
-export function verifySignature(alg: string, key: KeyObject, data: Buffer, signature: Buffer): Promise<boolean> {
+export function verifySignature(
+  alg: string,
+  key: KeyObject,
+  data: Buffer,
+  signature: Buffer,
+  maxRsaModulusBits: number = DEFAULT_MAX_RSA_MODULUS_BITS,
+): Promise<boolean> {
   const scheme = SCHEMES[alg];
-  if (!scheme || !keyFits(scheme, key)) return Promise.resolve(false);
+  if (!scheme || !keyFits(scheme, key, maxRsaModulusBits)) return Promise.resolve(false);
   if (scheme.ecdsaLength !== undefined && signature.length !== scheme.ecdsaLength) return Promise.resolve(false);
   const options = {
     key,
