@@ -47,12 +47,13 @@ export const REFUSALS: readonly Refusal[] = [
     error: { name: 'InvalidTokenError', code: 'invalid_token', description: 'audience mismatch' },
   },
   {
+    // RFC 6750 section 3.1: no bearer credentials, answered like none (a bare challenge, no error code).
     name: 'another authorization scheme',
     token: (issuer) => issuer.sign({ scope: 'orders:read' }),
     authorization: (token) => `Basic ${token}`,
-    status: 400,
-    challenge: 'Bearer realm="api", error="invalid_request", error_description="unsupported authorization scheme; use Bearer"',
-    error: { name: 'InvalidRequestError', code: 'invalid_request', description: 'unsupported authorization scheme; use Bearer' },
+    status: 401,
+    challenge: 'Bearer realm="api"',
+    error: { name: 'MissingTokenError', description: 'bearer token required; the Authorization header uses another scheme' },
   },
   {
     name: 'a valid token without the scope',

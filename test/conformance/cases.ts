@@ -73,6 +73,11 @@ const missingToken: Expected = {
   contentType: JSON_TYPE,
   body: { error_description: 'bearer token required' },
 };
+/**
+ * RFC 6750 section 3.1: credentials of another authentication scheme are no bearer credentials, so the
+ * answer is that of a request without any (status and bare challenge); the description says why.
+ */
+const otherScheme: Expected = { ...missingToken, body: { error_description: 'bearer token required; the Authorization header uses another scheme' } };
 
 const refusal = (status: number, error: string, description: string, scope?: string): Expected => ({
   status,
@@ -131,10 +136,28 @@ export const cases: readonly ConformanceCase[] = [
     expect: ok('/me', client()),
   },
   {
-    name: 'another scheme (Basic): 400 unsupported scheme',
+    name: 'another scheme (Basic): 401 with a bare challenge, as without credentials',
     app: 'main',
     request: () => get('/me', authorization(`Basic ${Buffer.from('user:pass').toString('base64')}`)),
-    expect: invalidRequest('unsupported authorization scheme; use Bearer'),
+    expect: otherScheme,
+  },
+  {
+    name: 'a bare word (no scheme, e.g. "badtoken"): 401 with a bare challenge, as another scheme',
+    app: 'main',
+    request: () => get('/me', authorization('badtoken')),
+    expect: otherScheme,
+  },
+  {
+    name: 'the DPoP scheme (not supported yet): 401 with a bare challenge, as another scheme',
+    app: 'main',
+    request: async (ctx) => get('/me', authorization(`DPoP ${await ctx.sign()}`)),
+    expect: otherScheme,
+  },
+  {
+    name: 'scope route, another scheme (Basic): 401 with a bare challenge, not 400 or 403',
+    app: 'main',
+    request: () => get('/orders', authorization('Basic dXNlcjpwYXNz')),
+    expect: otherScheme,
   },
   {
     name: 'empty Authorization header: 400',
@@ -327,10 +350,28 @@ export const cases: readonly ConformanceCase[] = [
     expect: invalidToken('token expired'),
   },
   {
-    name: 'optional route with a malformed header: 400',
+    name: 'optional route with a malformed Bearer header: 400',
+    app: 'main',
+    request: () => get('/optional', authorization('Bearer a b')),
+    expect: invalidRequest('malformed Authorization header'),
+  },
+  {
+    name: 'optional route with another scheme (Basic, e.g. added by a proxy): 200, no auth, as without a token',
     app: 'main',
     request: () => get('/optional', authorization('Basic dXNlcjpwYXNz')),
-    expect: invalidRequest('unsupported authorization scheme; use Bearer'),
+    expect: ok('/optional', null),
+  },
+  {
+    name: 'optional route with a bare word: 200, no auth',
+    app: 'main',
+    request: () => get('/optional', authorization('badtoken')),
+    expect: ok('/optional', null),
+  },
+  {
+    name: 'optional route with the DPoP scheme: 200, no auth (the DPoP-bound token is not read as a bearer token)',
+    app: 'main',
+    request: async (ctx) => get('/optional', authorization(`DPoP ${await ctx.sign({ scope: 'profile' })}`)),
+    expect: ok('/optional', null),
   },
 
   // -- decorated controller method: same answers as the middleware ---------------------------------------
@@ -416,6 +457,24 @@ export const cases: readonly ConformanceCase[] = [
     expect: invalidToken('token expired'),
   },
   { name: 'query route: no token at all: 401', app: 'query', request: () => get('/query'), expect: missingToken },
+  {
+    name: 'query route: a Basic header and a query token are one bearer method: accepted',
+    app: 'query',
+    request: async (ctx) => get('/query', authorization('Basic dXNlcjpwYXNz'), { access_token: await ctx.sign({ scope: 'orders:read' }) }),
+    expect: ok('/query', client('orders:read')),
+  },
+  {
+    name: 'query route: a Basic header alone: 401 with a bare challenge',
+    app: 'query',
+    request: () => get('/query', authorization('Basic dXNlcjpwYXNz')),
+    expect: otherScheme,
+  },
+  {
+    name: 'a Basic header and a query token where the query is not allowed: 400 (the query token is refused)',
+    app: 'main',
+    request: async (ctx) => get('/me', authorization('Basic dXNlcjpwYXNz'), { access_token: await ctx.sign() }),
+    expect: invalidRequest('access_token in the query is not accepted; use the Authorization header'),
+  },
 
   // -- requireScope on its own, after configure() (Fastify: the plugin's global scopes) -------------------
   { name: 'app-wide requireScope without a token: 401', app: 'standalone', request: () => get('/standalone'), expect: missingToken },

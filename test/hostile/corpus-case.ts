@@ -74,10 +74,13 @@ export interface Recipe {
   mutate?: Mutation[];
 }
 
-/** The refusal a case expects. */
+/**
+ * The refusal a case expects. `code: null` is a request without bearer credentials (none, or another
+ * scheme's): 401 with a bare challenge (RFC 6750 section 3.1), and an optional route lets it through.
+ */
 export interface Expectation {
   status: 400 | 401;
-  code: 'invalid_request' | 'invalid_token';
+  code: 'invalid_request' | 'invalid_token' | null;
   /** The fine-grained reason, where it is stable. */
   reason?: string;
 }
@@ -120,9 +123,10 @@ function checkExpectation(value: unknown, where: string): void {
   const pairs = [
     [400, 'invalid_request'],
     [401, 'invalid_token'],
+    [401, null],
   ];
   if (typeof e !== 'object' || e === null || !pairs.some(([status, code]) => e.status === status && e.code === code)) {
-    throw new Error(`${where}: expect must be { status: 400, code: invalid_request } or { status: 401, code: invalid_token }`);
+    throw new Error(`${where}: expect must be { status: 400, code: invalid_request }, { status: 401, code: invalid_token } or { status: 401, code: null }`);
   }
 }
 
@@ -140,7 +144,9 @@ export function checkCase(value: unknown, file: string): CorpusCase {
   }
   checkExpectation(c.expect, where);
   if (c.verify !== undefined && c.verify !== 'valid-token') checkExpectation(c.verify, `${where} (verify)`);
-  if (c.expect.status === 400 && c.verify === undefined) throw new Error(`${where}: a 400 case must say what verify(token) does`);
+  if ((c.expect.status === 400 || c.expect.code === null) && c.verify === undefined) {
+    throw new Error(`${where}: a case about the Authorization line (400, or no bearer credentials) must say what verify(token) does`);
+  }
   if (c.sign !== undefined && !(SIGN_MODES as readonly string[]).includes(c.sign)) throw new Error(`${where}: unknown sign ${c.sign}`);
   if (c.key !== undefined && !(KEY_ALGS as readonly string[]).includes(c.key)) throw new Error(`${where}: unknown key ${c.key}`);
   for (const m of c.mutate ?? []) {

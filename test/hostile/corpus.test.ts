@@ -15,7 +15,7 @@ import { startAuditLog, type AuditLog } from './audit-log.js';
 import { createTokenBuilder, type TokenBuilder } from './build-token.js';
 import { KEY_ALGS, loadCorpus, type CorpusCase, type Expectation } from './corpus-case.js';
 import { decide, describeDecision, type Decision } from './decide.js';
-import { echoedWindow, FRAMEWORKS, hostileSpec, listen, responseLeaks, ROUTES, type RunningApp } from './hostile-apps.js';
+import { echoedWindow, FRAMEWORKS, hostileSpec, listen, REALM, responseLeaks, ROUTES, type RunningApp } from './hostile-apps.js';
 import { sendRaw } from './raw-http.js';
 import { startTrapServer, type TrapServer } from './trap-server.js';
 import { hostileVerifierOptions, NOW_SECONDS, type VerifierKind } from './verifier-options.js';
@@ -100,7 +100,7 @@ function expectRefusal(decision: Decision, expected: Expectation, c: CorpusCase)
   expect(decision.outcome, `${c.id}: ${describeDecision(decision)}${jwks}`).toBe('refused');
   if (decision.outcome !== 'refused') return;
   const { error } = decision;
-  expect({ status: error.status, code: error.code, reason: error.reason }, c.id).toEqual({
+  expect({ status: error.status, code: error.code ?? null, reason: error.reason }, c.id).toEqual({
     status: expected.status,
     code: expected.code,
     reason: expected.reason ?? error.reason,
@@ -163,6 +163,12 @@ describe('core', () => {
         expectRefusal(decision, c.expect, c);
         expectQuietAudit(c);
         if (decision.outcome === 'refused') descriptions.set(c.id, decision.error.message);
+        if (c.expect.code === null) {
+          // No bearer credentials: optional authentication lets the request through without a token.
+          const optional = await decide(() => verifier.authenticate({ headers: { authorization: line } }, { optional: true }), CASE_LIMIT_MS);
+          expect(optional, `${c.id} (optional): ${describeDecision(optional)}`).toMatchObject({ outcome: 'accepted', token: undefined });
+          expectQuietAudit(c);
+        }
       });
     }
   });
@@ -221,12 +227,18 @@ describe.each(FRAMEWORKS.map((fw) => [fw.name, fw] as const))('%s over HTTP', (_
           expect(app.requestsSeen, 'no request reached the app').toBe(seenBefore);
           return;
         }
+        if (c.expect.code === null && path === '/optional') {
+          // No bearer credentials (RFC 6750 section 3.1): an optional route serves the request without a token.
+          expect({ status: response.status, body: JSON.parse(response.text) as unknown }).toEqual({ status: 200, body: { route: path, auth: null } });
+          return;
+        }
         expect(response.status, 'never a 5xx, never a 2xx').toBe(c.expect.status);
         const body = JSON.parse(response.text) as { error?: unknown; error_description?: unknown };
-        expect(body.error).toBe(c.expect.code);
+        expect(body.error).toBe(c.expect.code ?? undefined);
         const description = descriptions.get(c.id);
         if (description !== undefined) expect(body.error_description, 'the same description as core').toBe(description);
-        expect(response.headers['www-authenticate']).toContain(`error="${c.expect.code}"`);
+        if (c.expect.code === null) expect(response.headers['www-authenticate'], 'a bare challenge').toBe(`Bearer realm="${REALM}"`);
+        else expect(response.headers['www-authenticate']).toContain(`error="${c.expect.code}"`);
         expect(response.headers['cache-control']).toBe('no-store');
       }, CASE_LIMIT_MS * 3);
     });

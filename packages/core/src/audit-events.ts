@@ -1,5 +1,5 @@
 // Audit events: every decision and every JWKS fetch, published on node:diagnostics_channel.
-import type { TollgateErrorCode, TollgateErrorReason } from './errors.js';
+import type { MissingTokenReason, TollgateErrorCode, TollgateErrorReason } from './errors.js';
 import type { ScopeMode } from './has-scopes.js';
 
 /**
@@ -41,6 +41,11 @@ export interface AcceptedDecision extends DecisionSubject {
 export interface AnonymousDecision {
   outcome: 'anonymous';
   stage: 'authentication';
+  /**
+   * `missing_token`: no credentials at all; `unsupported_scheme`: credentials of another scheme (e.g. a
+   * proxy adding `Basic` credentials), which RFC 6750 section 3.1 treats as none.
+   */
+  reason: MissingTokenReason;
 }
 
 /** A request or token was refused: the same status, code and reason the client's response carries. */

@@ -1,8 +1,8 @@
 // createVerifier: checks a JWT access token's signature and claims and returns an AccessToken.
 import type { ProtectedHeaderParameters } from 'jose';
 import { toAccessToken, type AccessToken, type JwtAccessTokenClaims } from './access-token.js';
-import { InvalidTokenError, MissingTokenError, type TollgateErrorReason } from './errors.js';
-import { extractBearerToken, type ExtractOptions, type RequestLike } from './extract-bearer-token.js';
+import { InvalidTokenError, MissingTokenError, type MissingTokenReason, type TollgateErrorReason } from './errors.js';
+import { OTHER_SCHEME, readCredentials, type ExtractOptions, type RequestLike } from './extract-bearer-token.js';
 import { discoverJwksUri } from './lib/discovery.js';
 import { fetchJson } from './lib/fetch-json.js';
 import { isAcceptedTokenType } from './lib/token-type.js';
@@ -157,10 +157,10 @@ export function createVerifier(input: VerifierOptions): Verifier {
   }
 
   // One audit event per call, whatever the outcome; authenticate does not go through the public verify.
-  async function audited<T extends AccessToken | undefined>(decide: () => Promise<T>): Promise<T> {
+  async function audited<T extends AccessToken | undefined>(decide: () => Promise<T>, anonymous?: () => MissingTokenReason): Promise<T> {
     try {
       const accessToken = await decide();
-      publishAuthentication(accessToken);
+      publishAuthentication(accessToken, undefined, anonymous?.());
       return accessToken;
     } catch (error) {
       publishAuthentication(undefined, error);
@@ -170,12 +170,18 @@ export function createVerifier(input: VerifierOptions): Verifier {
 
   const verify = (token: string): Promise<AccessToken> => audited(() => check(token));
 
-  const authenticate = (request: RequestLike, authOptions: AuthenticateOptions = {}): Promise<AccessToken | undefined> =>
-    audited(async () => {
-      const token = extractBearerToken(request, { ...authOptions, realm });
-      if (token === undefined && !authOptions.optional) throw new MissingTokenError({ realm });
-      return token === undefined ? undefined : check(token);
-    });
+  const authenticate = (request: RequestLike, authOptions: AuthenticateOptions = {}): Promise<AccessToken | undefined> => {
+    let none: MissingTokenReason = 'missing_token';
+    return audited(async () => {
+      const credentials = readCredentials(request, { ...authOptions, realm });
+      if (typeof credentials === 'string') return check(credentials);
+      // RFC 6750 section 3.1: credentials of another scheme are answered like none (401, bare challenge; an
+      // optional route lets the request through); the reason tells operators which it was.
+      none = credentials === OTHER_SCHEME ? 'unsupported_scheme' : 'missing_token';
+      if (!authOptions.optional) throw new MissingTokenError({ realm, reason: none });
+      return undefined;
+    }, () => none);
+  };
 
   return Object.freeze({ verify, authenticate, options });
 }

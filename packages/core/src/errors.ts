@@ -6,12 +6,13 @@ export type TollgateErrorCode = 'invalid_request' | 'invalid_token' | 'insuffici
 
 /** Why a request was refused, finer than the error code; a closed union to `switch` on. */
 export type TollgateErrorReason =
-  // no credentials at all (RFC 6750 section 3.1: no error code in the challenge)
+  // no bearer credentials (RFC 6750 section 3.1: no error code in the challenge): none at all, or
+  // credentials of another authentication scheme (Basic, DPoP, a bare word)
   | 'missing_token'
+  | 'unsupported_scheme'
   // invalid_request
   | 'malformed_header'
   | 'malformed_parameter'
-  | 'unsupported_scheme'
   | 'multiple_headers'
   | 'multiple_methods'
   | 'query_token_not_allowed'
@@ -118,15 +119,29 @@ export abstract class TollgateError extends Error {
   }
 }
 
+/** Why a request carries no bearer token: none at all, or credentials of another scheme. */
+export type MissingTokenReason = 'missing_token' | 'unsupported_scheme';
+
+const MISSING_TOKEN_DESCRIPTIONS: Readonly<Record<MissingTokenReason, string>> = {
+  missing_token: 'bearer token required',
+  // Names the problem, never the credentials that were sent.
+  unsupported_scheme: 'bearer token required; the Authorization header uses another scheme',
+};
+
 /**
- * The request carried no access token at all: 401 with a bare challenge, no error code.
+ * The request carried no bearer token: no credentials at all (`reason: 'missing_token'`), or credentials
+ * of another authentication scheme such as `Basic` or `DPoP` (`reason: 'unsupported_scheme'`). Both are a
+ * 401 with a bare challenge and no error code; the reason tells them apart in logs and audit events.
+ * @example new MissingTokenError({ realm: 'api', reason: 'unsupported_scheme' }).wwwAuthenticate() // 'Bearer realm="api"'
  * @see RFC 6750 section 3.1
  */
 export class MissingTokenError extends TollgateError {
   readonly status = 401;
   readonly code = undefined;
-  constructor(options: Partial<TollgateErrorOptions> = {}) {
-    super('bearer token required', { ...options, reason: 'missing_token' });
+  declare readonly reason: MissingTokenReason;
+  constructor(options: Partial<Omit<TollgateErrorOptions, 'reason'>> & { reason?: MissingTokenReason } = {}) {
+    const reason = options.reason === 'unsupported_scheme' ? 'unsupported_scheme' : 'missing_token';
+    super(MISSING_TOKEN_DESCRIPTIONS[reason], { ...options, reason });
   }
 }
 

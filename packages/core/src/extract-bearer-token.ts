@@ -33,6 +33,12 @@ const SCHEME = /^([!#$%&'*+\-.^_`|~A-Za-z0-9]+)(?: |$)/;
 const fail = (reason: TollgateErrorReason, description: string, realm: string | undefined) =>
   new InvalidRequestError(description, { reason, realm });
 
+/**
+ * What {@link readCredentials} found in place of a bearer token: credentials of another authentication
+ * scheme (`Basic ...`, `DPoP ...`, a bare word). Internal: not re-exported by the package.
+ */
+export const OTHER_SCHEME: unique symbol = Symbol('tollgate.otherScheme');
+
 /** The b64token of `Bearer 1*SP b64token` (the scheme in any case), or undefined. */
 function bearerCredentials(header: string): string | undefined {
   if (header.length < 8 || header.slice(0, 6).toLowerCase() !== 'bearer' || header.charCodeAt(6) !== 0x20) return undefined;
@@ -62,7 +68,7 @@ function countAuthorizationHeaders(rawHeaders: readonly string[]): number {
   return count;
 }
 
-function fromHeader(request: RequestLike, realm: string | undefined): string | undefined {
+function fromHeader(request: RequestLike, realm: string | undefined): string | typeof OTHER_SCHEME | undefined {
   const value = request.headers.authorization;
   if (value === undefined) return undefined;
   if (typeof value !== 'string' || (request.rawHeaders && countAuthorizationHeaders(request.rawHeaders) > 1)) {
@@ -73,8 +79,13 @@ function fromHeader(request: RequestLike, realm: string | undefined): string | u
   const header = trimOptionalWhitespace(value);
   const token = bearerCredentials(header);
   if (token !== undefined) return token;
+  // Off the hot path: only a line that is not `Bearer <b64token>` gets here.
   const scheme = SCHEME.exec(header)?.[1];
-  if (scheme && scheme.toLowerCase() !== 'bearer') throw fail('unsupported_scheme', 'unsupported authorization scheme; use Bearer', realm);
+  // RFC 6750 section 3.1: a request that uses another authentication method (RFC 9110 section 11.4:
+  // `scheme [ 1*SP ... ]`, a bare word included) carries no bearer credentials, so it is answered like a
+  // request without any: 401 with a bare challenge, never 400. Its credentials are not ours to judge.
+  if (scheme && scheme.toLowerCase() !== 'bearer') return OTHER_SCHEME;
+  // A Bearer line that is not `Bearer 1*SP b64token`, or a line whose scheme cannot be read at all.
   throw fail('malformed_header', 'malformed Authorization header', realm);
 }
 
@@ -96,14 +107,12 @@ function isFormBody(request: RequestLike): boolean {
 }
 
 /**
- * Returns the request's bearer token, or `undefined` when it carries none.
- * Throws {@link InvalidRequestError} (400) for a malformed header, another scheme, a repeated header,
- * a token sent by more than one method, or by a method that is not allowed.
- * @example
- * const token = extractBearerToken({ headers: { authorization: 'Bearer abc' } }); // 'abc'
- * @see RFC 6750 section 2
+ * Like {@link extractBearerToken}, but tells apart a request without credentials (`undefined`) from one
+ * whose Authorization header uses another scheme ({@link OTHER_SCHEME}), so that the refusal and the audit
+ * event can say which. Internal: the verifier's `authenticate` uses it.
+ * @see RFC 6750 sections 2 and 3.1
  */
-export function extractBearerToken(request: RequestLike, options: ExtractOptions = {}): string | undefined {
+export function readCredentials(request: RequestLike, options: ExtractOptions = {}): string | typeof OTHER_SCHEME | undefined {
   const { realm } = options;
   const header = fromHeader(request, realm);
   const query = parameter(request.query, realm);
@@ -111,8 +120,10 @@ export function extractBearerToken(request: RequestLike, options: ExtractOptions
   const method = request.method?.toUpperCase();
   const hasBody = method !== undefined && method !== 'GET' && method !== 'HEAD';
   const body = hasBody && isFormBody(request) ? parameter(request.body, realm) : undefined;
-  // RFC 6750 section 3.1: more than one method of sending the token is invalid_request.
-  const sent = Number(header !== undefined) + Number(query !== undefined) + Number(body !== undefined);
+  // RFC 6750 section 3.1: more than one method of sending the token is invalid_request. Credentials of
+  // another scheme are no bearer token: Basic plus ?access_token= is one method, not two.
+  const headerToken = typeof header === 'string' ? header : undefined;
+  const sent = Number(headerToken !== undefined) + Number(query !== undefined) + Number(body !== undefined);
   if (sent > 1) throw fail('multiple_methods', 'token sent by more than one method', realm);
   if (query !== undefined && !options.allowQuery) {
     throw fail('query_token_not_allowed', 'access_token in the query is not accepted; use the Authorization header', realm);
@@ -120,5 +131,20 @@ export function extractBearerToken(request: RequestLike, options: ExtractOptions
   if (body !== undefined && !options.allowBody) {
     throw fail('body_token_not_allowed', 'access_token in the body is not accepted; use the Authorization header', realm);
   }
-  return header ?? query ?? body;
+  return headerToken ?? query ?? body ?? header;
+}
+
+/**
+ * Returns the request's bearer token, or `undefined` when it carries none: no credentials at all, or
+ * credentials of another scheme (`Basic ...`, `DPoP ...`, a bare word), which RFC 6750 section 3.1 answers
+ * like none. Throws {@link InvalidRequestError} (400) for a malformed Bearer header, a repeated header, a
+ * token sent by more than one method, or by a method that is not allowed.
+ * @example
+ * const token = extractBearerToken({ headers: { authorization: 'Bearer abc' } }); // 'abc'
+ * extractBearerToken({ headers: { authorization: 'Basic dXNlcjpwYXNz' } }); // undefined
+ * @see RFC 6750 section 2
+ */
+export function extractBearerToken(request: RequestLike, options: ExtractOptions = {}): string | undefined {
+  const credentials = readCredentials(request, options);
+  return typeof credentials === 'string' ? credentials : undefined;
 }

@@ -81,6 +81,13 @@ describe('WWW-Authenticate challenges', () => {
     expect(error.headers).toEqual({ 'WWW-Authenticate': 'Bearer realm="api"', 'Cache-Control': 'no-store' });
   });
 
+  it('MissingTokenError for credentials of another scheme: the same bare challenge, its own reason and description', () => {
+    const error = new MissingTokenError({ realm: 'api', reason: 'unsupported_scheme' });
+    expect({ status: error.status, code: error.code, reason: error.reason }).toEqual({ status: 401, code: undefined, reason: 'unsupported_scheme' });
+    expect(error.headers).toEqual({ 'WWW-Authenticate': 'Bearer realm="api"', 'Cache-Control': 'no-store' });
+    expect(error.toJSON()).toEqual({ error_description: 'bearer token required; the Authorization header uses another scheme' });
+  });
+
   it('MissingTokenError without a realm renders just the scheme', () => {
     expect(new MissingTokenError().wwwAuthenticate()).toBe('Bearer');
   });

@@ -84,9 +84,27 @@ describe('extractBearerToken: Authorization header', () => {
     }
   });
 
-  it('rejects another scheme with 400 unsupported_scheme', () => {
-    expectRefusal({ headers: { authorization: 'Basic dXNlcjpwYXNz' } }, 'unsupported_scheme', 'unsupported authorization scheme; use Bearer');
-    expectRefusal({ headers: { authorization: 'DPoP abc' } }, 'unsupported_scheme', 'unsupported authorization scheme; use Bearer');
+  it('returns undefined for credentials of another scheme: no bearer token (RFC 6750 section 3.1)', () => {
+    for (const value of ['Basic dXNlcjpwYXNz', 'DPoP abc', 'badtoken', TOKEN, 'Basic', 'Token x y', 'BearerX abc', 'Digest username="a", realm="b"']) {
+      expect(extractBearerToken({ headers: { authorization: value } }), value).toBeUndefined();
+    }
+  });
+
+  it('counts a header of another scheme as no method: with a query token it is one bearer method, not two', () => {
+    const request = { headers: { authorization: 'Basic dXNlcjpwYXNz' }, query: { access_token: TOKEN } };
+    expect(extractBearerToken(request, { allowQuery: true })).toBe(TOKEN);
+    expectRefusal(request, 'query_token_not_allowed', 'access_token in the query is not accepted; use the Authorization header');
+  });
+
+  it('still rejects two Authorization headers, even of another scheme', () => {
+    const request = { headers: { authorization: 'Basic a' }, rawHeaders: ['Authorization', 'Basic a', 'Authorization', 'Basic b'] };
+    expectRefusal(request, 'multiple_headers', 'more than one Authorization header');
+  });
+
+  it('rejects a line whose scheme cannot be read as malformed, not as another scheme', () => {
+    for (const value of ['Bearer,abc', 'Bearer=abc', 'Bearer: abc', '\uff22earer abc', ',abc', '"Basic" abc']) {
+      expectRefusal({ headers: { authorization: value } }, 'malformed_header', 'malformed Authorization header');
+    }
   });
 
   it('rejects an Authorization header folded into an array', () => {
@@ -111,11 +129,9 @@ describe('extractBearerToken: Authorization header', () => {
   });
 
   it('puts the realm on the error it throws', () => {
-    const err = refusal({ headers: { authorization: 'Basic x' } }, { realm: 'orders' });
+    const err = refusal({ headers: { authorization: 'Bearer a b' } }, { realm: 'orders' });
     expect(err.realm).toBe('orders');
-    expect(err.wwwAuthenticate()).toBe(
-      'Bearer realm="orders", error="invalid_request", error_description="unsupported authorization scheme; use Bearer"',
-    );
+    expect(err.wwwAuthenticate()).toBe('Bearer realm="orders", error="invalid_request", error_description="malformed Authorization header"');
   });
 });
 

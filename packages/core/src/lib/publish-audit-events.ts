@@ -2,7 +2,7 @@
 import { channel } from 'node:diagnostics_channel';
 import type { AccessToken } from '../access-token.js';
 import { DECISION_CHANNEL, JWKS_CHANNEL, type AcceptedDecision, type DecisionEvent, type DecisionSubject, type JwksEvent, type RejectedDecision } from '../audit-events.js';
-import { TollgateError } from '../errors.js';
+import { TollgateError, type MissingTokenReason } from '../errors.js';
 import type { ScopeMode } from '../has-scopes.js';
 
 const decisions = channel(DECISION_CHANNEL);
@@ -19,15 +19,18 @@ function rejection(stage: RejectedDecision['stage'], error: unknown): RejectedDe
   return { outcome: 'rejected', stage, status: error.status, code: error.code, reason: error.reason, description: error.description };
 }
 
-/** Publishes the outcome of authenticating one request or token. Cheap when nobody listens. */
-export function publishAuthentication(token: AccessToken | undefined, error?: unknown): void {
+/**
+ * Publishes the outcome of authenticating one request or token. Cheap when nobody listens.
+ * `anonymous` says why an optional authentication found no token.
+ */
+export function publishAuthentication(token: AccessToken | undefined, error?: unknown, anonymous: MissingTokenReason = 'missing_token'): void {
   if (!decisions.hasSubscribers) return;
   const event: DecisionEvent | undefined =
     error !== undefined
       ? rejection('authentication', error)
       : token
         ? { outcome: 'accepted', stage: 'authentication', ...subjectOf(token), expiresAt: token.expiresAt }
-        : { outcome: 'anonymous', stage: 'authentication' };
+        : { outcome: 'anonymous', stage: 'authentication', reason: anonymous };
   if (event) decisions.publish(event);
 }
 
