@@ -26,6 +26,9 @@ export type AdapterModule = Pick<
  * - `decorated`: a method of the driver's orders controller, mounted unbound (see {@link ControllerMethod}).
  * - `greeter`: the `greet` method of a new controller instance holding `greeting`, decorated with
  *   `@RequireScope('orders:read')`, answering `{ greeting: this.greeting }`.
+ * - `wrapped`: the user's own handler calling a method of the orders controller without `next`:
+ *   Express `(req, res) => { orders.list(req, res) }`, Fastify `(request, reply) => { orders.list(request, reply) }`
+ *   (neither returns the method's promise), Koa `(ctx) => orders.list(ctx)` (Koa answers from the promise only).
  */
 export type RouteSpec = { readonly path: string } & (
   | { readonly kind: 'echo' }
@@ -34,6 +37,7 @@ export type RouteSpec = { readonly path: string } & (
   | { readonly kind: 'requireAuth'; readonly options: AdapterOptions | Verifier; readonly guard?: GuardOptions }
   | { readonly kind: 'decorated'; readonly method: ControllerMethod }
   | { readonly kind: 'greeter'; readonly greeting: string }
+  | { readonly kind: 'wrapped'; readonly method: ControllerMethod }
 );
 
 /**
@@ -93,6 +97,8 @@ export interface ScopeGuardFactory {
   name: string;
   /** Creates a guard requiring `scope` (with `options` where the framework needs a configured app). */
   create(scope: string, options: AdapterOptions): unknown;
+  /** Creates the same kind of guard with an empty scope list, which must be refused. */
+  createEmpty(options: AdapterOptions): unknown;
 }
 
 /** One loaded copy of an adapter (fresh: its default configuration is empty), bound to one framework version. */

@@ -1,7 +1,8 @@
-// A requireAuth behind another authentication: it trusts the upstream token only if a verifier with its own
-// settings checked it, and an optional pass upstream is no authentication for it. Express and Koa, every major.
+// A requireAuth behind another authentication: it trusts the upstream token only if its very verifier instance
+// checked it in this request (a wrapper around the same verifier runs its own rule), and an optional pass upstream
+// is no authentication for it. Express and Koa, every major.
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import { DECISION_CHANNEL, type DecisionEvent } from '@tollgate/core';
+import { DECISION_CHANNEL, type DecisionEvent, type Verifier } from '@tollgate/core';
 import request from 'supertest';
 import { beforeAll, expect, it } from 'vitest';
 import { useIssuer } from '../support/issuer.js';
@@ -69,5 +70,31 @@ describeTargets(MIDDLEWARE_DRIVERS, (_driver, target) => {
     expect(res.status).toBe(401);
     expect(res.headers['www-authenticate']).toBe('Bearer realm="api"');
     await request(url).get('/private').set('Authorization', await issuer.bearer()).expect(200);
+  });
+
+  it('a wrapping verifier (a tenant rule around the app-wide verifier) runs its rule although the same options verified the token', async () => {
+    const base = handle.module.createVerifier(issuer.options());
+    const tenantA: Verifier = {
+      options: base.options,
+      verify: base.verify,
+      authenticate: async (req, options) => {
+        const token = await base.authenticate(req, options);
+        if (token && token.claims.tenant !== 'a') throw new handle.module.InvalidTokenError('wrong tenant', { reason: 'invalid_claim' });
+        return token;
+      },
+    };
+    const { url } = await start(handle, {
+      auth: { options: base },
+      routes: [
+        { path: '/any', kind: 'echo' },
+        { path: '/tenant-a', kind: 'requireAuth', options: tenantA },
+      ],
+    });
+    const forB = await issuer.bearer({ tenant: 'b' });
+    await request(url).get('/any').set('Authorization', forB).expect(200);
+    const res = await request(url).get('/tenant-a').set('Authorization', forB);
+    expect(res.status).toBe(401);
+    expect(res.headers['www-authenticate']).toBe('Bearer realm="api", error="invalid_token", error_description="wrong tenant"');
+    await request(url).get('/tenant-a').set('Authorization', await issuer.bearer({ tenant: 'a' })).expect(200);
   });
 });

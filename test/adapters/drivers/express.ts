@@ -2,7 +2,7 @@
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
 import { EXPRESS_VERSIONS, type ExpressModule, type FrameworkVersion } from '../../support/frameworks.js';
 import { serve } from '../../support/server.js';
-import { CONTROLLER_SOURCE, echoBody, failLater, failNow, freshTargets, type AdapterDriver, type AdapterHandle, type AppSpec } from '../driver.js';
+import { CONTROLLER_SOURCE, echoBody, failLater, failNow, freshTargets, type AdapterDriver, type AdapterHandle, type AppSpec, type ControllerMethod } from '../driver.js';
 import { applyAuth, middlewareHandleParts, routeMiddleware } from './middleware.js';
 
 type Adapter = typeof import('../../../packages/express/src/index.js');
@@ -67,7 +67,11 @@ function handleOf(version: FrameworkVersion<ExpressModule>, adapter: Adapter): A
       };
 
       applyAuth(adapter, spec, (middleware) => app.use(middleware));
-      const endpoints = { echo, controller, greeter: (greeting: string) => greeterOf(adapter, greeting) };
+      // The promise is deliberately not returned: nothing but the decorator can answer a refusal here.
+      const wrapped = (method: ControllerMethod): RequestHandler => (req, res) => {
+        void (controller[method] as (req: Request, res: Response) => unknown)(req, res);
+      };
+      const endpoints = { echo, controller, greeter: (greeting: string) => greeterOf(adapter, greeting), wrapped };
       for (const route of spec.routes) app.get(route.path, ...routeMiddleware(adapter, endpoints, route));
 
       const { errors: handling = 'tollgate' } = spec;

@@ -137,6 +137,16 @@ function handleOf(version: FrameworkVersion<FastifyModule>, adapter: Adapter): A
           case 'greeter':
             app.get(route.path, greeterOf(adapter, route.greeting));
             return;
+          case 'wrapped': {
+            // The method's promise is not returned: only the decorator can answer a refusal, through the reply.
+            const method = controller[route.method] as (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
+            app.get(route.path, (request, reply) => {
+              void method(request, reply).then((body) => {
+                if (!reply.sent) void reply.send(body);
+              });
+            });
+            return;
+          }
         }
       };
       for (const route of spec.routes) mount(route);
@@ -146,8 +156,16 @@ function handleOf(version: FrameworkVersion<FastifyModule>, adapter: Adapter): A
     },
     startup: (options) => withPlugin(options, () => undefined),
     scopeGuardFactories: [
-      { name: 'fastify.requireScope', create: (scope, options) => withPlugin(options, (app) => app.requireScope('orders:read', scope)) },
-      { name: 'fastify.requireAnyScope', create: (scope, options) => withPlugin(options, (app) => app.requireAnyScope(scope)) },
+      {
+        name: 'fastify.requireScope',
+        create: (scope, options) => withPlugin(options, (app) => app.requireScope('orders:read', scope)),
+        createEmpty: (options) => withPlugin(options, (app) => app.requireScope()),
+      },
+      {
+        name: 'fastify.requireAnyScope',
+        create: (scope, options) => withPlugin(options, (app) => app.requireAnyScope(scope)),
+        createEmpty: (options) => withPlugin(options, (app) => app.requireAnyScope()),
+      },
       {
         name: 'route config.scopes',
         create: (scope, options) =>
@@ -155,6 +173,30 @@ function handleOf(version: FrameworkVersion<FastifyModule>, adapter: Adapter): A
             app.get('/bad', { config: { scopes: [scope] } }, async () => 'never');
             await app.ready();
           }),
+        // Under global: false, where an empty list used to skip even authentication.
+        createEmpty: (options) =>
+          withPlugin({ ...options, global: false } as AdapterOptions, async (app) => {
+            app.get('/bad', { config: { scopes: [] } }, async () => 'never');
+            await app.ready();
+          }),
+      },
+      {
+        name: 'route config.anyScopes',
+        create: (scope, options) =>
+          withPlugin(options, async (app) => {
+            app.get('/bad', { config: { anyScopes: [scope] } }, async () => 'never');
+            await app.ready();
+          }),
+        createEmpty: (options) =>
+          withPlugin({ ...options, global: false } as AdapterOptions, async (app) => {
+            app.get('/bad', { config: { anyScopes: [] } }, async () => 'never');
+            await app.ready();
+          }),
+      },
+      {
+        name: 'plugin scopes',
+        create: (scope, options) => withPlugin({ ...options, scopes: [scope] } as AdapterOptions, () => undefined),
+        createEmpty: (options) => withPlugin({ ...options, scopes: [] } as AdapterOptions, () => undefined),
       },
     ],
   };

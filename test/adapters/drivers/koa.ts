@@ -3,7 +3,7 @@ import Router from '@koa/router';
 import type { Context, Middleware, Next } from 'koa';
 import { KOA_VERSIONS, type FrameworkVersion, type KoaModule } from '../../support/frameworks.js';
 import { serve } from '../../support/server.js';
-import { CONTROLLER_SOURCE, echoBody, failLater, failNow, freshTargets, type AdapterDriver, type AdapterHandle, type AppSpec } from '../driver.js';
+import { CONTROLLER_SOURCE, echoBody, failLater, failNow, freshTargets, type AdapterDriver, type AdapterHandle, type AppSpec, type ControllerMethod } from '../driver.js';
 import { applyAuth, middlewareHandleParts, routeMiddleware } from './middleware.js';
 
 type Adapter = typeof import('../../../packages/koa/src/index.js');
@@ -96,7 +96,9 @@ function handleOf(version: FrameworkVersion<KoaModule>, adapter: Adapter): Adapt
       }
 
       applyAuth(adapter, spec, (middleware) => app.use(middleware));
-      const endpoints = { echo, controller, greeter: (greeting: string) => greeterOf(adapter, greeting) };
+      // Koa answers from the returned promise only, so the wrapper returns it, without passing next.
+      const wrapped = (method: ControllerMethod): Middleware => (ctx) => (controller[method] as (ctx: Context) => Promise<unknown>)(ctx);
+      const endpoints = { echo, controller, greeter: (greeting: string) => greeterOf(adapter, greeting), wrapped };
       const router = new Router();
       for (const route of spec.routes) router.get(route.path, ...routeMiddleware(adapter, endpoints, route));
       app.use(router.routes());

@@ -15,6 +15,8 @@ export interface Endpoints<M> {
   echo: M;
   controller: Record<ControllerMethod, M>;
   greeter(greeting: string): M;
+  /** The user's handler that calls `controller[method]` without `next` (see RouteSpec `wrapped`). */
+  wrapped(method: ControllerMethod): M;
 }
 
 /**
@@ -41,6 +43,8 @@ export function routeMiddleware<M>(adapter: MiddlewareAdapter<M>, endpoints: End
       return [endpoints.controller[route.method]];
     case 'greeter':
       return [endpoints.greeter(route.greeting)];
+    case 'wrapped':
+      return [endpoints.wrapped(route.method)];
   }
 }
 
@@ -51,8 +55,8 @@ export function middlewareHandleParts<M>(adapter: MiddlewareAdapter<M>): Pick<Ad
       adapter.requireAuth(options);
     },
     scopeGuardFactories: [
-      { name: 'requireScope', create: (scope) => adapter.requireScope('orders:read', scope) },
-      { name: 'requireAnyScope', create: (scope) => adapter.requireAnyScope(scope) },
+      { name: 'requireScope', create: (scope) => adapter.requireScope('orders:read', scope), createEmpty: () => adapter.requireScope() },
+      { name: 'requireAnyScope', create: (scope) => adapter.requireAnyScope(scope), createEmpty: () => adapter.requireAnyScope() },
     ],
   };
 }
