@@ -89,6 +89,28 @@ describe('fetchJson', () => {
     });
   });
 
+  describe('timeout with a fetch that ignores the abort signal', () => {
+    // The fetch option may be any function (a proxy agent, a test double): the timeout must not rely on it.
+    it('gives up on a fetch that never settles', async () => {
+      const hanging: typeof fetch = () => new Promise<Response>(() => {});
+      const started = performance.now();
+      const error = await fetchError('https://keys.example/jwks', options({ fetch: hanging, timeoutSeconds: 0.2 }));
+      expect(error.message).toBe('GET https://keys.example/jwks timed out after 200 ms');
+      expect(performance.now() - started).toBeLessThan(1500);
+    });
+
+    it('gives up on a body stream that never ends, and on an error response whose body cannot be cancelled', async () => {
+      const stream = () => new ReadableStream<Uint8Array>({ pull: () => new Promise(() => {}), cancel: () => new Promise(() => {}) });
+      const stalled: typeof fetch = async () => new Response(stream(), { status: 200 });
+      const error = await fetchError('https://keys.example/jwks', options({ fetch: stalled, timeoutSeconds: 0.2 }));
+      expect(error.message).toBe('GET https://keys.example/jwks timed out while reading the body');
+      const failing: typeof fetch = async () => new Response(stream(), { status: 503 });
+      const started = performance.now();
+      expect((await fetchError('https://keys.example/jwks', options({ fetch: failing, timeoutSeconds: 0.2 }))).message).toBe('GET https://keys.example/jwks responded 503');
+      expect(performance.now() - started).toBeLessThan(150);
+    });
+  });
+
   describe('size cap', () => {
     it('refuses a declared content-length over maxBytes', async () => {
       const body = JSON.stringify({ padding: 'x'.repeat(5000 - 14) });

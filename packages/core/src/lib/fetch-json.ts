@@ -17,22 +17,28 @@ export class FetchJsonError extends Error {
   }
 }
 
-/** Fetches and parses `url`. Redirects are refused: the configured URL is the one that is trusted. */
+/**
+ * Fetches and parses `url`. Redirects are refused: the configured URL is the one that is trusted.
+ * The timeout bounds the whole exchange even when `options.fetch` (or the body it returns) ignores
+ * the abort signal: every await below races it.
+ */
 export async function fetchJson(url: string, options: FetchJsonOptions): Promise<unknown> {
   const timeoutMs = Math.max(1, Math.round(options.timeoutSeconds * 1000));
   const signal = AbortSignal.timeout(timeoutMs);
+  const aborted = abortOf(signal);
   let response: Response;
   try {
-    response = await options.fetch(url, { signal, redirect: 'error', headers: { accept: 'application/json' } });
+    response = await Promise.race([options.fetch(url, { signal, redirect: 'error', headers: { accept: 'application/json' } }), aborted]);
   } catch (error) {
     if (signal.aborted) throw new FetchJsonError(`GET ${url} timed out after ${timeoutMs} ms`);
     throw new FetchJsonError(`GET ${url} failed: ${(error as Error)?.message ?? 'network error'}`);
   }
   if (!response.ok) {
-    await response.body?.cancel().catch(() => {});
+    // Not awaited: a body that cannot be cancelled must not hold the answer back.
+    discard(response.body);
     throw new FetchJsonError(`GET ${url} responded ${response.status}`, response.status);
   }
-  const text = await readCapped(response, options.maxBytes, url, signal);
+  const text = await readCapped(response, options.maxBytes, url, signal, aborted);
   try {
     return JSON.parse(text);
   } catch {
@@ -40,10 +46,10 @@ export async function fetchJson(url: string, options: FetchJsonOptions): Promise
   }
 }
 
-async function readCapped(response: Response, maxBytes: number, url: string, signal: AbortSignal): Promise<string> {
+async function readCapped(response: Response, maxBytes: number, url: string, signal: AbortSignal, aborted: Promise<never>): Promise<string> {
   const declared = Number(response.headers.get('content-length'));
   if (declared > maxBytes) {
-    await response.body?.cancel().catch(() => {});
+    discard(response.body);
     throw new FetchJsonError(`GET ${url} body of ${declared} bytes exceeds maxResponseBytes (${maxBytes})`);
   }
   if (!response.body) return '';
@@ -52,19 +58,35 @@ async function readCapped(response: Response, maxBytes: number, url: string, sig
   let size = 0;
   try {
     for (;;) {
-      const { done, value } = await reader.read();
+      const { done, value } = await Promise.race([reader.read(), aborted]);
       if (done) break;
       size += value.byteLength;
-      if (size > maxBytes) {
-        await reader.cancel().catch(() => {});
-        throw new FetchJsonError(`GET ${url} body exceeds maxResponseBytes (${maxBytes})`);
-      }
+      if (size > maxBytes) throw new FetchJsonError(`GET ${url} body exceeds maxResponseBytes (${maxBytes})`);
       chunks.push(value);
     }
   } catch (error) {
+    discard(reader);
     if (error instanceof FetchJsonError) throw error;
     if (signal.aborted) throw new FetchJsonError(`GET ${url} timed out while reading the body`);
     throw new FetchJsonError(`GET ${url} failed while reading the body`);
   }
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/** A promise that rejects when `signal` aborts; handled here, so an abort after the work is done is no unhandled rejection. */
+function abortOf(signal: AbortSignal): Promise<never> {
+  const aborted = new Promise<never>((_, reject) => {
+    signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true });
+  });
+  aborted.catch(() => {});
+  return aborted;
+}
+
+/** Cancels a body or reader without waiting for it, and without an unhandled rejection if that fails. */
+function discard(body: { cancel(): Promise<void> } | null): void {
+  try {
+    body?.cancel().catch(() => {});
+  } catch {
+    // A locked or broken stream: nothing more to release here.
+  }
 }
