@@ -140,10 +140,12 @@ describe.each(byName(FASTIFY_VERSIONS))('%s', (_framework, version) => {
     it('two Fastify instances in one process: each decorated route uses its own registration, whatever was registered last', async () => {
       const appA = withErrors();
       await appA.register(tollgate, issuer.options());
-      appA.get('/orders', { preHandler: appA.requireScope('orders:read') }, orders.list);
+      // The decorator alone checks these routes (auth: false): A was registered first, B last.
+      appA.get('/orders', { config: { auth: false } }, orders.list);
+      appA.get('/pre', { preHandler: appA.requireScope('orders:read') }, echo);
       const appB = withErrors();
       await appB.register(tollgate, { ...issuer.options(), audience: AUDIENCE_B });
-      appB.get('/orders', orders.list);
+      appB.get('/orders', { config: { auth: false } }, orders.list);
       const [urlA, urlB] = [await listen(appA), await listen(appB)];
       const forA = await issuer.bearer({ scope: 'orders:read' });
       const forB = await issuer.bearer({ scope: 'orders:read', aud: AUDIENCE_B });
@@ -153,6 +155,8 @@ describe.each(byName(FASTIFY_VERSIONS))('%s', (_framework, version) => {
       expect(bOnA.status).toBe(401);
       expect(bOnA.headers['www-authenticate']).toBe(AUDIENCE_MISMATCH);
       expect((await request(urlB).get('/orders').set('Authorization', forA)).status).toBe(401);
+      expect((await request(urlA).get('/pre').set('Authorization', forA)).status).toBe(200);
+      expect((await request(urlA).get('/pre').set('Authorization', forB)).status).toBe(401);
     });
 
     it('encapsulated contexts with their own registrations: the innermost decides, on auth: false routes too', async () => {
