@@ -1,5 +1,6 @@
 // The shape of one case of the bad-token corpus (test/hostile/corpus/*.json), and the loader that checks it.
 import { readdirSync, readFileSync } from 'node:fs';
+import type { VerifierKind } from './verifier-options.js';
 
 /** A run of `count` copies of `repeat`, between an optional prefix and suffix. */
 export interface Repeat {
@@ -92,8 +93,11 @@ export interface CorpusCase extends Recipe {
   description: string;
   /** The Authorization line; `$token` is the built token. Default `Bearer $token`. */
   authorization?: Text;
-  /** Which verifier configuration: `wide` raises maxTokenLength to 1 MiB so big tokens get parsed. */
-  verifier?: 'default' | 'wide';
+  /**
+   * Which verifier configuration: `wide` raises maxTokenLength to 1 MiB so big tokens get parsed; `strict`
+   * sets `strict: true` (RFC 9068). Default `default`.
+   */
+  verifier?: VerifierKind;
   /** The answer to a request carrying this Authorization line (core `authenticate` and every adapter). */
   expect: Expectation;
   /**
@@ -111,6 +115,9 @@ export interface CorpusCase extends Recipe {
    */
   knownBug?: string;
 }
+
+// A Record, so that a kind added to VerifierKind must be added here (the type import loads no app).
+const KNOWN_VERIFIERS: Record<VerifierKind, true> = { default: true, wide: true, strict: true };
 
 const FIELDS = new Set([
   'id', 'family', 'description', 'authorization', 'verifier', 'expect', 'verify', 'http', 'knownBug',
@@ -149,6 +156,7 @@ export function checkCase(value: unknown, file: string): CorpusCase {
   }
   if (c.sign !== undefined && !(SIGN_MODES as readonly string[]).includes(c.sign)) throw new Error(`${where}: unknown sign ${c.sign}`);
   if (c.key !== undefined && !(KEY_ALGS as readonly string[]).includes(c.key)) throw new Error(`${where}: unknown key ${c.key}`);
+  if (c.verifier !== undefined && !Object.hasOwn(KNOWN_VERIFIERS, c.verifier)) throw new Error(`${where}: unknown verifier ${String(c.verifier)}`);
   for (const m of c.mutate ?? []) {
     if (!(MUTATION_OPS as readonly string[]).includes(m.op)) throw new Error(`${where}: unknown mutation ${String(m.op)}`);
   }

@@ -18,11 +18,11 @@ import { decide, describeDecision, type Decision } from './decide.js';
 import { echoedWindow, FRAMEWORKS, hostileSpec, listen, REALM, responseLeaks, ROUTES, type RunningApp } from './hostile-apps.js';
 import { sendRaw } from './raw-http.js';
 import { startTrapServer, type TrapServer } from './trap-server.js';
-import { hostileVerifierOptions, NOW_SECONDS, type VerifierKind } from './verifier-options.js';
+import { hostileVerifierOptions, NOW_SECONDS, VERIFIER_KINDS, type VerifierKind } from './verifier-options.js';
 
 /** Hard limit on one decision in core, and on one HTTP exchange. */
 const CASE_LIMIT_MS = 2_000;
-const KINDS: readonly VerifierKind[] = ['default', 'wide'];
+const KINDS = VERIFIER_KINDS;
 
 const cases = loadCorpus();
 const casesOf = (kind: VerifierKind) => cases.filter((c) => (c.verifier ?? 'default') === kind);

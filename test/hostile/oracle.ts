@@ -50,8 +50,8 @@ const TYPES = new Set(['at+jwt', 'jwt']);
  * Whether the token must be accepted. Acceptance needs all of: a signature by the issuer's key under that
  * key's own alg (allowed by the list), a kid naming that key or none, no `crit`, an access-token `typ`,
  * the right `iss`, an `aud` containing ours, a numeric `exp` in the future, numeric `nbf` (not ahead) and
- * `iat` when present (all within a Date's range), no `cnf`, scope claims of the right types, and claims
- * nested at most 64 levels deep.
+ * `iat` when present (all within a Date's range), no `cnf`, scope claims of the right types, `sub`,
+ * `client_id` and `azp` strings when present, and claims nested at most 64 levels deep.
  * @example
  * const verdict = expectedVerdict(facts, defaultRules(issuer.issuer, issuer.audience, NOW_SECONDS));
  * @see RFC 7519 section 7.2, RFC 9068 section 4, RFC 8725 section 3.1
@@ -89,6 +89,9 @@ export function expectedVerdict(facts: TokenFacts, rules: Rules): Verdict {
   if (has(claims, 'cnf')) return no('sender-constrained (cnf)');
   if (depthOf(claims) > 64) return no('claims nested too deeply');
   if (has(claims, 'scope') && typeof claims.scope !== 'string') return no('scope not a string');
+  // RFC 7519 section 4.1.2 (sub), RFC 8693 section 4.3 (client_id), OIDC Core section 2 (azp): strings. A
+  // verifier that read another type as "absent" would hand a route no subject, or the azp as the client.
+  for (const name of ['sub', 'client_id', 'azp']) if (has(claims, name) && typeof claims[name] !== 'string') return no(`${name} not a string`);
   if (has(claims, 'scp')) {
     const scp = claims.scp;
     if (!(typeof scp === 'string' || (Array.isArray(scp) && scp.every((item) => typeof item === 'string')))) return no('scp of the wrong type');

@@ -54,7 +54,8 @@ export function summarizeToken(token: DecodedToken, nowMs: number, options: View
     header: token.header,
     claims,
     scopes: readScopes(claims).scopes,
-    clientId: str(claims.client_id) ?? str(claims.azp),
+    // As core reads it: azp only when there is no client_id at all (core refuses a client_id of another type).
+    clientId: claims.client_id !== undefined ? str(claims.client_id) : str(claims.azp),
     subject: str(claims.sub),
     issuer: str(claims.iss),
     audience: typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud.filter((item): item is string => typeof item === 'string') : [],

@@ -17,7 +17,7 @@ const KEY_HEADERS = ['jku', 'x5u', 'jwk', 'x5c'];
 /**
  * Reasons a resource server will refuse this token, read from the unverified header and claims:
  * `alg` none or HS*, `crit`, an unaccepted `typ`, no signature, no or past `exp`, future `nbf`/`iat`,
- * no `iss`/`aud`, a `cnf` binding, scope claims of the wrong type. Empty when nothing stands out;
+ * no `iss`/`aud`, a `cnf` binding, scope claims or `sub`/`client_id`/`azp` of the wrong type. Empty when nothing stands out;
  * that does not make the token valid (only `tollgate verify` checks the signature).
  * @param token the decoded token
  * @param nowMs the current time, in milliseconds since the epoch
@@ -63,5 +63,9 @@ function claimWarnings(claims: Readonly<Record<string, unknown>>, nowMs: number)
     warnings.push('cnf claim: the token is bound to a key (DPoP, RFC 9449, or mTLS, RFC 8705): refused as a bearer token');
   }
   if (!readScopes(claims).valid) warnings.push('scope/scp is neither a string nor an array of strings: refused');
+  // Core refuses these rather than read a wrong type as absent (a numeric client_id must not let azp speak).
+  for (const name of ['sub', 'client_id', 'azp']) {
+    if (claims[name] !== undefined && typeof claims[name] !== 'string') warnings.push(`${name} is not a string: refused`);
+  }
   return warnings;
 }

@@ -56,4 +56,10 @@ describe('tokenWarnings', () => {
     // scope must be a string (RFC 9068 section 2.2.3); core refuses an array, so inspect warns.
     expect(warn({}, { scope: ['orders:read'] })).toEqual(['scope/scp is neither a string nor an array of strings: refused']);
   });
+
+  it('warns about sub, client_id or azp of a type other than string, which core refuses rather than read as absent', () => {
+    expect(warn({}, { sub: 1 })).toEqual(['sub is not a string: refused']);
+    expect(warn({}, { client_id: ['x'], azp: null })).toEqual(['client_id is not a string: refused', 'azp is not a string: refused']);
+    expect(warn({}, { sub: 'user-1', client_id: 'cli', azp: 'web' })).toEqual([]);
+  });
 });

@@ -82,6 +82,7 @@ export function createVerifier(input: VerifierOptions): Verifier {
     clockTolerance: options.clockTolerance,
     maxTokenAge: options.maxTokenAge,
     realm,
+    strict: options.strict,
   };
 
   function checkHeader(header: ProtectedHeaderParameters): asserts header is ProtectedHeaderParameters & { alg: string } {

@@ -11,6 +11,15 @@ export interface TimeRules {
 const MAX_NUMERIC_DATE = 8.64e12;
 
 /**
+ * Whether `value` is a NumericDate tollgate can use: a number of seconds within a Date's range (RFC 7519
+ * section 2). JSON.parse turns 1e309 into Infinity, which is none.
+ * @example isNumericDate(1750000000) // true; isNumericDate('1750000000') // false
+ */
+export function isNumericDate(value: unknown): value is number {
+  return typeof value === 'number' && Math.abs(value) <= MAX_NUMERIC_DATE;
+}
+
+/**
  * Throws unless `iat`, `nbf` and `exp` are NumericDates and the token is valid at `nowMs`: `nbf` not
  * ahead, `exp` not past, and with `maxTokenAge` an `iat` neither too old nor ahead, all within
  * `clockTolerance`. Runs on every fresh verification (after the other claim checks) and on every
@@ -23,9 +32,9 @@ export function checkTimeClaims(claims: Readonly<Record<string, unknown>>, nowMs
   const numericDate = (claim: 'iat' | 'nbf' | 'exp'): number | undefined => {
     const value = claims[claim];
     if (value === undefined) return undefined;
-    // RFC 7519 section 2: NumericDate is a number of seconds. JSON.parse turns 1e309 into Infinity, and
-    // beyond the Date range expiresAt would be an Invalid Date that throws in a route handler.
-    if (typeof value !== 'number' || !(Math.abs(value) <= MAX_NUMERIC_DATE)) throw fail('invalid_claim', `invalid ${claim} claim`);
+    // RFC 7519 section 2: NumericDate is a number of seconds. Beyond the Date range expiresAt would be an
+    // Invalid Date that throws in a route handler.
+    if (!isNumericDate(value)) throw fail('invalid_claim', `invalid ${claim} claim`);
     return value;
   };
   const iat = numericDate('iat');
