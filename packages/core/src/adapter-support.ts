@@ -4,30 +4,41 @@ import type { Verifier } from './create-verifier.js';
 import type { RequestLike } from './extract-bearer-token.js';
 import { createGuard, isVerifier, toVerifier, type Decision, type DefaultConfiguration, type Guard, type GuardOptions, type GuardState } from './guard.js';
 import type { ScopeMode } from './has-scopes.js';
+import { TollgateConfigError } from './errors.js';
+import { checkGuardOptions, GUARD_SWITCHES } from './lib/guard-options.js';
 import type { VerifierOptions } from './options.js';
 
 /** Options of an adapter's `requireAuth`: the verifier's options plus how requests are read. */
 export type AdapterOptions = VerifierOptions & GuardOptions;
 
-const GUARD_KEYS = ['optional', 'allowQuery', 'allowBody', 'allowPreflight'] as const;
-
 /**
  * Splits adapter options into a verifier (created now, so bad options fail at startup) and the
  * guard's transport options. A ready verifier may be passed instead, with guard options beside it.
+ * A guard option given both inside the options and beside them with different values is refused,
+ * as is an unknown guard option beside them.
  */
 export function resolveAdapterOptions(
   input: AdapterOptions | Verifier,
   guardOptions: GuardOptions = {},
 ): { verifier: Verifier; guardOptions: GuardOptions } {
+  const beside = checkGuardOptions(guardOptions, 'tollgate');
   // A verifier passes through; anything that is not an object fails in toVerifier's option check.
-  if (isVerifier(input) || typeof input !== 'object' || input === null) return { verifier: toVerifier(input), guardOptions };
+  if (isVerifier(input) || typeof input !== 'object' || input === null) return { verifier: toVerifier(input), guardOptions: { ...beside } };
   const verifierOptions: Record<string, unknown> = { ...input };
-  const guard: Record<string, unknown> = { ...guardOptions };
-  for (const key of GUARD_KEYS) {
-    if (key in verifierOptions) guard[key] ??= verifierOptions[key];
+  const guard: Record<string, unknown> = { ...beside };
+  const inside: Record<string, unknown> = {};
+  for (const key of GUARD_SWITCHES) {
+    if (key in verifierOptions) inside[key] = verifierOptions[key];
     delete verifierOptions[key];
   }
-  if (input.realm !== undefined) guard.realm ??= input.realm;
+  if (input.realm !== undefined) inside.realm = input.realm;
+  checkGuardOptions(inside, 'tollgate');
+  for (const [key, value] of Object.entries(inside)) {
+    if (guard[key] !== undefined && value !== undefined && guard[key] !== value) {
+      throw new TollgateConfigError(`tollgate: ${key} is given twice with different values (${JSON.stringify(value)} in the options, ${JSON.stringify(guard[key])} beside them); give it once`);
+    }
+    guard[key] ??= value;
+  }
   return { verifier: toVerifier(verifierOptions as unknown as VerifierOptions), guardOptions: guard as GuardOptions };
 }
 

@@ -107,9 +107,28 @@ describe('resolveAdapterOptions', () => {
     expect(resolveAdapterOptions(optionsFor(issuer.audience)).guardOptions).toStrictEqual({});
   });
 
-  it('guard options given beside the verifier options win over the same keys inside them', () => {
-    const { guardOptions } = resolveAdapterOptions({ ...optionsFor(issuer.audience), allowQuery: true, realm: 'inner' }, { allowQuery: false, realm: 'outer' });
-    expect(guardOptions).toStrictEqual({ allowQuery: false, realm: 'outer' });
+  it('a guard option given inside and beside the verifier options with different values is refused, not resolved silently', () => {
+    expect(() => resolveAdapterOptions({ ...optionsFor(issuer.audience), allowQuery: true }, { allowQuery: false })).toThrow(
+      'tollgate: allowQuery is given twice with different values (true in the options, false beside them); give it once',
+    );
+    expect(() => resolveAdapterOptions({ ...optionsFor(issuer.audience), realm: 'inner' }, { realm: 'outer' })).toThrow(TollgateConfigError);
+    // The same value twice is no contradiction.
+    expect(resolveAdapterOptions({ ...optionsFor(issuer.audience), optional: true }, { optional: true }).guardOptions).toStrictEqual({ optional: true });
+  });
+
+  it.each<[string, unknown, string]>([
+    ['a misspelt key', { optinal: true }, '"optinal": not a guard option'],
+    ['a verifier option beside a verifier', { issuer: 'https://other.example.test/' }, '"issuer": not a guard option'],
+    ['a string for a switch', { optional: 'false' }, 'optional: must be true or false'],
+    ['a non-ASCII realm', { realm: 'caf\u00e9' }, 'realm: must be printable ASCII text'],
+  ])('guard options beside the options or a verifier are checked: %s', (_name, beside, message) => {
+    expect(() => resolveAdapterOptions(verifierA, beside as never)).toThrow(TollgateConfigError);
+    expect(() => resolveAdapterOptions(verifierA, beside as never)).toThrow(message);
+    expect(() => resolveAdapterOptions(optionsFor(issuer.audience), beside as never)).toThrow(message);
+  });
+
+  it('a guard switch of the wrong type inside the options is refused too', () => {
+    expect(() => resolveAdapterOptions({ ...optionsFor(issuer.audience), optional: 1 } as never)).toThrow('optional: must be true or false');
   });
 
   it('a Verifier instance passes through, with the guard options beside it', () => {

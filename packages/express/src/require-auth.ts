@@ -1,5 +1,5 @@
 // Express middleware and scope decorators: requireAuth, requireScope, requireAnyScope, configure, @RequireScope.
-import { bindRequests, DefaultConfiguration, defineMiddleware, defineScopeDecorators, toUnhandledResponse } from '@tollgate/core';
+import { bindRequests, DefaultConfiguration, defineMiddleware, defineScopeDecorators, TollgateConfigError, toUnhandledResponse } from '@tollgate/core';
 import type { AdapterOptions, GuardOptions, ScopeDecorator, Verifier } from '@tollgate/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 
@@ -16,11 +16,6 @@ const runGuard = bindRequests<Request>({
   },
 });
 
-// A refusal goes to next(err) carrying `status` and `headers`, which Express's own handler honours.
-const middleware = defineMiddleware<RequestHandler>(defaults, (guard) => (req, _res, next) => {
-  runGuard(guard, req).then(() => next(), next);
-});
-
 /** Answers an error on `res` directly, for a decorated method that was called without `next`. */
 function answer(res: Response, error: unknown): void {
   if (res.headersSent) return;
@@ -30,6 +25,20 @@ function answer(res: Response, error: unknown): void {
   res.setHeader('Content-Type', response.contentType);
   res.end(response.body);
 }
+
+// A refusal goes to next(err) carrying `status` and `headers`, which Express's own handler honours.
+// Called without next (a user's wrapper), it cannot pass the request on: it answers the refusal, or a
+// 500, itself, rather than leaving a rejected promise behind.
+const middleware = defineMiddleware<RequestHandler>(defaults, (guard) => (req, res, next) => {
+  if (typeof next === 'function') {
+    runGuard(guard, req).then(() => next(), next);
+    return;
+  }
+  runGuard(guard, req).then(
+    () => answer(res, new TollgateConfigError('@tollgate/express: middleware called without next; mount it with app.use() or pass next')),
+    (error: unknown) => answer(res, error),
+  );
+});
 
 // With next, the guard's errors and the handler's own errors both reach it, on Express 4 as on 5.
 // Without next (`(req, res) => orders.list(req, res)`) nobody would take a refusal, and a rejected

@@ -38,6 +38,8 @@ export interface Registration extends GuardSource {
   readonly plans: WeakMap<object, readonly Guard[]>;
 }
 
+const GUARD_KEYS = new Set(['optional', 'allowQuery', 'allowBody', 'allowPreflight', 'realm']);
+
 // Kept on the instance: Fastify's child contexts are created with Object.create(parent), so a route's
 // context (request.server) finds the innermost registration of its own context or of an ancestor,
 // and never one of a sibling context or of another Fastify instance.
@@ -59,7 +61,18 @@ export function register(instance: object, options: TollgateFastifyOptions): Reg
   const { global = true, scopes, scopesIfPresent = false, ...rest } = options;
   if (typeof global !== 'boolean') throw new TollgateConfigError('@tollgate/fastify: global must be true or false');
   if (typeof scopesIfPresent !== 'boolean') throw new TollgateConfigError('@tollgate/fastify: scopesIfPresent must be true or false');
-  const resolved = 'verifier' in rest ? resolveAdapterOptions(rest.verifier, rest as GuardOptions) : resolveAdapterOptions(rest as AdapterOptions);
+  let resolved: ReturnType<typeof resolveAdapterOptions>;
+  if ('verifier' in rest) {
+    const { verifier, ...beside } = rest;
+    // Verifier options next to a ready verifier would be dropped silently: refuse them.
+    const stray = Object.keys(beside).filter((key) => !GUARD_KEYS.has(key));
+    if (stray.length > 0) {
+      throw new TollgateConfigError(`@tollgate/fastify: ${stray.join(', ')} given beside verifier; set them in createVerifier(...) instead, or pass the options without verifier`);
+    }
+    resolved = resolveAdapterOptions(verifier, beside as GuardOptions);
+  } else {
+    resolved = resolveAdapterOptions(rest as AdapterOptions);
+  }
   const pluginScopes = checkScopeList(scopes, '@tollgate/fastify scopes') ?? [];
   if (scopesIfPresent && resolved.guardOptions.optional !== true) {
     throw new TollgateConfigError('@tollgate/fastify: scopesIfPresent only applies with optional: true; remove it, or make authentication optional');

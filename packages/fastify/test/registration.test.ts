@@ -207,3 +207,17 @@ describe.each(byName(FASTIFY_VERSIONS))('%s', (_framework, version) => {
     });
   });
 });
+
+describe('plugin options that contradict each other', () => {
+  it.each([
+    [{ issuer: 'https://other.example.test/' }, '@tollgate/fastify: issuer given beside verifier; set them in createVerifier(...) instead, or pass the options without verifier'],
+    [{ audience: 'x', jwks: {} }, '@tollgate/fastify: audience, jwks given beside verifier'],
+  ])('verifier with verifier options beside it (%j) is refused at registration', async (beside, message) => {
+    const app = FASTIFY_VERSIONS.at(-1)!.module();
+    try {
+      await expect(app.register(tollgate, { verifier: createVerifier(issuer.options()), ...beside } as never)).rejects.toThrow(message);
+    } finally {
+      await app.close();
+    }
+  });
+});
