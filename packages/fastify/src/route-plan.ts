@@ -22,12 +22,14 @@ export interface TollgateRouteConfig {
 }
 
 const KEYS = ['scopes', 'anyScopes', 'auth', 'scopesIfPresent'] as const;
+// Near misses of tollgate's keys: ignored, they would leave a route public under `global: false`.
+const MISSPELT: Readonly<Record<string, string>> = { scope: 'scopes', anyScope: 'anyScopes', scopesAny: 'anyScopes', authenticate: 'auth' };
 
 /** Whether a route's config carries any tollgate key. */
 export function hasTollgateConfig(config: unknown): boolean {
   if (typeof config !== 'object' || config === null) return false;
   const record = config as Record<string, unknown>;
-  return KEYS.some((key) => record[key] !== undefined);
+  return KEYS.some((key) => record[key] !== undefined) || Object.keys(MISSPELT).some((key) => record[key] !== undefined);
 }
 
 /** `GET /orders`, for configuration errors. */
@@ -44,6 +46,9 @@ export function routeName(config: { method?: unknown; url?: unknown } | undefine
 export function planRoute(registration: Registration, config: TollgateRouteConfig | undefined, route: string): readonly Guard[] {
   const { auth, scopesIfPresent } = config ?? {};
   const where = (key: string) => `@tollgate/fastify: ${route} config.${key}`;
+  for (const [wrong, right] of Object.entries(MISSPELT)) {
+    if ((config as Record<string, unknown> | undefined)?.[wrong] !== undefined) throw new TollgateConfigError(`${where(wrong)}: not a tollgate option; did you mean ${right}?`);
+  }
   const scopes = checkScopeList(config?.scopes, where('scopes'));
   const anyScopes = checkScopeList(config?.anyScopes, where('anyScopes'));
   if (auth !== undefined && auth !== true && auth !== false && auth !== 'optional') {

@@ -107,6 +107,8 @@ describe.each(byName(FASTIFY_VERSIONS))('%s', (_framework, version) => {
       [{ scopes: [] }, 'GET /r config.scopes: names no scope; an empty list would admit any token'],
       [{ auth: true, scopesIfPresent: true }, "GET /r config.scopesIfPresent: only applies with auth: 'optional'"],
       [{ auth: 'yes' }, "GET /r config.auth: expected true, false or 'optional'"],
+      [{ scope: ['admin'] }, 'GET /r config.scope: not a tollgate option; did you mean scopes?'],
+      [{ anyScope: ['admin'] }, 'GET /r config.anyScope: not a tollgate option; did you mean anyScopes?'],
     ])('%j is refused at declaration', async (config, message) => {
       const app = create();
       await app.register(tollgate, { ...issuer.options(), global: false });
