@@ -144,6 +144,24 @@ describe('main output safety', () => {
     expect((JSON.parse(json.stdout) as { subject: string }).subject).toBe('evil\u001b]0;owned\u0007\u202e\u0085');
   });
 
+  it('answers at once when the discovery document names a 256 KiB issuer (the hint is redacted in linear time)', async () => {
+    const long = await createTestIssuer({ algorithms: ['ES256'], advertisedIssuer: `https://evil.example/${'a'.repeat(250_000)}` });
+    try {
+      const token = await long.sign();
+      const started = performance.now();
+      const result = await runMain(['verify', token, '--issuer', long.issuer, '--audience', long.audience, '--allow-insecure-requests']);
+      // Bounded generously for a loaded machine: the quadratic redaction took minutes here.
+      expect(performance.now() - started).toBeLessThan(2000);
+      expect(result.code).toBe(ExitCode.Unavailable);
+      expect(result.stdout).toMatch(/^refused: signing keys are temporarily unavailable\n/);
+      // The hint quotes the document's issuer, cut short.
+      expect(result.stdout).toContain('  why        ');
+      expect(Math.max(...result.stdout.split('\n').map((line) => line.length))).toBeLessThan(400);
+    } finally {
+      await long.close();
+    }
+  });
+
   it('never echoes a token given where an option value belongs', async () => {
     const token = await issuer.sign();
     const result = await runMain(['verify', '-', '--issuer', token, '--audience', 'x']);
@@ -188,6 +206,15 @@ describe('main usage errors', () => {
       expect(result.stdout).toBe('');
       expect(result.stderr.split('\n')[0]).toBe(message);
     }
+  });
+
+  it('reports at once an option value of 60 000 lines that core quotes back (no backtracking over its lines)', async () => {
+    const started = performance.now();
+    const result = await runMain(['verify', 'a.b.c', '--issuer', ' \n'.repeat(60_000), '--audience', 'x']);
+    // Bounded generously for a loaded machine: the old flag-mapping pattern took seconds, quadratic in the lines.
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(result.code).toBe(ExitCode.Usage);
+    expect(result.stderr.split('\n')[1]).toMatch(/^  - --issuer: ' /);
   });
 
   it('maps core option names to flags in its messages', async () => {

@@ -30,4 +30,34 @@ describe('redactTokens', () => {
     expect(redactTokens("issuer: 'eyJhbGciOi.eyJzdWIiOi.c2lnbmF0' is not an absolute URL")).toBe("issuer: '<token>' is not an absolute URL");
     expect(redactTokens('https://auth.example.com/ and api.example.com')).toBe('https://auth.example.com/ and api.example.com');
   });
+
+  it('redacts exactly what the JWT-shaped pattern matches (compared on 3000 random short texts)', () => {
+    // The reference: three base64url runs of 8+, 8+ and 0+ characters, leftmost and longest first.
+    const reference = (text: string) => text.replace(/[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g, '<token>');
+    let seed = 0x5afe;
+    const next = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 16) / 65536;
+    const alphabet = 'ab_-.. !Z9';
+    for (let i = 0; i < 3000; i += 1) {
+      const text = Array.from({ length: Math.floor(next() * 60) }, () => alphabet[Math.floor(next() * alphabet.length)]).join('');
+      expect(redactTokens(text), JSON.stringify(text)).toBe(reference(text));
+    }
+  });
+
+  // 256 KiB: the discovery document limit (jwks.maxResponseBytes), whose issuer a refusal's hint quotes.
+  const KIB_256 = 256 * 1024;
+  const half = 'a'.repeat(KIB_256 / 2);
+  it.each([
+    ['one base64url run', 'a'.repeat(KIB_256), 'a'.repeat(KIB_256)],
+    ['two long runs and one dot', `${half}.${half}`, `${half}.${half}`],
+    ['runs of 8 and dots, never three segments', 'aaaaaaaa.aaaaaaaa!'.repeat(KIB_256 / 18), 'aaaaaaaa.aaaaaaaa!'.repeat(KIB_256 / 18)],
+    ['short runs and dots', 'aaaaaaa.'.repeat(KIB_256 / 8), 'aaaaaaa.'.repeat(KIB_256 / 8)],
+    ['a long run that ends a token', `${'a'.repeat(KIB_256)}.bbbbbbbb.c and more`, '<token> and more'],
+    ['an issuer URL of 256 KiB', `https://evil.example/${'a'.repeat(KIB_256)}`, `https://evil.example/${'a'.repeat(KIB_256)}`],
+  ])('redacts 256 KiB of %s in linear time', (_name, text, expected) => {
+    const started = performance.now();
+    const redacted = redactTokens(text);
+    // Linear time takes milliseconds; the old pattern took minutes here. Bounded generously for a loaded machine.
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(redacted).toBe(expected);
+  });
 });

@@ -95,7 +95,9 @@ function asUsage<T>(build: () => T): T {
   } catch (error) {
     if (!(error instanceof TollgateConfigError)) throw error;
     const message = error.message
-      .replace(/^(\s*- )([A-Za-z.]+?)(\.\d+)?:/gm, (whole, lead: string, name: string) => (FLAGS[name] ? `${lead}${FLAGS[name]}:` : whole))
+      // [ \t]*, not \s*: \s would span lines, and each line start would rescan every blank line after it
+      // (quadratic in a value of many lines that core quotes back).
+      .replace(/^([ \t]*- )([A-Za-z.]+?)(\.\d+)?:/gm, (whole, lead: string, name: string) => (FLAGS[name] ? `${lead}${FLAGS[name]}:` : whole))
       .replace('set allowInsecureRequests: true', 'pass --allow-insecure-requests')
       // main adds its own 'tollgate: ' prefix.
       .replace(/^tollgate: /, '');
