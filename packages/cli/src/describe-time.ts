@@ -1,4 +1,5 @@
 // Human wording for the JWT time claims (exp, nbf, iat): an ISO instant and its distance from now.
+import { safeText } from './lib/safe-text.js';
 
 /** A JWT time claim (RFC 7519 section 4.1.4-4.1.6): NumericDate seconds since the epoch. */
 export type TimeClaim = 'exp' | 'nbf' | 'iat';
@@ -60,8 +61,8 @@ export function relativeTime(claim: TimeClaim, seconds: number, nowMs: number): 
 }
 
 /**
- * A time claim as one readable line: the instant and its distance from now, or the raw value
- * when it is not a NumericDate.
+ * A time claim as one readable line: the instant and its distance from now, or the value as JSON (made
+ * safe to print) when it is not a NumericDate.
  * @param claim which claim `value` is
  * @param value the claim as found in the token
  * @param nowMs the current time, in milliseconds since the epoch
@@ -70,6 +71,7 @@ export function relativeTime(claim: TimeClaim, seconds: number, nowMs: number): 
  */
 export function describeTimeClaim(claim: TimeClaim, value: unknown, nowMs: number): string {
   const instant = formatInstant(value);
-  if (instant === undefined) return `${JSON.stringify(value) ?? String(value)} (not a NumericDate)`;
+  // The value comes from the token: JSON.stringify escapes C0 controls but leaves bidi and zero-width characters.
+  if (instant === undefined) return `${safeText(JSON.stringify(value) ?? String(value))} (not a NumericDate)`;
   return `${instant} (${relativeTime(claim, value as number, nowMs)})`;
 }

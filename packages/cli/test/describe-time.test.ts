@@ -58,6 +58,10 @@ describe('describeTimeClaim', () => {
     expect(describeTimeClaim('exp', 1795459200, now)).toBe('2026-11-23T18:40:00Z (expires in 4 min)');
   });
 
+  it('escapes a value that is not a NumericDate: bidi and zero-width characters survive JSON.stringify', () => {
+    expect(describeTimeClaim('exp', 'soon\u202e\u200b\u061c', now)).toBe('"soon\\u202e\\u200b\\u061c" (not a NumericDate)');
+  });
+
   it('shows a value that is not a NumericDate as it is', () => {
     expect(describeTimeClaim('exp', '1795459200', now)).toBe('"1795459200" (not a NumericDate)');
     expect(describeTimeClaim('nbf', 1e20, now)).toBe('100000000000000000000 (not a NumericDate)');

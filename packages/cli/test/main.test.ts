@@ -162,6 +162,35 @@ describe('main output safety', () => {
     }
   });
 
+  // One character of each category the CLI must escape: Cc, Cf (ALM, zero-width, BOM, a tag character), Zl, Zp.
+  const HOSTILE = 'x\u0007\u061c\u200b\u2060\ufeff\u{e0041}\u2028\u2029y';
+  // Any of them raw in the output; a newline is the CLI's own.
+  const RAW = /(?!\n)[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
+
+  it('escapes Cc, Cf, Zl and Zp characters on every output path: inspect, verify, refusals, usage errors', async () => {
+    const claims = { sub: HOSTILE, [`k${HOSTILE}`]: [HOSTILE], client_id: HOSTILE };
+    const good = await issuer.sign(claims);
+    const paths = {
+      inspect: await runMain(['inspect', good]),
+      inspectJson: await runMain(['inspect', good, '--json']),
+      inspectTimes: await runMain(['inspect', await issuer.sign({ exp: HOSTILE, nbf: HOSTILE, iat: HOSTILE }, { header: { typ: HOSTILE } })]),
+      verify: await runMain(['verify', good, ...trust()]),
+      verifyJson: await runMain(['verify', good, ...trust(), '--json']),
+      refused: await runMain(['verify', await issuer.sign({ iss: HOSTILE }), ...trust()]),
+      refusedJson: await runMain(['verify', await issuer.sign({ aud: HOSTILE }), ...trust(), '--json']),
+      usage: await runMain(['verify', good, '--issuer', HOSTILE, '--audience', 'x']),
+      unknownOption: await runMain(['inspect', good, `--${HOSTILE}`]),
+    };
+    for (const [path, run] of Object.entries(paths)) {
+      expect(`${run.stdout}${run.stderr}`, path).not.toMatch(RAW);
+      expect(`${run.stdout}${run.stderr}`, path).toMatch(/\\u200b/);
+    }
+    // Escapes are JSON escapes: --json output parses back to the very values.
+    expect(JSON.parse(paths.inspectJson.stdout)).toMatchObject({ subject: HOSTILE, clientId: HOSTILE, claims: { [`k${HOSTILE}`]: [HOSTILE] } });
+    expect(JSON.parse(paths.verifyJson.stdout)).toMatchObject({ valid: true, subject: HOSTILE });
+    expect(JSON.parse(paths.refusedJson.stdout)).toMatchObject({ valid: false, reason: 'audience' });
+  });
+
   it('never echoes a token given where an option value belongs', async () => {
     const token = await issuer.sign();
     const result = await runMain(['verify', '-', '--issuer', token, '--audience', 'x']);

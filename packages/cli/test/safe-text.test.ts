@@ -8,6 +8,52 @@ describe('safeText', () => {
   });
 });
 
+// Every code point of general category Cc, Cf, Zl or Zp (invisible, or moving text around), and a sample of
+// others that must stay as they are.
+const UNSAFE_CATEGORIES = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
+const everyUnsafe = (): string[] => {
+  const chars: string[] = [];
+  for (let cp = 0; cp <= 0x10ffff; cp += 1) {
+    if (cp >= 0xd800 && cp <= 0xdfff) continue;
+    const char = String.fromCodePoint(cp);
+    if (UNSAFE_CATEGORIES.test(char)) chars.push(char);
+  }
+  return chars;
+};
+
+describe('safeText: Unicode categories Cc, Cf, Zl and Zp', () => {
+  it.each([
+    ['Cc (C0, DEL, C1)', '\u0000\u001b\u007f\u0085\u009f'],
+    ['Cf: ARABIC LETTER MARK, zero-width and bidi characters', '\u061c\u200b\u200c\u200d\u200e\u200f\u202a\u202e\u2060\u2061\u2066\u2069\ufeff'],
+    ['Cf: soft hyphen, interlinear annotation, Mongolian vowel separator', '\u00ad\ufff9\ufffb\u180e\u0600'],
+    ['Cf outside the BMP: tag characters, musical formatting', '\u{e0001}\u{e0041}\u{e007f}\u{1d173}\u{110bd}'],
+    ['Zl: LINE SEPARATOR', '\u2028'],
+    ['Zp: PARAGRAPH SEPARATOR', '\u2029'],
+  ])('escapes %s', (_category, chars) => {
+    const escaped = safeText(`a${chars}b`);
+    expect(escaped).toMatch(/^a(\\u[0-9a-f]{4})+b$/);
+    // The escapes are UTF-16 code units, as in JSON: parsing them gives the characters back.
+    expect(JSON.parse(`"${escaped}"`)).toBe(`a${chars}b`);
+  });
+
+  it('leaves no character of those categories anywhere in the output, and other text alone', () => {
+    const unsafe = everyUnsafe();
+    expect(unsafe.length).toBeGreaterThan(200);
+    const escaped = safeText(unsafe.join(''));
+    expect(escaped).toMatch(/^(\\u[0-9a-f]{4})+$/);
+    const other = 'café ✓ 東京 "q" \u0301 \u{1f600} \u00a0 \u3164';
+    expect(safeText(other)).toBe(other);
+  });
+
+  it('escapes a character outside the BMP as its surrogate pair, so JSON stays valid', () => {
+    expect(safeText('\u{e0041}')).toBe('\\udb40\\udc41');
+    const value = { sub: 'admin\u{e0041}\u061c\u200b\ufeff', [`k\u2060`]: ['\u2029'] };
+    const json = safeJson(value);
+    expect(json).toMatch(/^[\x20-\x7e]*$/);
+    expect(JSON.parse(json)).toEqual(value);
+  });
+});
+
 describe('displayValue', () => {
   it('shows strings as they are and other values as JSON', () => {
     expect(displayValue('x')).toBe('x');

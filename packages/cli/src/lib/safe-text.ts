@@ -1,15 +1,25 @@
 // Makes text from a token safe to print: a hostile claim must not drive the terminal or hide text.
 
-// C0 and C1 controls (escape sequences), DEL, line and paragraph separators, and the bidirectional
-// overrides and isolates that can make printed text read differently from what it is ("Trojan Source").
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+// Every character of general categories Cc (C0 and C1 controls, DEL: escape sequences), Cf (format
+// characters: the bidi marks, overrides and isolates behind "Trojan Source", U+061C ARABIC LETTER MARK,
+// zero-width characters, U+FEFF, the tag characters), Zl and Zp (line and paragraph separators): each
+// either drives the terminal or hides or reorders what is printed. Whole code points (`u`), so a Cf
+// character outside the BMP is matched, not half of it.
+const UNSAFE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu;
 
-const escape = (char: string): string => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`;
+// `\uXXXX` per UTF-16 code unit (a surrogate pair outside the BMP), as JSON writes escapes: inside a
+// JSON string the result still parses to the same value.
+const escape = (char: string): string => {
+  let out = '';
+  for (let i = 0; i < char.length; i += 1) out += `\\u${char.charCodeAt(i).toString(16).padStart(4, '0')}`;
+  return out;
+};
 
 /**
- * Replaces control and bidirectional characters with `\uXXXX` escapes.
+ * Replaces every character of Unicode general categories Cc, Cf, Zl and Zp (controls, bidi and
+ * zero-width characters, line and paragraph separators) with `\uXXXX` escapes.
  * @param text any text, typically a claim value
- * @example safeText('ok\u001b[2J') // 'ok\\u001b[2J'
+ * @example safeText('ok\u001b[2J\u200b') // 'ok\\u001b[2J\\u200b'
  */
 export function safeText(text: string): string {
   return text.replace(UNSAFE, escape);
@@ -25,8 +35,8 @@ export function displayValue(value: unknown): string {
 }
 
 /**
- * One line of JSON whose strings carry no raw control or bidirectional characters (JSON.stringify
- * escapes only U+0000-U+001F). The escapes are valid JSON, so parsers see the same values.
+ * One line of JSON whose strings carry no raw Cc, Cf, Zl or Zp character (JSON.stringify escapes only
+ * U+0000-U+001F and lone surrogates). The escapes are valid JSON, so parsers see the same values.
  * @param value a JSON-serializable value
  * @example safeJson({ sub: 'a\u202eb' }) // '{"sub":"a\\u202eb"}'
  */
