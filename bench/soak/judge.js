@@ -90,7 +90,13 @@ export function judge(job, result) {
       }
       return;
     case 'malformed header':
-      if (!(status === 400 && code === 'invalid_request')) violation('malformed header: not 400 invalid_request', job, result);
+      // RFC 6750 section 3.1: another scheme's credentials are no bearer credentials (401, bare challenge);
+      // a malformed Bearer credential is invalid_request.
+      if (/^bearer(?: |$)/i.test(job.authorization ?? '')) {
+        if (!(status === 400 && code === 'invalid_request')) violation('malformed Bearer header: not 400 invalid_request', job, result);
+      } else if (!(status === 401 && challenge && challenge.error === undefined && Object.keys(challenge).join() === 'realm')) {
+        violation('another scheme: not a 401 with a bare challenge', job, result);
+      }
       return;
     case 'alg none':
     case 'HS256 key confusion':
