@@ -91,6 +91,11 @@ export interface RequestAccess<Request extends object> {
   read(request: Request): RequestLike;
   getAuth(request: Request): AccessToken | null | undefined;
   setAuth(request: Request, token: AccessToken): void;
+  /**
+   * Where in the app the request is now, for {@link Decision.scope} (Express: `req.baseUrl`, which a
+   * router restores when a request falls through it). Omitted: the whole app.
+   */
+  scopeOf?(request: Request): string;
 }
 
 /** Runs a guard against a framework request and attaches the token it resolves. */
@@ -108,7 +113,7 @@ type Decided = { [DECISION]?: Decision | undefined };
 export function bindRequests<Request extends object>(access: RequestAccess<Request>): RunGuard<Request> {
   return async (guard, request) => {
     const decided = request as Request & Decided;
-    const state: GuardState = { auth: access.getAuth(request), decision: decided[DECISION] };
+    const state: GuardState = { auth: access.getAuth(request), decision: decided[DECISION], scope: access.scopeOf?.(request) };
     const token = await guard(access.read(request), state);
     if (state.decision !== decided[DECISION]) decided[DECISION] = state.decision;
     if (token) access.setAuth(request, token);

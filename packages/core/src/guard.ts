@@ -21,14 +21,27 @@ export interface GuardOptions extends AuthenticateOptions {
 }
 
 /**
- * What a tollgate guard decided for one request: the verifier instance that decided, the token it
- * attached (`undefined`: an optional guard found none), and its realm override. Adapters keep it on
- * the request so a later guard knows exactly who checked the token it finds there.
+ * What a tollgate guard decided for one request. Adapters keep it on the request so a later guard
+ * knows exactly who checked the token it finds there, and where that holds.
  */
 export interface Decision {
-  readonly verifier: Verifier;
+  /** The verifier instance that decided; `undefined` for a CORS preflight let through unauthenticated. */
+  readonly verifier: Verifier | undefined;
+  /** The token it attached; `undefined` when an optional guard found none (or for a preflight). */
   readonly token: AccessToken | undefined;
+  /** The realm override of the guard that decided. */
   readonly realm: string | undefined;
+  /**
+   * Where the decision holds: the adapter's scope of the request when it was made (Express: the
+   * router's `req.baseUrl`), so a router's decision does not follow a request that falls through to
+   * routes outside it. `''`: the whole app.
+   */
+  readonly scope: string;
+  /** The transports the deciding guard accepted the token by: a stricter guard checks again. */
+  readonly allowQuery: boolean;
+  readonly allowBody: boolean;
+  /** A CORS preflight let through by `allowPreflight`: the guards after it let it through too. */
+  readonly preflight: boolean;
 }
 
 /** What an adapter knows about the request before the guard runs. */
@@ -37,6 +50,13 @@ export interface GuardState {
   auth?: AccessToken | null | undefined;
   /** What an earlier tollgate guard decided for this request, if one ran. */
   decision?: Decision | undefined;
+  /** The adapter's scope of the request now (see {@link Decision.scope}); default `''`. */
+  scope?: string | undefined;
+}
+
+/** Whether a decision made in `decided` holds in `current`: the same place or one inside it. */
+function holdsIn(decided: string, current: string): boolean {
+  return decided === '' || current === decided || (current.startsWith(decided) && current.charCodeAt(decided.length) === 0x2f);
 }
 
 /**
@@ -117,17 +137,26 @@ export function createGuard(source: Verifier | DefaultConfiguration, rules: Guar
   };
 
   return async (request, state) => {
-    const upstream = state.decision;
+    const here = state.scope ?? '';
+    const upstream = state.decision !== undefined && holdsIn(state.decision.scope, here) ? state.decision : undefined;
     // An upstream decision counts only while the token it attached is still the one on the request:
     // a token that other code set (or replaced) was checked by nobody we know.
     const intact = upstream !== undefined && upstream.token === (state.auth ?? undefined);
-    // The decision this guard goes by: the upstream one it may trust, or its own.
-    let decision: Decision | undefined = intact && (!own || upstream.verifier === own) ? upstream : undefined;
+    const { allowQuery = false, allowBody = false } = transport();
+    // The decision this guard goes by: the upstream one it may trust, or its own. A guard with its own
+    // verifier trusts only that very instance, having accepted no transport this guard refuses.
+    let decision: Decision | undefined =
+      intact && upstream.verifier !== undefined && (!own || (upstream.verifier === own && (!upstream.allowQuery || allowQuery) && (!upstream.allowBody || allowBody)))
+        ? upstream
+        : undefined;
     try {
-      if (allowPreflight && isPreflight(request)) return undefined;
+      if (isPreflight(request) && (allowPreflight || (intact && upstream.preflight))) {
+        if (!upstream?.preflight) state.decision = { verifier: undefined, token: undefined, realm, scope: here, allowQuery, allowBody, preflight: true };
+        return undefined;
+      }
       if (!decision) {
         const verifier = own ?? upstream?.verifier ?? defaults!.verifier();
-        decision = { verifier, token: await verifier.authenticate(request, transport()), realm };
+        decision = { verifier, token: await verifier.authenticate(request, transport()), realm, scope: here, allowQuery, allowBody, preflight: false };
         state.decision = decision;
       }
       const token = decision.token;

@@ -195,7 +195,7 @@ describe('bindRequests', () => {
     await run(guard, request);
     expect(states).toEqual([
       { auth: undefined, decision: undefined },
-      { auth: first, decision: { verifier: verifierA, token: first, realm: undefined } },
+      { auth: first, decision: { verifier: verifierA, token: first, realm: undefined, scope: '', allowQuery: false, allowBody: false, preflight: false } },
     ]);
     expect(states[1]?.auth).toBe(first);
     expect(states[1]?.decision?.verifier).toBe(verifierA);
@@ -230,7 +230,7 @@ describe('bindRequests', () => {
     await run(guard, one);
     await run(guard, two);
     await run(guard, one);
-    const optionalPass = { verifier: verifierA, token: undefined, realm: undefined };
+    const optionalPass = { verifier: verifierA, token: undefined, realm: undefined, scope: '', allowQuery: false, allowBody: false, preflight: false };
     expect(states).toEqual([
       { auth: undefined, decision: undefined },
       { auth: undefined, decision: undefined },

@@ -130,7 +130,7 @@ describe('authentication decisions', () => {
       expect.objectContaining({ outcome: 'rejected', status: 503, code: 'temporarily_unavailable', reason: 'jwks_unavailable' }),
     ]);
     expect(jwksEvents).toEqual([
-      { outcome: 'failed', source: issuer.issuer, error: expect.stringMatching(/responded 500$/), staleKeys: false },
+      { outcome: 'failed', source: issuer.issuer, problem: 'endpoint', error: expect.stringMatching(/responded 500$/), staleKeys: false },
     ]);
   });
 });
@@ -171,14 +171,14 @@ describe('authorization decisions', () => {
     const verifier = createVerifier(options());
     const auth = await verifier.verify(await issuer.sign({ scope: 'orders:read' }));
     decisions = [];
-    await createGuard(verifier, { scopes: ['orders:read'] })({ headers: {} }, { auth, decision: { verifier, token: auth, realm: undefined } });
+    await createGuard(verifier, { scopes: ['orders:read'] })({ headers: {} }, { auth, decision: { verifier, token: auth, realm: undefined, scope: '', allowQuery: false, allowBody: false, preflight: false } });
     expect(decisions).toEqual([expect.objectContaining({ stage: 'authorization', outcome: 'accepted' })]);
   });
 
   it('a scope check behind optional auth that found no token publishes a 401 authorization rejection', async () => {
     const verifier = createVerifier(options());
     const guard = createGuard(verifier, { scopes: ['orders:read'] });
-    await expect(guard({ headers: {} }, { decision: { verifier, token: undefined, realm: undefined } })).rejects.toThrow('bearer token required');
+    await expect(guard({ headers: {} }, { decision: { verifier, token: undefined, realm: undefined, scope: '', allowQuery: false, allowBody: false, preflight: false } })).rejects.toThrow('bearer token required');
     expect(decisions).toEqual([expect.objectContaining({ stage: 'authorization', outcome: 'rejected', status: 401, reason: 'missing_token' })]);
   });
 });

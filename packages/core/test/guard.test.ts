@@ -94,6 +94,10 @@ const NO_TOKEN_BY_A = (): Decision => ({
   },
   token: undefined,
   realm: undefined,
+  scope: '',
+  allowQuery: false,
+  allowBody: false,
+  preflight: false,
 });
 
 const summary = (token: AccessToken | undefined) => (token ? { subject: token.subject, scopes: token.scopes, audience: token.audience } : token);
@@ -290,7 +294,7 @@ describe('createGuard against a real verifier', () => {
   it('a request an optional pass of this very verifier found without a token is not authenticated again', async () => {
     const { verifier, calls } = counting(verifierA);
     const guard = createGuard(verifier, { scopes: ['orders:read'] });
-    expect(await rejection(guard(withHeader(), { decision: { verifier, token: undefined, realm: undefined } }))).toBeInstanceOf(MissingTokenError);
+    expect(await rejection(guard(withHeader(), { decision: { verifier, token: undefined, realm: undefined, scope: '', allowQuery: false, allowBody: false, preflight: false } }))).toBeInstanceOf(MissingTokenError);
     expect(calls).toEqual({ authenticate: 0, verify: 0 });
     // Another verifier's pass, or none, and the same guard does authenticate.
     expect(await rejection(guard(withHeader(), { decision: NO_TOKEN_BY_A() }))).toBeInstanceOf(MissingTokenError);
@@ -302,10 +306,10 @@ describe('createGuard against a real verifier', () => {
     const jwt = await sign({ scope: 'orders:read' });
     const state: GuardState = {};
     const token = await createGuard(verifierA, { realm: 'mine' })(withHeader(jwt), state);
-    expect(state.decision).toEqual({ verifier: verifierA, token, realm: 'mine' });
+    expect(state.decision).toEqual({ verifier: verifierA, token, realm: 'mine', scope: '', allowQuery: false, allowBody: false, preflight: false });
     const optional: GuardState = {};
     expect(await createGuard(verifierA, { optional: true })(withHeader(), optional)).toBeUndefined();
-    expect(optional.decision).toEqual({ verifier: verifierA, token: undefined, realm: undefined });
+    expect(optional.decision).toEqual({ verifier: verifierA, token: undefined, realm: undefined, scope: '', allowQuery: false, allowBody: false, preflight: false });
   });
 
   it.each([[[] as string[]], [undefined]])('refuses an empty scope list at creation, never "no requirement" (%j)', (scopes) => {
@@ -330,7 +334,7 @@ describe('createGuard against a real verifier', () => {
 describe('state.auth: a token an earlier middleware attached', () => {
   const decided = (verifier: Verifier, token: AccessToken | undefined, realm?: string): GuardState => ({
     auth: token,
-    decision: { verifier, token, realm },
+    decision: { verifier, token, realm, scope: '', allowQuery: false, allowBody: false, preflight: false },
   });
 
   it('is reused without authenticating when this very verifier instance decided it in this request', async () => {
@@ -387,7 +391,7 @@ describe('state.auth: a token an earlier middleware attached', () => {
     const { verifier, calls } = counting(verifierA);
     const forged = withHeader(tamperSignature(await sign({ scope: 'orders:read' })));
     expect(describeError(await rejection(createGuard(verifier)(forged, { auth: earlier })))).toEqual(invalidToken('signature', 'invalid signature'));
-    const replaced: GuardState = { auth: earlier, decision: { verifier, token: undefined, realm: undefined } };
+    const replaced: GuardState = { auth: earlier, decision: { verifier, token: undefined, realm: undefined, scope: '', allowQuery: false, allowBody: false, preflight: false } };
     expect(describeError(await rejection(createGuard(verifier)(forged, replaced)))).toEqual(invalidToken('signature', 'invalid signature'));
     expect(calls).toEqual({ authenticate: 2, verify: 0 });
   });
@@ -412,7 +416,7 @@ describe('state.auth: a token an earlier middleware attached', () => {
     const { verifier: upstream, calls } = counting(verifierB);
     const replaced = await verifierA.verify(await sign({ scope: 'orders:read' }));
     const forB = await sign({ aud: AUDIENCE_B, scope: 'orders:read' });
-    const token = await createGuard(defaults, { scopes: ['orders:read'] })(withHeader(forB), { auth: replaced, decision: { verifier: upstream, token: undefined, realm: undefined } });
+    const token = await createGuard(defaults, { scopes: ['orders:read'] })(withHeader(forB), { auth: replaced, decision: { verifier: upstream, token: undefined, realm: undefined, scope: '', allowQuery: false, allowBody: false, preflight: false } });
     expect(token?.audience).toEqual([AUDIENCE_B]);
     expect(calls).toEqual({ authenticate: 1, verify: 0 });
   });

@@ -14,6 +14,9 @@ const runGuard = bindRequests<Request>({
   setAuth: (req, token) => {
     req.auth = token;
   },
+  // A router's decision holds inside that router only: a request that falls through to routes outside
+  // it (Express restores baseUrl) must not carry another API's authentication to them.
+  scopeOf: (req) => req.baseUrl ?? '',
 });
 
 /** Answers an error on `res` directly, for a decorated method that was called without `next`. */

@@ -70,19 +70,22 @@ const requireAnyScopeHook = scopeHookFactory('any', 'requireAnyScope');
 
 const decorators = defineScopeDecorators<[request: FastifyRequest, reply: FastifyReply]>(
   defaults,
-  async (guard, [request, reply], call) => {
-    try {
-      await runGuard(guard, request);
-    } catch (error) {
+  (guard, [request, reply], call) => {
+    const guarded: Promise<unknown> = runGuard(guard, request).then(call, (error: unknown) => {
       // Sent through the reply, which runs the app's error handler: a wrapper that calls the method
       // without returning its promise would otherwise leave the refusal as an unhandled rejection.
       if (typeof reply?.send === 'function' && !reply.sent) {
         reply.send(error);
         return reply;
       }
+      // No reply to answer through (not passed, or already sent): the refusal still rejects for a
+      // caller that awaits it, is logged, and never becomes an unhandled rejection that stops the
+      // process. The handler's own errors do not pass here: they stay the caller's.
+      request?.log?.warn?.('@tollgate/fastify: a decorated handler was refused with no reply to answer through; pass reply to it');
+      guarded.catch(() => undefined);
       throw error;
-    }
-    return call();
+    });
+    return guarded;
   },
   ([request]) => registrationOf(request?.server),
 );

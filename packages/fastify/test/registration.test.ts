@@ -223,3 +223,36 @@ describe('plugin options that contradict each other', () => {
     }
   });
 });
+
+describe('a decorated handler with no reply to answer through', () => {
+  it.each(byName(FASTIFY_VERSIONS))('%s: the refusal is never an unhandled rejection', async (_name, version) => {
+    const orders = new Orders();
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    const app = version.module();
+    try {
+      await app.register(tollgate, { ...issuer.options(), global: false });
+      app.get('/no-reply', async (request) => {
+        void orders.list(request, undefined as never);
+        return 'handler';
+      });
+      app.get('/sent', (request, reply) => {
+        void reply.send('sent first');
+        void orders.list(request, reply);
+      });
+      const url = await app.listen({ host: '127.0.0.1', port: 0 });
+      expect((await request(url).get('/no-reply')).status).toBe(200);
+      expect((await request(url).get('/sent')).text).toBe('sent first');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(unhandled).toEqual([]);
+      // Awaited by the caller, the refusal still rejects.
+      await expect(orders.list({ server: app, headers: {}, raw: { rawHeaders: [] }, routeOptions: { config: {} } } as never, undefined as never)).rejects.toThrow(
+        'bearer token required',
+      );
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+      await app.close();
+    }
+  });
+});
