@@ -66,6 +66,13 @@ export interface RejectedDecision extends Partial<DecisionSubject> {
 /** One decision, as published on {@link DECISION_CHANNEL}. */
 export type DecisionEvent = AcceptedDecision | AnonymousDecision | RejectedDecision;
 
+/**
+ * Why keys could not be had. `configuration`: a setting is wrong and waiting will not help (the issuer's
+ * metadata names another issuer, has no usable `jwks_uri`, or does not exist); the error says what to
+ * set. `endpoint`: the endpoint failed (down, slow, an error status, a document that is not a JWKS).
+ */
+export type JwksProblem = 'configuration' | 'endpoint';
+
 /** One JWKS fetch, as published on {@link JWKS_CHANNEL}. */
 export type JwksEvent =
   | {
@@ -77,11 +84,18 @@ export type JwksEvent =
       kids: readonly string[];
       /** Whether the key set differs from the previous one (a rotation). */
       changed: boolean;
+      /**
+       * Present when the issuer's metadata could not be re-read, so the `jwks_uri` read from it before was
+       * used: what is wrong (a `configuration` problem will fail the next start of the process).
+       */
+      metadataProblem?: { problem: JwksProblem; error: string };
     }
   | {
       outcome: 'failed';
       source: string;
-      /** A short, safe description of the failure (e.g. `JWKS request timed out`). */
+      /** A configuration problem to fix, or an endpoint failing (see {@link JwksProblem}). */
+      problem: JwksProblem;
+      /** A safe description of the failure, e.g. `GET https://… timed out after 5000 ms`; for a configuration problem, what to fix. */
       error: string;
       /** Whether stale keys are still served meanwhile. */
       staleKeys: boolean;

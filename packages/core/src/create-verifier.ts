@@ -3,8 +3,7 @@ import type { ProtectedHeaderParameters } from 'jose';
 import { toAccessToken, type AccessToken, type JwtAccessTokenClaims } from './access-token.js';
 import { InvalidTokenError, MissingTokenError, type MissingTokenReason, type TollgateErrorReason } from './errors.js';
 import { OTHER_SCHEME, readCredentials, type ExtractOptions, type RequestLike } from './extract-bearer-token.js';
-import { discoverJwksUri } from './lib/discovery.js';
-import { fetchJson } from './lib/fetch-json.js';
+import { configuredJwks, discoveredJwks } from './lib/jwks-location.js';
 import { isAcceptedTokenType } from './lib/token-type.js';
 import { checkClaims } from './lib/check-claims.js';
 import { decodeJws } from './lib/decode-jws.js';
@@ -55,21 +54,20 @@ export function createVerifier(input: VerifierOptions): Verifier {
   const fetchOptions = { fetch: options.fetch, timeoutSeconds: options.jwks.timeout, maxBytes: options.jwks.maxResponseBytes };
   const jwksSettings = { algorithms: options.algorithms, ...options.jwks, realm, now };
 
-  const jwksFor = (issuer: string | undefined): RemoteJwks => {
-    let jwksUri = options.jwksUri;
-    return new RemoteJwks({
+  const jwksFor = (issuer: string | undefined): RemoteJwks =>
+    new RemoteJwks({
       ...jwksSettings,
-      source: jwksUri ?? issuer!,
-      load: async () => {
-        // Discovery runs inside the JWKS fetch, so it shares its single flight, timeout and cooldown.
-        jwksUri ??= await discoverJwksUri(issuer!, {
-          ...fetchOptions,
-          checkUrl: (url) => checkUrl('jwks_uri', url, options.allowInsecureRequests),
-        });
-        return fetchJson(jwksUri, fetchOptions);
-      },
+      source: options.jwksUri ?? issuer!,
+      // Discovery runs inside the JWKS fetch, so it shares its single flight, timeout and cooldown.
+      load: options.jwksUri
+        ? configuredJwks(options.jwksUri, fetchOptions)
+        : discoveredJwks(issuer!, {
+            ...fetchOptions,
+            checkUrl: (url) => checkUrl('jwks_uri', url, options.allowInsecureRequests),
+            cacheMaxAge: options.jwks.cacheMaxAge,
+            now,
+          }),
     });
-  };
   // One key set for an explicit jwksUri; otherwise one per issuer, each discovered from its metadata.
   const shared = options.jwksUri ? jwksFor(undefined) : undefined;
   const perIssuer = new Map(options.issuers.map((issuer) => [issuer, shared ?? jwksFor(issuer)]));

@@ -1,6 +1,6 @@
 // @tollgate/core: verify OAuth 2.0 JWT access tokens against a remote JWKS, with RFC 6750 errors.
 export { DECISION_CHANNEL, JWKS_CHANNEL } from './audit-events.js';
-export type { AcceptedDecision, AnonymousDecision, DecisionEvent, DecisionSubject, JwksEvent, RejectedDecision } from './audit-events.js';
+export type { AcceptedDecision, AnonymousDecision, DecisionEvent, DecisionSubject, JwksEvent, JwksProblem, RejectedDecision } from './audit-events.js';
 export { createVerifier } from './create-verifier.js';
 export type { AuthenticateOptions, Verifier } from './create-verifier.js';
 export { verifyToken } from './verify-token.js';

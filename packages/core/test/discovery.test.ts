@@ -1,6 +1,6 @@
 // Discovery of jwks_uri (RFC 8414, then OpenID Connect Discovery), its URL policy, and header-named URLs
 // (jku, x5u, jwk) that must never be fetched or trusted.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SignJWT } from 'jose';
 import { createSigningKey, createTestIssuer, type TestIssuer, type TestIssuerOptions } from '@tollgate/testing';
 import { createVerifier, InvalidTokenError, JwksUnavailableError, TollgateConfigError } from '../src/index.js';
@@ -87,7 +87,7 @@ describe('discovery against the test issuer', () => {
     expect(((error as JwksUnavailableError).cause as Error).message).toContain(`discovery failed for ${issuer.issuer}`);
   });
 
-  it('the discovered document is fetched once per verifier, not per token or per JWKS refresh', async () => {
+  it('the discovered document is read again when the keys are refreshed and it is older than cacheMaxAge, not per token or per unknown-kid refetch', async () => {
     const issuer = await issuerWith();
     let now = Date.now();
     const verifier = createVerifier({
@@ -99,10 +99,13 @@ describe('discovery against the test issuer', () => {
     });
     const seconds = () => Math.floor(now / 1000);
     await verifier.verify(await issuer.sign({}, { now: seconds() }));
-    now += 61_000;
+    now += 30_000;
     await verifier.verify(await issuer.sign({}, { now: seconds() }));
-    expect(issuer.requests.discovery).toBe(1);
-    expect(issuer.requests.jwks).toBe(2);
+    await rejectionOf(verifier.verify(await issuer.sign({}, { header: { kid: 'unknown' }, now: seconds() })));
+    expect([issuer.requests.discovery, issuer.requests.jwks]).toEqual([1, 2]);
+    now += 61_000; // the keys (refetched for the unknown kid) are 61 s old: refreshed, and the metadata read again first
+    await verifier.verify(await issuer.sign({}, { now: seconds() }));
+    await vi.waitFor(() => expect([issuer.requests.discovery, issuer.requests.jwks]).toEqual([2, 3]));
   });
 });
 

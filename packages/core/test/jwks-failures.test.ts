@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { createTestIssuer, type IssuerFault, type TestIssuer } from '@tollgate/testing';
 import { createVerifier, InvalidTokenError, JwksUnavailableError, type Verifier } from '../src/index.js';
-import { type FakeClock, fakeClock, rejectionOf, useIssuer } from './support/jwks-support.js';
+import { type FakeClock, fakeClock, jwksFetches, rejectionOf, useIssuer } from './support/jwks-support.js';
 
 // Durations in seconds.
 const CACHE_MAX_AGE = 60;
@@ -160,17 +160,20 @@ describe.each(faults)('discovery endpoint $name', ({ fault, discoveryRequests })
     expect(issuer.requests.jwks).toBe(1);
   });
 
-  it('with cached keys, even past cacheMaxAge + staleIfError: the discovered jwks_uri is reused, so tokens verify without discovery', async () => {
+  it('with cached keys, even past cacheMaxAge + staleIfError: the metadata re-read fails, the jwks_uri discovered before is reused, and tokens verify', async () => {
     const clock = fakeClock();
     const verifier = verifierWith(clock);
+    const fetches = jwksFetches();
     await verifier.verify(await tokenAt(clock));
     expect(issuer.requests.discovery).toBe(1);
 
     issuer.setFault(fault, 'discovery');
     clock.advance(CACHE_MAX_AGE + STALE_IF_ERROR + 1);
     expect((await verifier.verify(await tokenAt(clock, { sub: 'later' }))).subject).toBe('later');
-    expect(issuer.requests.discovery).toBe(1);
+    // The metadata, older than cacheMaxAge, was read again (and failed) in the same flight as the JWKS.
+    expect(issuer.requests.discovery).toBe(1 + discoveryRequests);
     expect(issuer.requests.jwks).toBe(2);
+    expect(fetches.events[1]).toMatchObject({ outcome: 'fetched', metadataProblem: { problem: expect.any(String), error: expect.any(String) } });
   });
 });
 

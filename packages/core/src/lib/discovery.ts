@@ -12,20 +12,39 @@ export function metadataUrls(issuer: string): string[] {
   return [oauth, oidc];
 }
 
+/** A setting is wrong (waiting will not help): the message says what, and what to set. */
+function misconfigured(text: string): FetchJsonError {
+  return new FetchJsonError(`configuration problem: ${text}`, undefined, 'configuration');
+}
+
+/** A value from the metadata, quoted for a message (capped: the document is the issuer's, not ours). */
+function quote(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+}
+
 /**
  * Fetches the issuer's metadata and returns its `jwks_uri`. The document's `issuer` must equal
  * the configured one exactly (RFC 8414 section 3.3), which stops a mix-up of issuers.
+ * Failures that waiting will not repair (another issuer, no usable `jwks_uri`, no metadata at either
+ * well-known URL) are a {@link FetchJsonError} with `problem: 'configuration'`, whose message says
+ * what to set; the answer to the client stays a 503 either way.
+ * @example await discoverJwksUri('https://auth.example.com/', { fetch, timeoutSeconds: 5, maxBytes: 262144, checkUrl })
+ * @see RFC 8414 section 3, OpenID Connect Discovery 1.0 section 4
  */
 export async function discoverJwksUri(
   issuer: string,
   options: FetchJsonOptions & { checkUrl: (url: string) => string | undefined },
 ): Promise<string> {
+  const urls = metadataUrls(issuer);
   const failures: string[] = [];
-  for (const url of metadataUrls(issuer)) {
+  let notFound = 0;
+  for (const url of urls) {
     let document: unknown;
     try {
       document = await fetchJson(url, options);
     } catch (error) {
+      if (error instanceof FetchJsonError && error.status === 404) notFound += 1;
       failures.push((error as Error).message);
       continue;
     }
@@ -34,13 +53,25 @@ export async function discoverJwksUri(
       failures.push(`${url} is not a JSON object`);
       continue;
     }
-    if (metadata.issuer !== issuer) {
-      throw new FetchJsonError(`${url} names issuer ${JSON.stringify(metadata.issuer)}, expected ${JSON.stringify(issuer)}`);
+    if (typeof metadata.issuer !== 'string') {
+      throw misconfigured(`${url} has no issuer (RFC 8414 section 2 requires one); check that issuer names the authorization server, or set jwksUri to skip discovery`);
     }
-    if (typeof metadata.jwks_uri !== 'string') throw new FetchJsonError(`${url} has no jwks_uri`);
+    if (metadata.issuer !== issuer) {
+      throw misconfigured(
+        `${url} names issuer ${quote(metadata.issuer)}, not the configured issuer ${quote(issuer)} (RFC 8414 section 3.3 requires them to be equal); ` +
+          `if that is your authorization server, set issuer to exactly ${quote(metadata.issuer)} (the iss of its tokens), or set jwksUri to skip discovery`,
+      );
+    }
+    if (typeof metadata.jwks_uri !== 'string') throw misconfigured(`${url} has no jwks_uri; set jwksUri to the authorization server's JWKS URL`);
     const problem = options.checkUrl(metadata.jwks_uri);
-    if (problem) throw new FetchJsonError(`${url}: ${problem}`);
+    if (problem) throw misconfigured(`${url} names ${problem}; fix the metadata, or set jwksUri to a URL tollgate may fetch`);
     return metadata.jwks_uri;
+  }
+  // Both documents answered "not found": the issuer is likely not the authorization server's identifier.
+  if (notFound === urls.length) {
+    throw misconfigured(
+      `discovery failed for ${issuer}: no metadata at ${urls.join(' or ')} (both 404); check that issuer is the authorization server's issuer identifier, or set jwksUri`,
+    );
   }
   throw new FetchJsonError(`discovery failed for ${issuer}: ${failures.join('; ')}`);
 }

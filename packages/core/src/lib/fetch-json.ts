@@ -1,4 +1,5 @@
 // GETs a JSON document with a timeout and a size cap: an issuer endpoint must never hang or flood us.
+import type { JwksProblem } from '../audit-events.js';
 
 export interface FetchJsonOptions {
   fetch: typeof globalThis.fetch;
@@ -6,11 +7,15 @@ export interface FetchJsonOptions {
   maxBytes: number;
 }
 
-/** Why a document could not be had; the message is safe to log (it names the URL, never a body). */
+/**
+ * Why a document could not be had; the message is safe to log (it names the URL, never a body).
+ * `problem`: `configuration` when waiting will not help (the message says what to set), else `endpoint`.
+ */
 export class FetchJsonError extends Error {
   constructor(
     message: string,
     readonly status?: number,
+    readonly problem: JwksProblem = 'endpoint',
   ) {
     super(message);
     this.name = 'FetchJsonError';

@@ -1,14 +1,17 @@
 // The remote JWKS cache: single-flight fetches, refetch on an unknown kid, cooldown, stale keys on failure.
 import { createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
+import type { JwksProblem } from '../audit-events.js';
 import { InvalidTokenError, JwksUnavailableError } from '../errors.js';
 import { keyFitsAlgorithm } from '../algorithms.js';
+import { FetchJsonError } from './fetch-json.js';
+import type { LoadJwks } from './jwks-location.js';
 import { parseJwks, type PublicJwk } from './parse-jwks.js';
 import { publishJwks } from './publish-audit-events.js';
 
 /** Settings of a {@link RemoteJwks}; durations in seconds. */
 export interface RemoteJwksSettings {
   /** Fetches the key set document (resolving discovery first when needed). */
-  load: () => Promise<unknown>;
+  load: LoadJwks;
   /** The issuer or jwksUri these keys come from, named in audit events. */
   source: string;
   algorithms: readonly string[];
@@ -26,6 +29,9 @@ export interface KeySelector {
   alg: string;
   kid?: string | undefined;
 }
+
+// Longest error text published in an audit event: a custom fetch may throw anything.
+const MAX_ERROR_TEXT = 1000;
 
 /**
  * Keys of one JWKS endpoint.
@@ -157,7 +163,8 @@ export class RemoteJwks {
 
   async #fetch(): Promise<void> {
     try {
-      const keys = parseJwks(await this.#settings.load(), this.#settings.algorithms, this.#settings);
+      const { document, metadataError } = await this.#settings.load();
+      const keys = parseJwks(document, this.#settings.algorithms, this.#settings);
       const fingerprint = JSON.stringify(keys);
       const changed = fingerprint !== this.#fingerprint;
       if (changed) {
@@ -169,13 +176,12 @@ export class RemoteJwks {
       this.#failedUntil = Number.NEGATIVE_INFINITY;
       this.#lastError = undefined;
       const kids = keys.flatMap((key) => (typeof key.kid === 'string' ? [key.kid] : []));
-      publishJwks({ outcome: 'fetched', source: this.#settings.source, keys: keys.length, kids, changed });
+      const event = { outcome: 'fetched', source: this.#settings.source, keys: keys.length, kids, changed } as const;
+      publishJwks(metadataError === undefined ? event : { ...event, metadataProblem: describe(metadataError) });
     } catch (error) {
       this.#lastError = error;
       this.#failedUntil = this.#settings.now() + this.#settings.cooldown * 1000;
-      // The message names the URL and what went wrong; capped, since a custom fetch may throw anything.
-      const message = error instanceof Error ? error.message.slice(0, 300) : 'JWKS fetch failed';
-      publishJwks({ outcome: 'failed', source: this.#settings.source, error: message, staleKeys: this.#hasUsableKeys(this.#settings.now()) });
+      publishJwks({ outcome: 'failed', source: this.#settings.source, ...describe(error), staleKeys: this.#hasUsableKeys(this.#settings.now()) });
       throw error;
     }
   }
@@ -188,4 +194,11 @@ export class RemoteJwks {
       cause: this.#lastError,
     });
   }
+}
+
+/** A failure as an audit event tells it: its kind of problem, and its message (which names the URL, never a body). */
+function describe(error: unknown): { problem: JwksProblem; error: string } {
+  const problem = error instanceof FetchJsonError ? error.problem : 'endpoint';
+  const message = error instanceof Error ? error.message.slice(0, MAX_ERROR_TEXT) : 'JWKS fetch failed';
+  return { problem, error: message };
 }

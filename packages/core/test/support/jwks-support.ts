@@ -1,10 +1,11 @@
-// Helpers for the JWKS, discovery and fetch tests: an injectable clock, tiny local HTTP servers,
-// and a way to capture a rejection so its fields can be asserted.
+// Helpers for the JWKS, discovery and fetch tests: an injectable clock, tiny local HTTP servers, a way
+// to capture a rejection so its fields can be asserted, and a count of completed JWKS fetches.
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { createTestIssuer, type TestIssuer, type TestIssuerOptions } from '@tollgate/testing';
-import { afterAll, beforeAll, beforeEach, expect } from 'vitest';
-import { InvalidTokenError } from '../../src/index.js';
+import { afterAll, beforeAll, beforeEach, expect, onTestFinished } from 'vitest';
+import { InvalidTokenError, JWKS_CHANNEL, type JwksEvent } from '../../src/index.js';
 
 /** A clock for the verifier's `now` option; it only moves when told to. */
 export interface FakeClock {
@@ -105,6 +106,33 @@ export function heldJwksFetch(): HeldJwksFetch {
     release() {
       gate = undefined;
       open();
+    },
+  };
+}
+
+/** Counts the JWKS fetches that completed (good or failed), from the `tollgate:jwks` audit events. */
+export interface JwksFetches {
+  /** The events so far. */
+  readonly events: readonly JwksEvent[];
+  /** Resolves once `count` fetches have completed: a background refresh has landed. */
+  settled(count: number, timeoutMs?: number): Promise<void>;
+}
+
+/**
+ * Counts JWKS fetches for the rest of the test (of every verifier: one test at a time per file).
+ * @example const fetches = jwksFetches(); ...; await fetches.settled(2);
+ */
+export function jwksFetches(): JwksFetches {
+  const events: JwksEvent[] = [];
+  const onEvent = (event: unknown) => events.push(event as JwksEvent);
+  subscribe(JWKS_CHANNEL, onEvent);
+  onTestFinished(() => {
+    unsubscribe(JWKS_CHANNEL, onEvent);
+  });
+  return {
+    events,
+    async settled(count, timeoutMs = 5000) {
+      if (!(await eventually(() => events.length >= count, timeoutMs))) throw new Error(`expected ${count} JWKS fetches, saw ${events.length}`);
     },
   };
 }
