@@ -104,10 +104,13 @@ export function createVerifier(input: VerifierOptions): Verifier {
     const issuer = typeof payload.iss === 'string' ? payload.iss : undefined;
     const jwks = issuer === undefined ? undefined : perIssuer.get(issuer);
     if (!jwks || issuer === undefined) throw fail('issuer', 'issuer mismatch');
-    const { key, generation } = await jwks.getKey({ alg: header.alg, kid: header.kid as string | undefined });
+    const verdict = await jwks.verify({ alg: header.alg, kid: header.kid as string | undefined }, (key) =>
+      verifySignature(header.alg, key, signingInput, signature, options.jwks.maxRsaModulusBits),
+    );
+    const { generation } = verdict;
     let accessToken: AccessToken;
     try {
-      if (!(await verifySignature(header.alg, key, signingInput, signature, options.jwks.maxRsaModulusBits))) throw fail('signature', 'invalid signature');
+      if (!verdict.valid) throw fail('signature', 'invalid signature');
       checkClaims(payload, now(), claimRules);
       // RFC 9449 section 7.1 / RFC 8705 section 3: a token bound to a key (`cnf`) is only valid with proof
       // of that key. tollgate checks bearer tokens only, so accepting it would strip the binding.
@@ -115,7 +118,9 @@ export function createVerifier(input: VerifierOptions): Verifier {
       accessToken = toAccessToken(token, header as ProtectedHeaderParameters, payload as JwtAccessTokenClaims, realm);
     } catch (error) {
       if (error instanceof InvalidTokenError && isPermanentRefusal(error.reason)) {
-        rejections.set(token, { reason: error.reason, description: error.description, issuer, generation });
+        // A bad signature holds only until a refetch could show a key replaced behind the kid.
+        const recheckAt = error.reason === 'signature' ? verdict.recheckAt : undefined;
+        rejections.set(token, { reason: error.reason, description: error.description, issuer, generation, recheckAt });
       }
       throw error;
     }
@@ -132,8 +137,9 @@ export function createVerifier(input: VerifierOptions): Verifier {
     if (hit) {
       const jwks = perIssuer.get(hit.accessToken.issuer);
       const at = now();
-      // Reuse only while the same keys are current: a removed key stops verifying once its set is refetched.
-      if (jwks && jwks.generation === hit.generation && jwks.isFresh(at)) {
+      // Reuse only while the same keys are current and usable: a removed key stops verifying once a refetch
+      // shows it gone. Keys past cacheMaxAge still serve here while they are refreshed in the background.
+      if (jwks && jwks.generation === hit.generation && jwks.inHand(at)) {
         try {
           checkTimeClaims(hit.accessToken.claims, at, options);
         } catch (error) {
@@ -148,8 +154,11 @@ export function createVerifier(input: VerifierOptions): Verifier {
     const refused = rejections.get(token);
     if (refused) {
       const jwks = perIssuer.get(refused.issuer);
-      // Same rule as above: a refusal holds only while the key set that decided it is current.
-      if (jwks && jwks.generation === refused.generation && jwks.isFresh(now())) throw fail(refused.reason, refused.description);
+      const at = now();
+      // Same rule as above: a refusal holds only while the key set that decided it is current, and no
+      // longer than a refetch could change it.
+      const standing = refused.recheckAt === undefined || at < refused.recheckAt;
+      if (jwks && jwks.generation === refused.generation && standing && jwks.inHand(at)) throw fail(refused.reason, refused.description);
       rejections.delete(token);
     }
     return verifyUncached(token);

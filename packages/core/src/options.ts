@@ -10,11 +10,16 @@ export type Duration = number | string;
 
 /** How the JWKS is fetched and cached. */
 export interface JwksOptions {
-  /** How long fetched keys are used before they are fetched again. Default `'10m'`. */
+  /**
+   * How long fetched keys (and the issuer's discovery metadata) are used before they are fetched again.
+   * Older keys keep serving while they are refreshed in the background, within `staleIfError`.
+   * Default `'10m'`.
+   */
   cacheMaxAge?: Duration;
   /**
-   * After a refetch that still did not find a token's `kid` (or a failed fetch), no new fetch
-   * happens for this long. Default `'30s'`.
+   * After a refetch that still could not verify a token (its `kid` unknown, or its signature failing
+   * under the key of its `kid`), or after a failed fetch, no such refetch happens for this long: a
+   * flood of forged tokens costs one fetch per cooldown. Default `'30s'`.
    */
   cooldown?: Duration;
   /** Timeout of one HTTP request (discovery or JWKS). Default `'5s'`. */

@@ -81,6 +81,7 @@ describe.each(faults)('JWKS endpoint $name', ({ fault }) => {
   it('with keys past cacheMaxAge but within staleIfError: the token still verifies with the stale keys', async () => {
     const clock = fakeClock();
     const verifier = verifierWith(clock);
+    const fetches = jwksFetches();
     await verifier.verify(await tokenAt(clock, { sub: 'warm-up' }));
     expect(issuer.requests.jwks).toBe(1);
 
@@ -88,7 +89,9 @@ describe.each(faults)('JWKS endpoint $name', ({ fault }) => {
     clock.advance(CACHE_MAX_AGE + STALE_IF_ERROR - 1);
     const verified = await verifier.verify(await tokenAt(clock, { sub: 'during-outage' }));
     expect(verified.subject).toBe('during-outage');
-    expect(issuer.requests.jwks).toBe(2); // the failed refresh
+    await fetches.settled(2);
+    expect(issuer.requests.jwks).toBe(2); // the failed refresh, in the background
+    expect(fetches.events[1]).toMatchObject({ outcome: 'failed', problem: 'endpoint', staleKeys: true });
 
     // Within the failure cooldown no new fetch is tried; the stale keys keep serving.
     clock.advance(0.5);

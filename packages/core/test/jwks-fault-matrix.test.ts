@@ -2,13 +2,14 @@
 // table; then key rotation under concurrent traffic, clock skew against clockTolerance, and an
 // unknown-kid flood across an outage. Real HTTP to the test issuer on 127.0.0.1; time is an injected
 // clock (only the request timeout runs on real time: 0.5 s in the matrix, the 5 s default elsewhere,
-// since a loaded CI machine can take longer than 0.2 s to answer even a healthy fetch).
+// since a loaded CI machine can take longer than 0.2 s to answer even a healthy fetch). Keys past
+// cacheMaxAge are refreshed in the background: each step waits for the fetches it started to land.
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { createTestIssuer, type IssuerFault, type TestIssuer } from '@tollgate/testing';
 import { createVerifier, type AccessToken, type JwksOptions, type Verifier, type VerifierOptions } from '../src/index.js';
 import { describeOutcome, expectOutcome, invalidToken, unavailable, VERIFIES, type Outcome } from './support/expect-outcome.js';
-import { type FakeClock, fakeClock, heldJwksFetch, useIssuer } from './support/jwks-support.js';
+import { type FakeClock, fakeClock, heldJwksFetch, jwksFetches, useIssuer } from './support/jwks-support.js';
 
 // Durations in seconds. maxResponseBytes stays at its default, 256 KiB.
 const CACHE_MAX_AGE = 60;
@@ -50,11 +51,11 @@ interface Step {
 const UNKNOWN_KEY = invalidToken('unknown_key');
 
 // With cached keys, the endpoint fails: stale keys serve until cacheMaxAge + staleIfError (60 + 120 s),
-// with one failed refresh per cooldown (10 s); then 503. Once the endpoint is back, the next fetch
-// waits for the cooldown of the last failure.
+// with one failed background refresh per cooldown (10 s); then 503. Once the endpoint is back, the next
+// fetch waits for the cooldown of the last failure.
 const STALE_THEN_503: readonly Step[] = [
   { at: 0, endpoint: 'healthy', expect: VERIFIES, jwks: 1 }, // keys cached
-  { at: 61, endpoint: 'faulty', expect: VERIFIES, jwks: 2 }, // past cacheMaxAge: a failed refresh, stale keys used
+  { at: 61, endpoint: 'faulty', expect: VERIFIES, jwks: 2 }, // past cacheMaxAge: stale keys used, a refresh fails in the background
   { at: 65, endpoint: 'faulty', expect: VERIFIES, jwks: 2 }, // within the cooldown: no fetch
   { at: 71, endpoint: 'faulty', expect: VERIFIES, jwks: 3 }, // cooldown over: one more failed refresh
   { at: 181, endpoint: 'faulty', expect: unavailable(10), jwks: 4 }, // past cacheMaxAge + staleIfError
@@ -74,14 +75,14 @@ const COLD_503: readonly Step[] = [
 
 // The endpoint answers with a well-formed JWK Set (RFC 7517 section 5) that holds no key usable for
 // signatures: that is an answer, not a failure. It replaces the cached keys (an issuer may withdraw
-// every key, e.g. after a compromise; stale keys must not outlive that), so the token's kid is
-// unknown: 401, and the unknown-kid cooldown bounds the refetches. Same fetch counts as a failure.
+// every key, e.g. after a compromise; stale keys must not outlive the refresh that shows it), so the
+// token's kid is unknown: 401, and the unknown-kid cooldown bounds the refetches.
 const UNKNOWN_KEY_401: readonly Step[] = [
   { at: 0, endpoint: 'healthy', expect: VERIFIES, jwks: 1 },
-  { at: 61, endpoint: 'faulty', expect: UNKNOWN_KEY, jwks: 2 }, // refetched: no usable key, cooldown starts
-  { at: 65, endpoint: 'faulty', expect: UNKNOWN_KEY, jwks: 2 }, // within the cooldown: no fetch
-  { at: 71, endpoint: 'faulty', expect: UNKNOWN_KEY, jwks: 3 }, // cooldown over: refetched, still no usable key
-  { at: 181, endpoint: 'faulty', expect: UNKNOWN_KEY, jwks: 4 }, // the empty set expired too: refetched
+  { at: 61, endpoint: 'faulty', expect: VERIFIES, jwks: 2 }, // past cacheMaxAge: the keys in hand answer, the refresh runs in the background
+  { at: 65, endpoint: 'faulty', expect: UNKNOWN_KEY, jwks: 3 }, // the refresh emptied the set: one lookup of the kid, cooldown starts
+  { at: 71, endpoint: 'faulty', expect: UNKNOWN_KEY, jwks: 3 }, // within the cooldown: no fetch
+  { at: 181, endpoint: 'faulty', expect: UNKNOWN_KEY, jwks: 4 }, // the empty set expired too: its refresh is the lookup
   { at: 185, endpoint: 'faulty', expect: UNKNOWN_KEY, jwks: 4 },
   { at: 190, endpoint: 'healthy', expect: UNKNOWN_KEY, jwks: 4 }, // fixed, but the unknown-kid cooldown still runs
   { at: 191, endpoint: 'healthy', expect: VERIFIES, jwks: 5 },
@@ -131,6 +132,7 @@ async function playCell(set: IssuerFault, steps: readonly Step[]): Promise<void>
   const clock = fakeClock();
   const start = clock.now();
   const verifier = verifierWith(clock, { timeout: MATRIX_TIMEOUT });
+  const fetches = jwksFetches();
   const token = await issuer.sign({ sub: 'matrix' }, { now: clock.seconds(), expiresIn: 86_400 });
   elsewhere.resetRequests();
   for (const step of steps) {
@@ -139,6 +141,8 @@ async function playCell(set: IssuerFault, steps: readonly Step[]): Promise<void>
     const where = `t=${step.at}s, endpoint ${step.endpoint}`;
     const verified = await expectOutcome(verifier.verify(token), step.expect, where);
     if (verified) expect(verified.subject, where).toBe('matrix');
+    // Each fetch is one JWKS request; a background refresh lands after the answer.
+    await fetches.settled(step.jwks);
     expect(issuer.requests.jwks, `${where}: JWKS requests`).toBe(step.jwks);
   }
   // The metadata is read at most once per JWKS fetch (again when it is older than cacheMaxAge, or after a
@@ -190,16 +194,22 @@ describe('rotation in the middle of traffic', () => {
     expect(results.map((result) => (result.status === 'fulfilled' ? result.value.header.kid : undefined))).toEqual(tokens.map((_, i) => kidOf(i)));
     expect(issuer.requests.jwks).toBe(2);
 
-    // The old key is retired: once the cached set expires, its tokens fail and the new key's keep passing.
+    // The old key is retired: once the cached set expires, the first request starts a background
+    // refresh; once that lands, the old key's tokens fail (after one shared lookup of their kid, since
+    // the refresh began before they arrived) and the new key's keep passing.
     issuer.retire(oldKey!.kid);
     clock.advance(CACHE_MAX_AGE + 1);
+    const fetches = jwksFetches();
+    await verifier.verify(await issuer.sign({}, { kid: newKey.kid, now: clock.seconds() }));
+    await fetches.settled(1);
+    expect(issuer.requests.jwks).toBe(3);
     const later = await Promise.all(Array.from({ length: 200 }, (_, i) => issuer.sign({}, { kid: kidOf(i), now: clock.seconds() })));
     const after = await verifyAll(verifier, later);
     for (const [i, result] of after.entries()) {
       if (i % 2 === 1) expect(result.status, `token ${i}`).toBe('fulfilled');
       else await expectOutcome(replay(result), UNKNOWN_KEY, `token ${i}`);
     }
-    expect(issuer.requests.jwks).toBe(3);
+    expect(issuer.requests.jwks).toBe(4);
   });
 
   it('200 concurrent verifications while a refresh that predates the new key is in flight: zero 401s, two refetches', async () => {

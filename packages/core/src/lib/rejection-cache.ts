@@ -11,6 +11,12 @@ export interface RememberedRefusal {
   /** The issuer whose key set decided it, and that set's generation. */
   readonly issuer: string;
   readonly generation: number;
+  /**
+   * When a refetch could change it (milliseconds since the epoch): a bad signature may come from a key
+   * the issuer put behind the kid since, so it is decided again once refetches are allowed. Absent:
+   * only a new key set changes it.
+   */
+  readonly recheckAt?: number | undefined;
 }
 
 // Decided by the signature or by claims that time cannot repair. Not here: nbf/iat in the future
