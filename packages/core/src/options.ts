@@ -19,7 +19,7 @@ export interface JwksOptions {
   /**
    * After a refetch that still could not verify a token (its `kid` unknown, or its signature failing
    * under the key of its `kid`), or after a failed fetch, no such refetch happens for this long: a
-   * flood of forged tokens costs one fetch per cooldown. Default `'30s'`.
+   * flood of forged tokens costs one fetch per cooldown. Default `'30s'`; at least 1 second.
    */
   cooldown?: Duration;
   /** Timeout of one HTTP request (discovery or JWKS). Default `'5s'`. */
@@ -164,7 +164,10 @@ const schema = z.strictObject({
   jwks: z
     .strictObject({
       cacheMaxAge: duration('cacheMaxAge').optional(),
-      cooldown: duration('cooldown').optional(),
+      // The cooldown is what bounds the fetches an attacker's tokens cause: 0 would turn each into a JWKS request.
+      cooldown: duration('cooldown')
+        .refine((seconds) => seconds >= 1, { message: 'must be at least 1 second: it bounds the JWKS fetches that unknown kids and forged signatures can cause' })
+        .optional(),
       timeout: duration('timeout').optional(),
       maxResponseBytes: z.number().int().min(1024).max(64 * 1024 * 1024).optional(),
       staleIfError: duration('staleIfError').optional(),

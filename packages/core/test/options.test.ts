@@ -112,6 +112,16 @@ describe('resolveOptions: wrong options throw TollgateConfigError naming the opt
     expect(resolveOptions({ ...base, jwksUri: 'https://keys.example.com/jwks?tenant=a' }).jwksUri).toBe('https://keys.example.com/jwks?tenant=a');
   });
 
+  it('a jwks.cooldown under 1 second: it is what bounds the fetches forged tokens cause', () => {
+    const message = 'must be at least 1 second: it bounds the JWKS fetches that unknown kids and forged signatures can cause';
+    for (const cooldown of [0, 0.5, '0s', '500ms']) {
+      const problem = configError({ ...base, jwks: { cooldown } });
+      expect(problem, String(cooldown)).toMatch(/^tollgate: invalid options\n  - jwks\.cooldown: /);
+      if (cooldown !== '500ms') expect(problem).toBe(invalid(`jwks.cooldown: ${message}`));
+    }
+    expect(resolveOptions({ ...base, jwks: { cooldown: 1 } }).jwks.cooldown).toBe(1);
+  });
+
   it('jwks.maxRsaModulusBits outside 2048..16384 bits, or not an integer', () => {
     const message = 'must be a whole number of bits from 2048 (RFC 7518 section 3.3) to 16384';
     for (const bits of [1024, 2047, 16385, 4096.5, '4096']) {
