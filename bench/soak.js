@@ -32,7 +32,7 @@
 //   - no body or header contains the token, a stack trace or key material.
 // Per run: heap and RSS growth after forced GC (after warm-up vs end) under their bounds (options.js
 // says why those); each verifier's JWKS fetches under the bound the cache design allows (and the
-// issuer's count under their sum); no discovery refetch. The report gives, per adapter, requests by
+// issuer's count under their sum); discovery read no more often than the key set (one read, two URLs, per fetch). The report gives, per adapter, requests by
 // status, 5xx other than 503, 503s allowed during faults, wrong decisions and JWKS fetches, and per run
 // memory, fetches vs bound and event-loop delay, then one `SOAK_SUMMARY {json}` line.
 //

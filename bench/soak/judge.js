@@ -109,12 +109,22 @@ export function judge(job, result) {
       if (allow503('unknown kid')) return;
       if (!(status === 401 && code === 'invalid_token')) violation('unknown kid: not 401 invalid_token', job, result);
       return;
-    case 'expired':
-    case 'wrong audience':
-    case 'wrong issuer':
     case 'tampered':
     case 'bad signature':
     case 'foreign key (known kid)':
+      // A signature the key in hand does not verify may be a key replaced behind its kid: with keys a
+      // cooldown old, the verifier refetches first, so while the endpoint fails that is a 503 too.
+      if (status === 503 && faultMayAffect(s, e)) {
+        notes.allowed503 += 1;
+        tally.allowed503 += 1;
+        return;
+      }
+      if (allow503(kind)) return;
+      if (!(status === 401 && code === 'invalid_token')) violation(`${kind}: not 401 invalid_token`, job, result);
+      return;
+    case 'expired':
+    case 'wrong audience':
+    case 'wrong issuer':
       // Their kid is live, so the verifier may need the key set first: a 503 only as for valid tokens.
       if (allow503(kind)) return;
       if (!(status === 401 && code === 'invalid_token')) violation(`${kind}: not 401 invalid_token`, job, result);
