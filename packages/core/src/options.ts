@@ -13,7 +13,7 @@ export interface JwksOptions {
   /**
    * How long fetched keys (and the issuer's discovery metadata) are used before they are fetched again.
    * Older keys keep serving while they are refreshed in the background, within `staleIfError`.
-   * Default `'10m'`.
+   * Keys are refetched for age at most once per `cooldown`, even when this is shorter. Default `'10m'`.
    */
   cacheMaxAge?: Duration;
   /**

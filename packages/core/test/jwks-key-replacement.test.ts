@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createSigningKey, tamperSignature, type TestIssuer, type TestSigningKey } from '@tollgate/testing';
 import { createVerifier, type JwksOptions, type Verifier } from '../src/index.js';
 import { invalidToken, unavailable, expectOutcome } from './support/expect-outcome.js';
-import { type FakeClock, fakeClock, tokenRefusal, useIssuer } from './support/jwks-support.js';
+import { eventually, type FakeClock, fakeClock, heldJwksFetch, tokenRefusal, useIssuer } from './support/jwks-support.js';
 
 const COOLDOWN = 10;
 
@@ -179,6 +179,49 @@ describe('forged signatures', () => {
     expect(results.at(-1)!.status).toBe('fulfilled');
     for (const result of results.slice(0, -1)) await expectOutcome(replay(result), invalidToken('signature'));
     expect(issuer.requests.jwks).toBe(2);
+  });
+
+  it('forged tokens that arrive while the refetch is under way start no other fetch when it lands; unknown kids spend only their own budget', async () => {
+    const clock = fakeClock();
+    const held = heldJwksFetch();
+    const verifier = createVerifier({
+      issuer: issuer.issuer,
+      audience: issuer.audience,
+      allowInsecureRequests: true,
+      now: clock.now,
+      fetch: held.fetch,
+      jwks: { cacheMaxAge: 600, cooldown: COOLDOWN, staleIfError: 3600 },
+    });
+    const valid = await issuer.sign({}, { now: clock.seconds(), expiresIn: 3600 });
+    await verifier.verify(valid);
+    clock.advance(COOLDOWN + 1);
+    const forged = () => Promise.all(Array.from({ length: 100 }, async () => tamperSignature(await issuer.sign({}, { now: clock.seconds() }))));
+    const randomKids = (batch: number) =>
+      Promise.all(Array.from({ length: 25 }, (_, i) => issuer.sign({}, { now: clock.seconds(), header: { kid: `random-${batch}-${i}` } })));
+    const settleAll = async (tokens: string[]) => {
+      const results = await Promise.allSettled(tokens.map((token) => verifier.verify(token)));
+      expect(results.every((result) => result.status === 'rejected')).toBe(true);
+    };
+
+    const [first, late] = [await forged(), await forged()];
+    held.hold();
+    const early = first.map((token) => verifier.verify(token));
+    expect(await eventually(() => issuer.requests.jwks === 2)).toBe(true);
+    // These arrive while the refetch the first ones started is held.
+    const during = late.map((token) => verifier.verify(token));
+    held.release();
+    await settleAll([]);
+    expect((await Promise.allSettled([...early, ...during])).every((result) => result.status === 'rejected')).toBe(true);
+    expect(issuer.requests.jwks).toBe(2);
+
+    // Unknown kids have their own budget (so forged signatures never hold back a new kid's lookup): one fetch,
+    // then, within the cooldown, neither kind starts another.
+    await settleAll([...(await randomKids(1)), ...(await forged())]);
+    expect(issuer.requests.jwks).toBe(3);
+    clock.advance(COOLDOWN / 2);
+    await settleAll([...(await randomKids(2)), ...(await forged())]);
+    expect(issuer.requests.jwks).toBe(3);
+    await verifier.verify(valid);
   });
 
   it('a flood makes at most one JWKS request per cooldown window, while valid tokens verify without fetches', async () => {

@@ -222,22 +222,26 @@ describe('the unknown-kid cooldown', () => {
   });
 });
 
-describe('cacheMaxAge: 0', () => {
-  it('with staleIfError 0: every verification waits for a refetch and succeeds (a just-fetched key set is usable)', async () => {
+describe('cacheMaxAge shorter than the cooldown', () => {
+  it('with cacheMaxAge 0 and staleIfError 0: keys are refetched at most once per cooldown, not on every verification', async () => {
     const clock = fakeClock();
     const verifier = verifierWith(clock, { cacheMaxAge: 0, staleIfError: 0 });
     const token = await issuer.sign({ sub: 'uncached' }, { now: clock.seconds() });
-    expect((await verifier.verify(token)).subject).toBe('uncached');
+    for (let i = 0; i < 20; i += 1) expect((await verifier.verify(token)).subject).toBe('uncached');
+    expect(issuer.requests.jwks).toBe(1);
+    clock.advance(30);
     expect((await verifier.verify(token)).subject).toBe('uncached');
     expect(issuer.requests.jwks).toBe(2);
   });
 
-  it('with staleIfError 30: every verification after the first starts a background refetch (one at a time) and succeeds at once', async () => {
+  it('with cacheMaxAge 0 and staleIfError 30: one background refetch per cooldown, every verification served at once', async () => {
     const clock = fakeClock();
     const verifier = verifierWith(clock, { cacheMaxAge: 0, staleIfError: 30 });
     const fetches = jwksFetches();
     const token = await issuer.sign({ sub: 'uncached' }, { now: clock.seconds() });
-    expect((await verifier.verify(token)).subject).toBe('uncached');
+    for (let i = 0; i < 20; i += 1) expect((await verifier.verify(token)).subject).toBe('uncached');
+    expect(issuer.requests.jwks).toBe(1);
+    clock.advance(30);
     expect((await verifier.verify(token)).subject).toBe('uncached');
     await fetches.settled(2);
     expect(issuer.requests.jwks).toBe(2);

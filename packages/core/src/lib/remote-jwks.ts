@@ -78,6 +78,8 @@ export class RemoteJwks {
   #pendingNumber = 0;
   #fetchedNumber = 0;
   #pending: Promise<void> | undefined;
+  /** When the last fetch started: a key that failed to verify starts no new fetch within a cooldown of it. */
+  #lastStartAt = Number.NEGATIVE_INFINITY;
   #missCooldownUntil = Number.NEGATIVE_INFINITY;
   #failedUntil = Number.NEGATIVE_INFINITY;
   #lastError: unknown;
@@ -90,9 +92,11 @@ export class RemoteJwks {
 
   constructor(settings: RemoteJwksSettings) {
     this.#settings = settings;
-    this.#maxAgeMs = settings.cacheMaxAge * 1000;
-    this.#usableMs = (settings.cacheMaxAge + settings.staleIfError) * 1000;
     this.#cooldownMs = settings.cooldown * 1000;
+    // Keys are refetched for age at most once per cooldown: with cacheMaxAge (and staleIfError) shorter
+    // than it, every request would start a fetch, and the cooldown is what bounds them.
+    this.#maxAgeMs = Math.max(settings.cacheMaxAge * 1000, this.#cooldownMs);
+    this.#usableMs = Math.max((settings.cacheMaxAge + settings.staleIfError) * 1000, this.#cooldownMs);
   }
 
   /**
@@ -160,6 +164,10 @@ export class RemoteJwks {
       // The endpoint is failing: the new key may be exactly what cannot be fetched, so the token is not at fault.
       if (now < this.#failedUntil) throw this.#unavailable();
       if (missing && now < this.#missCooldownUntil) break;
+      // A key that fails to verify (not a missing kid) starts a fetch only if none started within the
+      // cooldown; joining one under way is free. Without this, tokens arriving while a refetch ran
+      // would each start another when it landed: a flood of forged signatures cost 2-3 fetches.
+      if (!missing && !this.#pending && now < this.#lastStartAt + this.#cooldownMs && !(this.#fetchedNumber > seen)) break;
       // A fetch that began since the token arrived has landed meanwhile (a concurrent caller's refetch,
       // while this one checked its signature): decide with its keys rather than fetch again.
       if (!this.#pending && this.#fetchedNumber > seen) {
@@ -236,6 +244,7 @@ export class RemoteJwks {
    */
   async #refresh(seen: number): Promise<{ fetched: boolean; current: boolean }> {
     if (!this.#pending) {
+      this.#lastStartAt = this.#settings.now();
       this.#started += 1;
       this.#pendingNumber = this.#started;
       this.#pending = this.#fetch(this.#started).finally(() => {
