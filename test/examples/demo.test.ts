@@ -1,7 +1,8 @@
 // The demo as a user runs it: `node examples/dist/demo.js` with each of its modes.
+import { spawn } from 'node:child_process';
 import { createTestIssuer, type TestIssuer } from '@tollgate/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runNode, startNode } from './child.js';
+import { built, root, runNode, startNode } from './child.js';
 
 // A compact JWS (three base64url parts starting with a JSON header): no token may appear in the output.
 const JWT = /eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+/;
@@ -61,6 +62,59 @@ describe('pnpm demo', () => {
     const { code, signal } = await demo.done;
     expect({ code, signal }).toEqual({ code: 0, signal: null });
     expect(demo.output()).toMatch(/stopped\n$/);
+  }, 60_000);
+
+  it('--serve prints the audience and a tollgate verify command that accepts the fetched token', async () => {
+    const demo = startNode('demo.js', ['--serve']);
+    try {
+      const output = await demo.waitFor(/tollgate verify "\$TOKEN" [^\n]*\n/);
+      expect(output).toMatch(/\n {2}audience {8}https:\/\/api\.example\.test\n/);
+      const [, issuerUrl, audience] = /tollgate verify "\$TOKEN" --issuer (\S+) --audience (\S+) --scope orders:read --allow-insecure-requests/.exec(output)!;
+      const [, secret, tokenEndpoint] = /-u 'orders-admin:([\w-]+)' -d grant_type=client_credentials (\S+)/.exec(output)!;
+      const response = await fetch(tokenEndpoint!, {
+        method: 'POST',
+        headers: { authorization: `Basic ${Buffer.from(`orders-admin:${secret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'grant_type=client_credentials',
+        signal: AbortSignal.timeout(5000),
+      });
+      const { access_token: token } = (await response.json()) as { access_token: string };
+      const verified = await runNode('../../packages/cli/bin/tollgate.js', ['verify', token, '--issuer', issuerUrl!, '--audience', audience!, '--scope', 'orders:read', '--allow-insecure-requests']);
+      expect(verified.code).toBe(0);
+      expect(verified.stdout).toMatch(/^valid/);
+    } finally {
+      demo.child.kill('SIGTERM');
+    }
+    expect((await demo.done).code).toBe(0);
+  }, 60_000);
+
+  it('--serve stops by itself when the process that started it is gone (as when npx or pnpm is killed)', async () => {
+    // A parent that starts the demo and is then killed outright, with no chance to pass a signal on.
+    const parent = spawn(
+      process.execPath,
+      ['-e', `const c = require('node:child_process').spawn(process.execPath, [${JSON.stringify(built('demo.js'))}, '--serve'], { stdio: ['ignore', 'inherit', 'inherit'] }); console.log('PID ' + c.pid); setInterval(() => {}, 1000);`],
+      { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], timeout: 40_000 },
+    );
+    let output = '';
+    parent.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    const deadline = Date.now() + 30_000;
+    while (!/serving until/.test(output) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    const pid = Number(/PID (\d+)/.exec(output)?.[1]);
+    expect(Number.isInteger(pid)).toBe(true);
+    const [, api] = /express API +(\S+)/.exec(output)!;
+    parent.kill('SIGKILL');
+    const alive = () => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const stopBy = Date.now() + 10_000;
+    while (alive() && Date.now() < stopBy) await new Promise((resolve) => setTimeout(resolve, 100));
+    if (alive()) process.kill(pid, 'SIGKILL');
+    expect(alive()).toBe(false);
+    await expect(fetch(api!, { signal: AbortSignal.timeout(2000) })).rejects.toThrow();
   }, 60_000);
 
   describe('--issuer', () => {
