@@ -66,6 +66,7 @@ Options:
   --realm <realm>            realm of the WWW-Authenticate challenge (default api)
   --strict                   RFC 9068 only: typ at+jwt and its required claims
   --allow-insecure-requests  allow an http:// issuer on localhost/127.0.0.1 (development)
+  --allow-insecure-host <h>  also allow http:// on this development host (e.g. keycloak); repeatable
   --json                     one JSON object on stdout:
                              {"valid":true,"header":{...},"claims":{...},"scopes":[...],...} or
                              {"valid":false,"status":401,"code":"invalid_token","reason":"expired",

@@ -30,6 +30,8 @@ export interface VerifyArgs {
   readonly realm: string | undefined;
   readonly strict: boolean;
   readonly allowInsecureRequests: boolean;
+  /** Development hosts `http:` is allowed for besides loopback (`--allow-insecure-host`). */
+  readonly insecureHosts: readonly string[];
 }
 
 /** `tollgate help [command]`, `tollgate --help`, `tollgate <command> --help`. */
@@ -71,6 +73,7 @@ const verifyOptions = {
   realm: { type: 'string' },
   strict: { type: 'boolean' },
   'allow-insecure-requests': { type: 'boolean' },
+  'allow-insecure-host': { type: 'string', multiple: true },
 } as const;
 
 /**
@@ -128,6 +131,7 @@ function parseVerify(args: readonly string[]): VerifyArgs | HelpArgs {
     realm: values.realm,
     strict: values.strict ?? false,
     allowInsecureRequests: values['allow-insecure-requests'] ?? false,
+    insecureHosts: values['allow-insecure-host'] ?? [],
   };
 }
 

@@ -185,6 +185,15 @@ describe('tollgate verify: usage errors exit 64 without contacting the issuer', 
     expect(result.stderr).toContain("Run 'tollgate verify --help' for usage.");
   });
 
+  it('names --allow-insecure-host for an http issuer off loopback, and accepts it for that host', async () => {
+    const refused = await run(['verify', 'x.y.z', '--issuer', 'http://keycloak:8080/realms/orders', '--audience', 'a', '--allow-insecure-requests']);
+    expect(refused.code).toBe(64);
+    expect(refused.stderr).toContain('--allow-insecure-requests allows http on localhost, 127.0.0.1 and [::1] only');
+    expect(refused.stderr).toContain('name it: --allow-insecure-host keycloak.');
+    const named = await run(['verify', 'x.y.z', '--issuer', 'http://keycloak:8080/realms/orders', '--audience', 'a', '--allow-insecure-host', 'keycloak']);
+    expect(named.stderr).not.toContain('must be an https URL');
+  });
+
   it('refuses HS256 in --algorithms and an http issuer without --allow-insecure-requests', async () => {
     const token = await issuer.sign();
     issuer.resetRequests();

@@ -20,6 +20,7 @@ describe('parseCliArgs', () => {
         '--scope', 'orders:read', '--scope', 'orders:write  admin', '--any-scope', '--jwks-uri', 'https://a/jwks',
         '--algorithms', 'RS256, ES256', '--algorithms', 'EdDSA', '--clock-tolerance', '30s', '--max-token-age', '1h',
         '--timeout', '2s', '--realm', 'orders', '--strict', '--allow-insecure-requests', '--json',
+        '--allow-insecure-host', 'keycloak', '--allow-insecure-host', 'auth.dev',
       ]),
     ).toEqual({
       command: 'verify',
@@ -37,13 +38,14 @@ describe('parseCliArgs', () => {
       realm: 'orders',
       strict: true,
       allowInsecureRequests: true,
+      insecureHosts: ['keycloak', 'auth.dev'],
     });
   });
 
   it('leaves options unset and the token absent when not given', () => {
     expect(parseCliArgs(['verify'])).toMatchObject({
       token: undefined, issuers: [], audiences: [], scopes: [], anyScope: false, jwksUri: undefined,
-      algorithms: undefined, strict: false, allowInsecureRequests: false, json: false,
+      algorithms: undefined, strict: false, allowInsecureRequests: false, insecureHosts: [], json: false,
     });
   });
 

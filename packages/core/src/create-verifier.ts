@@ -63,7 +63,7 @@ export function createVerifier(input: VerifierOptions): Verifier {
         ? configuredJwks(options.jwksUri, fetchOptions)
         : discoveredJwks(issuer!, {
             ...fetchOptions,
-            checkUrl: (url) => checkUrl('jwks_uri', url, options.allowInsecureRequests),
+            checkUrl: (url) => checkUrl('jwks_uri', url, options.insecureHosts.length > 0 ? { hosts: options.insecureHosts } : options.allowInsecureRequests),
             cacheMaxAge: options.jwks.cacheMaxAge,
             now,
           }),

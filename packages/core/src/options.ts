@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { TollgateConfigError } from './errors.js';
 import { DEFAULT_ALGORITHMS, DEFAULT_MAX_RSA_MODULUS_BITS, MAX_RSA_MODULUS_BITS, MIN_RSA_MODULUS_BITS, SUPPORTED_ALGORITHMS, type Algorithm } from './algorithms.js';
 import { parseSeconds } from './lib/duration.js';
-import { checkIssuerUrl, checkUrl } from './lib/url-policy.js';
+import { checkInsecureHost, checkIssuerUrl, checkUrl, type InsecurePolicy } from './lib/url-policy.js';
 
 /** A duration: seconds as a number, or text such as `'30s'`, `'10m'`, `'1h'`. */
 export type Duration = number | string;
@@ -80,10 +80,11 @@ export interface VerifierOptions {
    */
   cache?: { maxEntries?: number; maxRejections?: number } | false;
   /**
-   * Allows `http:` issuer and JWKS URLs on localhost, 127.0.0.1 and [::1]: development and tests only.
-   * Default `false`.
+   * Allows `http:` issuer and JWKS URLs: `true` on localhost, 127.0.0.1 and [::1] only;
+   * `{ hosts: ['keycloak'] }` there and on the named development hosts too (a docker compose service).
+   * Development and tests only: over http, anyone on the network can serve keys. Default `false`.
    */
-  allowInsecureRequests?: boolean;
+  allowInsecureRequests?: boolean | { hosts: readonly string[] };
   /** The fetch implementation for discovery and JWKS. Default: the global `fetch`. */
   fetch?: typeof globalThis.fetch;
   /** The clock, in milliseconds since the epoch. Default `Date.now`. For tests. */
@@ -113,7 +114,10 @@ export interface ResolvedOptions {
   };
   readonly cacheMaxEntries: number;
   readonly cacheMaxRejections: number;
+  /** Whether any `http:` URL is allowed (see {@link ResolvedOptions.insecureHosts}). */
   readonly allowInsecureRequests: boolean;
+  /** Named development hosts `http:` is allowed for, besides loopback; empty unless configured. */
+  readonly insecureHosts: readonly string[];
   readonly fetch: typeof globalThis.fetch;
   readonly now: () => number;
 }
@@ -188,7 +192,25 @@ const schema = z.strictObject({
       }),
     ])
     .optional(),
-  allowInsecureRequests: z.boolean().optional(),
+  allowInsecureRequests: z
+    .union(
+      [
+        z.boolean(),
+        z.strictObject({
+          hosts: z
+            .array(z.string())
+            .min(1, { message: 'name at least one host, or use true for localhost only' })
+            .superRefine((hosts, ctx) => {
+              for (const host of hosts) {
+                const problem = checkInsecureHost(host);
+                if (problem) ctx.addIssue({ code: 'custom', message: problem });
+              }
+            }),
+        }),
+      ],
+      { error: "expected true (localhost only) or { hosts: ['keycloak'] } (development hosts)" },
+    )
+    .optional(),
   fetch: z.custom<typeof globalThis.fetch>((value) => typeof value === 'function', { message: 'must be a fetch function' }).optional(),
   now: z.custom<() => number>((value) => typeof value === 'function', { message: 'must be a function returning milliseconds' }).optional(),
 });
@@ -207,7 +229,8 @@ export function resolveOptions(input: VerifierOptions): ResolvedOptions {
     throw new TollgateConfigError(`tollgate: invalid options\n${lines.join('\n')}`);
   }
   const options = parsed.data;
-  const allowInsecure = options.allowInsecureRequests ?? false;
+  const insecureHosts = typeof options.allowInsecureRequests === 'object' ? options.allowInsecureRequests.hosts.map((host) => host.toLowerCase()) : [];
+  const allowInsecure: InsecurePolicy = insecureHosts.length > 0 ? { hosts: insecureHosts } : (options.allowInsecureRequests === true);
   const problems: string[] = [];
   for (const issuer of options.issuer) {
     const problem = checkUrl('issuer', issuer, allowInsecure) ?? checkIssuerUrl('issuer', issuer);
@@ -241,7 +264,8 @@ export function resolveOptions(input: VerifierOptions): ResolvedOptions {
     }),
     cacheMaxEntries: options.cache === false ? 0 : (options.cache?.maxEntries ?? 1000),
     cacheMaxRejections: options.cache === false ? 0 : (options.cache?.maxRejections ?? 1000),
-    allowInsecureRequests: allowInsecure,
+    allowInsecureRequests: allowInsecure !== false,
+    insecureHosts: Object.freeze(insecureHosts),
     fetch: options.fetch ?? ((...args) => globalThis.fetch(...args)),
     now: options.now ?? Date.now,
   };

@@ -76,15 +76,43 @@ describe('resolveOptions: wrong options throw TollgateConfigError naming the opt
     );
   });
 
-  it('an http issuer off loopback, even with allowInsecureRequests', () => {
-    expect(configError({ ...base, issuer: 'http://auth.example.com/', allowInsecureRequests: true })).toBe(invalid("issuer: 'http://auth.example.com/' must be an https URL"));
-    expect(configError({ ...base, issuer: 'http://10.0.0.5/', allowInsecureRequests: true })).toBe(invalid("issuer: 'http://10.0.0.5/' must be an https URL"));
+  it('an http issuer off loopback, even with allowInsecureRequests: true, says how to name a development host', () => {
+    expect(configError({ ...base, issuer: 'http://auth.example.com/', allowInsecureRequests: true })).toBe(
+      invalid(
+        "issuer: 'http://auth.example.com/' must be an https URL; allowInsecureRequests: true allows http on localhost, 127.0.0.1 and [::1] only. For a development issuer on another host (a docker compose service), name it: allowInsecureRequests: { hosts: ['auth.example.com'] }. Never in production: over http, anyone on the network can serve you keys.",
+      ),
+    );
+    expect(configError({ ...base, issuer: 'http://10.0.0.5/', allowInsecureRequests: true })).toBe(invalid(
+        "issuer: 'http://10.0.0.5/' must be an https URL; allowInsecureRequests: true allows http on localhost, 127.0.0.1 and [::1] only. For a development issuer on another host (a docker compose service), name it: allowInsecureRequests: { hosts: ['10.0.0.5'] }. Never in production: over http, anyone on the network can serve you keys.",
+      ));
   });
 
   it('an http jwksUri off loopback', () => {
     expect(configError({ ...base, jwksUri: 'http://keys.example.com/jwks.json', allowInsecureRequests: true })).toBe(
-      invalid("jwksUri: 'http://keys.example.com/jwks.json' must be an https URL"),
+      invalid(
+        "jwksUri: 'http://keys.example.com/jwks.json' must be an https URL; allowInsecureRequests: true allows http on localhost, 127.0.0.1 and [::1] only. For a development issuer on another host (a docker compose service), name it: allowInsecureRequests: { hosts: ['keys.example.com'] }. Never in production: over http, anyone on the network can serve you keys.",
+      ),
     );
+  });
+
+  it('allowInsecureRequests: { hosts } allows http on exactly the named hosts (and loopback), nothing else', () => {
+    const hosts = { hosts: ['keycloak', 'Auth.Dev'] };
+    const resolved = resolveOptions({ ...base, issuer: 'http://keycloak:8080/realms/orders', jwksUri: 'http://auth.dev/jwks.json', allowInsecureRequests: hosts });
+    expect(resolved.insecureHosts).toEqual(['keycloak', 'auth.dev']);
+    expect(resolved.allowInsecureRequests).toBe(true);
+    expect(resolveOptions({ ...base, issuer: 'http://127.0.0.1:9000/', allowInsecureRequests: hosts }).issuers).toEqual(['http://127.0.0.1:9000/']);
+    expect(configError({ ...base, issuer: 'http://keycloak.evil.example/', allowInsecureRequests: hosts })).toContain("name it: allowInsecureRequests: { hosts: ['keycloak.evil.example'] }");
+    expect(configError({ ...base, issuer: 'ftp://keycloak/', allowInsecureRequests: hosts })).toBe(invalid("issuer: 'ftp://keycloak/' must be an https URL"));
+  });
+
+  it.each([
+    [{ hosts: [] }, 'allowInsecureRequests.hosts: name at least one host, or use true for localhost only'],
+    [{ hosts: ['http://keycloak'] }, "allowInsecureRequests.hosts: 'http://keycloak' is not a bare hostname (no scheme, port, path or wildcard; e.g. 'keycloak')"],
+    [{ hosts: ['keycloak:8080'] }, "allowInsecureRequests.hosts: 'keycloak:8080' is not a bare hostname"],
+    [{ hosts: ['*.local'] }, "allowInsecureRequests.hosts: '*.local' is not a bare hostname"],
+    ['yes', "allowInsecureRequests: expected true (localhost only) or { hosts: ['keycloak'] } (development hosts)"],
+  ])('refuses allowInsecureRequests %j', (value, message) => {
+    expect(configError({ ...base, allowInsecureRequests: value as never })).toContain(message);
   });
 
   it('a jwksUri or issuer carrying credentials, without echoing them', () => {
@@ -190,6 +218,7 @@ describe('resolveOptions: defaults and conversions', () => {
       cacheMaxEntries: 1000,
       cacheMaxRejections: 1000,
       allowInsecureRequests: false,
+      insecureHosts: [],
     });
     expect(typeof fetch).toBe('function');
     expect(now).toBe(Date.now);

@@ -70,7 +70,7 @@ function createVerifierFor(args: VerifyArgs, io: CliIo): Verifier {
     ...(args.realm !== undefined && { realm: args.realm }),
     ...(args.timeout !== undefined && { jwks: { timeout: args.timeout } }),
     strict: args.strict,
-    allowInsecureRequests: args.allowInsecureRequests,
+    allowInsecureRequests: args.insecureHosts.length > 0 ? { hosts: args.insecureHosts } : args.allowInsecureRequests,
     // One token, one run: a verified-token cache would only hold memory.
     cache: false,
     now: io.now,
@@ -99,6 +99,8 @@ function asUsage<T>(build: () => T): T {
       // (quadratic in a value of many lines that core quotes back).
       .replace(/^([ \t]*- )([A-Za-z.]+?)(\.\d+)?:/gm, (whole, lead: string, name: string) => (FLAGS[name] ? `${lead}${FLAGS[name]}:` : whole))
       .replace('set allowInsecureRequests: true', 'pass --allow-insecure-requests')
+      .replace(/allowInsecureRequests: \{ hosts: \['([^']*)'\] \}/, '--allow-insecure-host $1')
+      .replace('allowInsecureRequests: true allows', '--allow-insecure-requests allows')
       // main adds its own 'tollgate: ' prefix.
       .replace(/^tollgate: /, '');
     throw new UsageError(message, 'verify');

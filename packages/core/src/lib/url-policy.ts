@@ -3,8 +3,14 @@
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
+/**
+ * The hosts `http:` is allowed for: none (`false`), loopback (`true`), or loopback plus the named
+ * development hosts. Resolved from the `allowInsecureRequests` option.
+ */
+export type InsecurePolicy = false | true | { readonly hosts: readonly string[] };
+
 /** Returns what is wrong with `value` as a URL to fetch from, or `undefined` when it is fine. */
-export function checkUrl(name: string, value: string, allowInsecure: boolean): string | undefined {
+export function checkUrl(name: string, value: string, allowInsecure: InsecurePolicy): string | undefined {
   let url: URL;
   try {
     url = new URL(value);
@@ -14,10 +20,28 @@ export function checkUrl(name: string, value: string, allowInsecure: boolean): s
   // Credentials in a URL would travel into error messages, audit events and logs; not echoed here either.
   if (url.username || url.password) return `${name}: must not carry credentials (user:password@)`;
   if (url.protocol === 'https:') return undefined;
-  if (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname)) {
-    return allowInsecure ? undefined : `${name}: '${value}' is not https; for local development set allowInsecureRequests: true`;
+  if (url.protocol !== 'http:') return `${name}: '${value}' must be an https URL`;
+  const named = typeof allowInsecure === 'object' && allowInsecure.hosts.includes(url.hostname);
+  if (LOOPBACK_HOSTS.has(url.hostname)) {
+    return allowInsecure !== false ? undefined : `${name}: '${value}' is not https; for local development set allowInsecureRequests: true`;
   }
-  return `${name}: '${value}' must be an https URL`;
+  if (named) return undefined;
+  // Over http the keys can be swapped by anyone on the path: allowed only for hosts named on purpose.
+  return `${name}: '${value}' must be an https URL; allowInsecureRequests: true allows http on localhost, 127.0.0.1 and [::1] only. For a development issuer on another host (a docker compose service), name it: allowInsecureRequests: { hosts: ['${url.hostname}'] }. Never in production: over http, anyone on the network can serve you keys.`;
+}
+
+/** Hostnames as `new URL` spells them: no scheme, port, path, user or wildcard. */
+export function checkInsecureHost(host: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(`http://${host}/`);
+  } catch {
+    return `'${host}' is not a hostname`;
+  }
+  if (host === '' || url.hostname !== host.toLowerCase() || host.includes('*')) {
+    return `'${host}' is not a bare hostname (no scheme, port, path or wildcard; e.g. 'keycloak')`;
+  }
+  return undefined;
 }
 
 /**
