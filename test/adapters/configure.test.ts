@@ -163,7 +163,7 @@ describe.each(byName(DRIVERS))('%s', (_adapter, driver) => {
     const invalid: [string, Record<string, unknown>, RegExp][] = [
       ['a missing audience', { issuer: 'https://auth.example.test/' }, /^\s+- audience: required: audience/m],
       ['a missing issuer', { audience: 'https://api.example.test' }, /^\s+- issuer: required: issuer identifier/m],
-      ['an http issuer', { issuer: 'http://auth.example.test/', audience: 'https://api.example.test' }, /^\s+- issuer: 'http:\/\/auth\.example\.test\/' must be an https URL$/m],
+      ['an http issuer', { issuer: 'http://auth.example.test/', audience: 'https://api.example.test' }, /^\s+- issuer: 'http:\/\/auth\.example\.test\/' must be an https URL; allowInsecureRequests: true allows http on localhost, 127.0.0.1 and \[::1\] only; for a development issuer on another host \(a docker compose service\), name it: allowInsecureRequests: { hosts: \['auth.example.test'\] }/m],
       ['a symmetric algorithm', { issuer: 'https://auth.example.test/', audience: 'x', algorithms: ['HS256'] }, /^\s+- algorithms\.0: 'HS256' is symmetric/m],
       ['an unknown option', { issuer: 'https://auth.example.test/', audience: 'x', audiences: ['y'] }, /^\s+- \(options\): Unrecognized key: "audiences"$/m],
       ['a bad duration', { issuer: 'https://auth.example.test/', audience: 'x', jwks: { cooldown: 'soon' } }, /^\s+- jwks\.cooldown: expected cooldown/m],

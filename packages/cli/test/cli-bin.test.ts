@@ -189,7 +189,7 @@ describe('tollgate verify: usage errors exit 64 without contacting the issuer', 
     const refused = await run(['verify', 'x.y.z', '--issuer', 'http://keycloak:8080/realms/orders', '--audience', 'a', '--allow-insecure-requests']);
     expect(refused.code).toBe(64);
     expect(refused.stderr).toContain('--allow-insecure-requests allows http on localhost, 127.0.0.1 and [::1] only');
-    expect(refused.stderr).toContain('name it: --allow-insecure-host keycloak.');
+    expect(refused.stderr).toContain('name it: --allow-insecure-host keycloak (never in production');
     const named = await run(['verify', 'x.y.z', '--issuer', 'http://keycloak:8080/realms/orders', '--audience', 'a', '--allow-insecure-host', 'keycloak']);
     expect(named.stderr).not.toContain('must be an https URL');
   });

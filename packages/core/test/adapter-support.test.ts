@@ -142,7 +142,7 @@ describe('resolveAdapterOptions', () => {
   it.each<[string, unknown, RegExp]>([
     ['a missing audience', { issuer: 'https://auth.example.test/', optional: true }, /^\s+- audience: required: audience/m],
     ['an unknown option', { issuer: 'https://auth.example.test/', audience: 'x', allowHeader: true }, /^\s+- \(options\): Unrecognized key: "allowHeader"$/m],
-    ['an http issuer', { issuer: 'http://auth.example.test/', audience: 'x', allowQuery: true }, /^\s+- issuer: 'http:\/\/auth\.example\.test\/' must be an https URL$/m],
+    ['an http issuer', { issuer: 'http://auth.example.test/', audience: 'x', allowQuery: true }, /^\s+- issuer: 'http:\/\/auth\.example\.test\/' must be an https URL; allowInsecureRequests: true allows http on localhost, 127.0.0.1 and \[::1\] only; for a development issuer on another host \(a docker compose service\), name it: allowInsecureRequests: { hosts: \['auth.example.test'\] }/m],
     ['a symmetric algorithm', { issuer: 'https://auth.example.test/', audience: 'x', algorithms: ['HS256'] }, /^\s+- algorithms\.0: 'HS256' is symmetric/m],
     ['no options', undefined, /^tollgate: options are required: \{ issuer, audience \} at least$/],
     ['null', null, /^tollgate: options are required/],

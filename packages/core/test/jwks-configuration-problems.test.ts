@@ -84,6 +84,7 @@ describe('configuration problems are reported as such', () => {
     const { cause } = await configurationProblem(async () => verifierFor().verify(await token()));
     expect(cause.message).toBe(
       `configuration problem: ${metadata.origin}${RFC8414} names jwks_uri: 'http://192.0.2.10/jwks.json' must be an https URL; ` +
+        "allowInsecureRequests: true allows http on localhost, 127.0.0.1 and [::1] only; for a development issuer on another host (a docker compose service), name it: allowInsecureRequests: { hosts: ['192.0.2.10'] } (never in production: over http, anyone on the network can serve you keys); " +
         'fix the metadata, or set jwksUri to a URL tollgate may fetch',
     );
   });

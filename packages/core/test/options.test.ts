@@ -79,18 +79,18 @@ describe('resolveOptions: wrong options throw TollgateConfigError naming the opt
   it('an http issuer off loopback, even with allowInsecureRequests: true, says how to name a development host', () => {
     expect(configError({ ...base, issuer: 'http://auth.example.com/', allowInsecureRequests: true })).toBe(
       invalid(
-        "issuer: 'http://auth.example.com/' must be an https URL; allowInsecureRequests: true allows http on localhost, 127.0.0.1 and [::1] only. For a development issuer on another host (a docker compose service), name it: allowInsecureRequests: { hosts: ['auth.example.com'] }. Never in production: over http, anyone on the network can serve you keys.",
+        "issuer: 'http://auth.example.com/' must be an https URL; allowInsecureRequests: true allows http on localhost, 127.0.0.1 and [::1] only; for a development issuer on another host (a docker compose service), name it: allowInsecureRequests: { hosts: ['auth.example.com'] } (never in production: over http, anyone on the network can serve you keys)",
       ),
     );
     expect(configError({ ...base, issuer: 'http://10.0.0.5/', allowInsecureRequests: true })).toBe(invalid(
-        "issuer: 'http://10.0.0.5/' must be an https URL; allowInsecureRequests: true allows http on localhost, 127.0.0.1 and [::1] only. For a development issuer on another host (a docker compose service), name it: allowInsecureRequests: { hosts: ['10.0.0.5'] }. Never in production: over http, anyone on the network can serve you keys.",
+        "issuer: 'http://10.0.0.5/' must be an https URL; allowInsecureRequests: true allows http on localhost, 127.0.0.1 and [::1] only; for a development issuer on another host (a docker compose service), name it: allowInsecureRequests: { hosts: ['10.0.0.5'] } (never in production: over http, anyone on the network can serve you keys)",
       ));
   });
 
   it('an http jwksUri off loopback', () => {
     expect(configError({ ...base, jwksUri: 'http://keys.example.com/jwks.json', allowInsecureRequests: true })).toBe(
       invalid(
-        "jwksUri: 'http://keys.example.com/jwks.json' must be an https URL; allowInsecureRequests: true allows http on localhost, 127.0.0.1 and [::1] only. For a development issuer on another host (a docker compose service), name it: allowInsecureRequests: { hosts: ['keys.example.com'] }. Never in production: over http, anyone on the network can serve you keys.",
+        "jwksUri: 'http://keys.example.com/jwks.json' must be an https URL; allowInsecureRequests: true allows http on localhost, 127.0.0.1 and [::1] only; for a development issuer on another host (a docker compose service), name it: allowInsecureRequests: { hosts: ['keys.example.com'] } (never in production: over http, anyone on the network can serve you keys)",
       ),
     );
   });

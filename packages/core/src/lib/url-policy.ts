@@ -27,7 +27,7 @@ export function checkUrl(name: string, value: string, allowInsecure: InsecurePol
   }
   if (named) return undefined;
   // Over http the keys can be swapped by anyone on the path: allowed only for hosts named on purpose.
-  return `${name}: '${value}' must be an https URL; allowInsecureRequests: true allows http on localhost, 127.0.0.1 and [::1] only. For a development issuer on another host (a docker compose service), name it: allowInsecureRequests: { hosts: ['${url.hostname}'] }. Never in production: over http, anyone on the network can serve you keys.`;
+  return `${name}: '${value}' must be an https URL; allowInsecureRequests: true allows http on localhost, 127.0.0.1 and [::1] only; for a development issuer on another host (a docker compose service), name it: allowInsecureRequests: { hosts: ['${url.hostname}'] } (never in production: over http, anyone on the network can serve you keys)`;
 }
 
 /** Hostnames as `new URL` spells them: no scheme, port, path, user or wildcard. */
