@@ -1,5 +1,6 @@
 // Express middleware and scope decorators: requireAuth, requireScope, requireAnyScope, configure, @RequireScope.
-import { bindRequests, DefaultConfiguration, defineMiddleware, defineScopeDecorators, TollgateConfigError, toUnhandledResponse } from '@tollgate/core';
+import { bindRequests, DefaultConfiguration, defineMiddleware, defineScopeDecorators, TollgateConfigError, TollgateError, toUnhandledResponse } from '@tollgate/core';
+import { errorHandled } from './error-handled.js';
 import type { AdapterOptions, GuardOptions, ScopeDecorator, Verifier } from '@tollgate/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 
@@ -29,12 +30,22 @@ function answer(res: Response, error: unknown): void {
   res.end(response.body);
 }
 
-// A refusal goes to next(err) carrying `status` and `headers`, which Express's own handler honours.
-// Called without next (a user's wrapper), it cannot pass the request on: it answers the refusal, or a
+/**
+ * Passes a refusal to the app's error handlers when it has one (yours, or tollgateErrorHandler), so they
+ * decide the response; without any, answers it here: Express's final handler would log every 401 to
+ * stderr as if it were a server error. Anything that is not a refusal always goes to next.
+ */
+function refuse(req: Request, res: Response, next: NextFunction, error: unknown): void {
+  if (error instanceof TollgateError && !errorHandled(req)) answer(res, error);
+  else next(error);
+}
+
+// A refusal goes to next(err) carrying `status` and `headers` when the app has an error handler (see
+// refuse). Called without next (a user's wrapper), it cannot pass the request on: it answers the refusal, or a
 // 500, itself, rather than leaving a rejected promise behind.
 const middleware = defineMiddleware<RequestHandler>(defaults, (guard) => (req, res, next) => {
   if (typeof next === 'function') {
-    runGuard(guard, req).then(() => next(), next);
+    runGuard(guard, req).then(() => next(), (error: unknown) => refuse(req, res, next, error));
     return;
   }
   runGuard(guard, req).then(
@@ -48,7 +59,7 @@ const middleware = defineMiddleware<RequestHandler>(defaults, (guard) => (req, r
 // promise could kill the process: the refusal is answered here; the handler's own errors stay its own.
 const decorators = defineScopeDecorators<[req: Request, res: Response, next: NextFunction]>(defaults, (guard, [req, res, next], call) =>
   typeof next === 'function'
-    ? runGuard(guard, req).then(call).catch(next)
+    ? runGuard(guard, req).then(call, (error: unknown) => refuse(req, res, next, error)).catch(next)
     : runGuard(guard, req).then(call, (error: unknown) => answer(res, error)),
 );
 

@@ -1,24 +1,72 @@
-// Without tollgateErrorHandler, Express's own finalhandler renders a refusal as HTML with the error's "stack",
-// which for tollgate's errors is only "Name: description". Express 4 and 5. Status, challenge and the absence
-// of leaks are checked for every adapter in test/adapters/error-handling.test.ts.
-import { describe, expect, it } from 'vitest';
+// Without any error handler in the app, a refusal is answered by tollgate itself (the same status, headers and
+// JSON body as tollgateErrorHandler), so Express's final handler does not log every 401 to stderr as a server
+// error. With an error handler of the user's, the refusal reaches it. Express 4 and 5. Status, challenge and the
+// absence of leaks are checked for every adapter in test/adapters/error-handling.test.ts.
+import type { ErrorRequestHandler } from 'express';
+import request from 'supertest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { expressDriver } from '../../../test/adapters/drivers/index.js';
 import { describeTargets, useSuiteApp } from '../../../test/adapters/harness.js';
 import { refusalsApp, REFUSALS, sendRefusal } from '../../../test/adapters/refusals.js';
+import { byName, EXPRESS_VERSIONS } from '../../../test/support/frameworks.js';
 import { useIssuer } from '../../../test/support/issuer.js';
+import { serve, type Served } from '../../../test/support/server.js';
+import { requireAuth, requireScope } from '../src/index.js';
 
 const issuer = useIssuer();
 
 describeTargets([expressDriver], (_driver, target) => {
-  describe('without a tollgate error handler', () => {
+  describe('without any error handler', () => {
     const suite = useSuiteApp(target, () => refusalsApp(issuer.options(), 'default'));
 
-    it.each(REFUSALS)('renders $name through finalhandler as <pre>Name: description</pre>', async (refusal) => {
+    it.each(REFUSALS)('answers $name itself, with the JSON body of tollgateErrorHandler', async (refusal) => {
       const { res } = await sendRefusal(suite.app.url, issuer.current, refusal);
       expect(res.status).toBe(refusal.status);
-      expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
-      // finalhandler prints err.stack outside production; tollgate's stack is only "Name: description".
-      expect(res.text).toContain(`<pre>${refusal.error.name}: ${refusal.error.description}</pre>`);
+      expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+      const { code, description } = refusal.error;
+      expect(JSON.parse(res.text)).toEqual(code ? { error: code, error_description: description } : { error_description: description });
     });
+  });
+});
+
+describe.each(byName(EXPRESS_VERSIONS))('%s, logging', (_name, version) => {
+  const open: Served[] = [];
+  afterEach(async () => {
+    vi.restoreAllMocks();
+    await Promise.all(open.splice(0).map((served) => served.close()));
+  });
+
+  const start = async (errorHandler?: ErrorRequestHandler) => {
+    const app = version.module();
+    // Outside 'test', Express's final handler logs every error that reaches it to stderr.
+    app.set('env', 'development');
+    app.use(requireAuth(issuer.options()));
+    app.get('/orders', requireScope('orders:read'), (_req, res) => {
+      res.json({ ok: true });
+    });
+    if (errorHandler) app.use(errorHandler);
+    const served = await serve(app);
+    open.push(served);
+    return served.url;
+  };
+
+  it('logs nothing for refusals when the app has no error handler', async () => {
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    const url = await start();
+    expect((await request(url).get('/orders')).status).toBe(401);
+    expect((await request(url).get('/orders').set('Authorization', await issuer.bearer({ scope: 'profile' }))).status).toBe(403);
+    expect(logged).not.toHaveBeenCalled();
+  });
+
+  it("hands refusals to the user's error handler when there is one", async () => {
+    const seen: unknown[] = [];
+    const url = await start((error, _req, res, _next) => {
+      seen.push(error);
+      res.status(418).json({ mine: true });
+    });
+    const res = await request(url).get('/orders');
+    expect(res.status).toBe(418);
+    expect(seen).toHaveLength(1);
+    expect((seen[0] as Error).name).toBe('MissingTokenError');
   });
 });
