@@ -63,47 +63,63 @@ function printApis(apis: readonly RunningApi[]): void {
   for (const api of apis) console.log(`  ${`${api.name} API`.padEnd(15)} ${api.url}/orders   (GET: orders:read, POST: orders:write)`);
 }
 
+/** A process as /proc tells it: its parent, its state, and its start time (which tells a reused pid apart). */
+function readStat(pid: number): { parent: number; state: string; start: string } | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The fields after the command name, which is in parentheses and may hold spaces: state, ppid, ... starttime (22nd).
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { state: fields[0]!, parent: Number(fields[1]), start: fields[19]! };
+  } catch {
+    return undefined;
+  }
+}
+
+interface Ancestor {
+  readonly pid: number;
+  readonly start: string | undefined;
+}
+
 /**
- * The processes this one runs under (`npx` → `pnpm` → `sh` → node), read from /proc where there is one;
- * elsewhere only the parent. Stops below pid 1 and after four levels.
+ * The processes this one runs under (`npx` → `pnpm` → `sh` → node), read from /proc where there is one
+ * (elsewhere only the parent), four levels at most, stopping above pid 1. Read when this module loads,
+ * before the servers start, so an ancestor killed during start-up is still noticed.
  */
-function ancestors(): number[] {
-  const found = [process.ppid];
-  for (let pid = process.ppid; found.length < 4; ) {
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    } catch {
-      break;
-    }
-    // The fields after the command name, which is in parentheses and may hold spaces.
-    const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-    if (!Number.isInteger(parent) || parent <= 1) break;
-    found.push(parent);
-    pid = parent;
+function ancestors(): Ancestor[] {
+  const found: Ancestor[] = [];
+  for (let pid = process.ppid; pid > 1 && found.length < 4; ) {
+    const stat = readStat(pid);
+    found.push({ pid, start: stat?.start });
+    if (!stat) break;
+    pid = stat.parent;
   }
   return found;
 }
+const PARENT = process.ppid;
+const ANCESTORS = ancestors();
 
-const alive = (pid: number): boolean => {
+/** Gone: no such process, a zombie (killed, not yet reaped), or another process under a reused pid. */
+function gone({ pid, start }: Ancestor): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return true;
   }
-};
+  if (start === undefined) return false;
+  const stat = readStat(pid);
+  return stat === undefined || stat.state === 'Z' || stat.start !== start;
+}
 
 /**
- * Resolves on SIGINT or SIGTERM, or when a process this one runs under is gone: `npx -y pnpm demo` runs
- * node under pnpm and a shell, and a SIGTERM to one of those would otherwise leave the servers holding
- * their ports.
+ * Resolves on SIGINT or SIGTERM, or when a process this one runs under is gone (or this one was
+ * re-parented): `npx -y pnpm demo` runs node under pnpm and a shell, and a SIGTERM to one of those
+ * would otherwise leave the servers holding their ports. A demo started with `nohup ... &` therefore
+ * stops with the shell that started it.
  */
 function untilSignal(): Promise<void> {
   return new Promise((resolve) => {
-    const watched = ancestors();
     const orphaned = setInterval(() => {
-      if (!watched.every(alive)) stop();
+      if (process.ppid !== PARENT || ANCESTORS.some(gone)) stop();
     }, 500);
     orphaned.unref();
     const stop = () => {

@@ -10,35 +10,58 @@ type AppInternals = Application & { _router?: Stacked; router?: Stacked; parent?
 
 const isErrorHandler = (handle: unknown): boolean => typeof handle === 'function' && handle.length === 4;
 
-function stackHasErrorHandler(stack: readonly Layer[] | undefined, depth: number): boolean {
-  if (!Array.isArray(stack) || depth > 32) return false;
+// Past this many layers the search stops and assumes a handler: the old behaviour (next(err)), never a
+// cost an attacker's flood of bad tokens can multiply in a very large app.
+const MAX_LAYERS = 2000;
+
+/** Searches a router tree once (each stack visited once), within MAX_LAYERS; `undefined` when cut short. */
+function searchStack(stack: readonly Layer[] | undefined, visited: Set<readonly Layer[]>, budget: { left: number }): boolean | undefined {
+  if (!Array.isArray(stack) || visited.has(stack)) return false;
+  visited.add(stack);
   for (const layer of stack) {
+    if ((budget.left -= 1) < 0) return undefined;
     if (isErrorHandler(layer.handle)) return true;
-    if (stackHasErrorHandler(layer.route?.stack, depth + 1)) return true;
-    // A mounted router (its handle carries its own stack); a mounted sub-app is checked through req.app.
-    if (stackHasErrorHandler((layer.handle as Stacked | undefined)?.stack, depth + 1)) return true;
+    // A route's own stack, and a mounted router's (its handle carries its stack); sub-apps are checked through req.app.
+    for (const inner of [layer.route?.stack, (layer.handle as Stacked | undefined)?.stack]) {
+      const found = searchStack(inner, visited, budget);
+      if (found !== false) return found;
+    }
   }
   return false;
 }
 
+/** The router stack of an app (Express 4: `_router`; Express 5: `router`, a getter that throws in 4). */
+function stackOf(app: AppInternals): Layer[] | undefined {
+  if (app._router) return app._router.stack;
+  try {
+    return app.router?.stack;
+  } catch {
+    return undefined;
+  }
+}
+
+// Per app: the answer, and the size of its top-level stack when it was found (routes added later redo it).
+const known = new WeakMap<object, { size: number; handled: boolean }>();
+
+function appHasErrorHandler(app: AppInternals): boolean {
+  const stack = stackOf(app);
+  const size = stack?.length ?? 0;
+  const cached = known.get(app);
+  if (cached && cached.size === size) return cached.handled;
+  const handled = searchStack(stack, new Set(), { left: MAX_LAYERS }) !== false;
+  known.set(app, { size, handled });
+  return handled;
+}
+
 /**
- * Whether an error passed to `next` would reach an error-handling middleware (four arguments) of the
- * app serving `req` or of an app it is mounted in. Without one, Express's final handler would log every
- * refusal to stderr as if it were a server error; tollgate then answers the refusal itself.
- * Reads Express's router stack (`app._router` in Express 4, `app.router` in Express 5).
+ * Whether an error passed to `next` would find an error-handling middleware (four arguments) in the app
+ * serving `req` or an app it is mounted in. Without one, Express's final handler would log every refusal
+ * to stderr as if it were a server error; tollgate then answers the refusal itself. It looks for the
+ * presence of a handler, not whether the request can reach it. Reads Express's router stack.
  */
 export function errorHandled(req: Request): boolean {
   for (let app = req.app as AppInternals | undefined, hops = 0; app && hops < 16; app = app.parent as AppInternals | undefined, hops += 1) {
-    // Express 5 exposes `router` as a property; Express 4 has a deprecated `router` getter that throws.
-    let router: Stacked | undefined = app._router;
-    if (!router) {
-      try {
-        router = app.router;
-      } catch {
-        router = undefined;
-      }
-    }
-    if (stackHasErrorHandler(router?.stack, 0)) return true;
+    if (appHasErrorHandler(app)) return true;
   }
   return false;
 }

@@ -36,7 +36,8 @@ function answer(res: Response, error: unknown): void {
  * stderr as if it were a server error. Anything that is not a refusal always goes to next.
  */
 function refuse(req: Request, res: Response, next: NextFunction, error: unknown): void {
-  if (error instanceof TollgateError && !errorHandled(req)) answer(res, error);
+  // Once the response has started only Express can end it (it destroys the socket): never answer then.
+  if (error instanceof TollgateError && !res.headersSent && !errorHandled(req)) answer(res, error);
   else next(error);
 }
 

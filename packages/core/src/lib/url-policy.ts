@@ -15,7 +15,8 @@ export function checkUrl(name: string, value: string, allowInsecure: InsecurePol
   try {
     url = new URL(value);
   } catch {
-    return `${name}: '${value}' is not an absolute URL`;
+    // Not parsed, so not checked for credentials either: whatever sits before an '@' is not echoed.
+    return `${name}: '${value.includes('@') ? value.replace(/^([^:/]*:?\/*)[^@]*@/, '$1***@') : value}' is not an absolute URL`;
   }
   // Credentials in a URL would travel into error messages, audit events and logs; not echoed here either.
   if (url.username || url.password) return `${name}: must not carry credentials (user:password@)`;
