@@ -119,7 +119,8 @@ function gone({ pid, start }: Ancestor): boolean {
 function untilSignal(): Promise<void> {
   return new Promise((resolve) => {
     const orphaned = setInterval(() => {
-      if (process.ppid !== PARENT || ANCESTORS.some(gone)) stop();
+      // Parent 1 from the start: what started the demo was already gone when it loaded (killed during start-up).
+      if (process.ppid !== PARENT || PARENT === 1 || ANCESTORS.some(gone)) stop();
     }, 500);
     orphaned.unref();
     const stop = () => {

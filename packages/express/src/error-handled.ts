@@ -10,9 +10,9 @@ type AppInternals = Application & { _router?: Stacked; router?: Stacked; parent?
 
 const isErrorHandler = (handle: unknown): boolean => typeof handle === 'function' && handle.length === 4;
 
-// Past this many layers the search stops and assumes a handler: the old behaviour (next(err)), never a
-// cost an attacker's flood of bad tokens can multiply in a very large app.
-const MAX_LAYERS = 2000;
+// Past this many layers the search stops and assumes a handler (the old behaviour, next(err)). The answer
+// is cached per app, so even that cost is paid once, not per refusal an attacker's flood causes.
+const MAX_LAYERS = 50_000;
 
 /** Searches a router tree once (each stack visited once), within MAX_LAYERS; `undefined` when cut short. */
 function searchStack(stack: readonly Layer[] | undefined, visited: Set<readonly Layer[]>, budget: { left: number }): boolean | undefined {
