@@ -115,6 +115,11 @@ describe('resolveOptions: wrong options throw TollgateConfigError naming the opt
     expect(configError({ ...base, allowInsecureRequests: value as never })).toContain(message);
   });
 
+  it('an unparseable URL is quoted without what comes before its @ (credentials, unchecked)', () => {
+    const message = configError({ ...base, issuer: 'http://user:secretpw@[::1' });
+    expect(message).toBe(invalid("issuer: 'http://***@[::1' is not an absolute URL"));
+  });
+
   it('a jwksUri or issuer carrying credentials, without echoing them', () => {
     const message = configError({ ...base, jwksUri: 'https://svc:s3cr3t@keys.example.com/jwks.json' });
     expect(message).toBe(invalid('jwksUri: must not carry credentials (user:password@)'));

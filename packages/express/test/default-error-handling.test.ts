@@ -69,4 +69,27 @@ describe.each(byName(EXPRESS_VERSIONS))('%s, logging', (_name, version) => {
     expect(seen).toHaveLength(1);
     expect((seen[0] as Error).name).toBe('MissingTokenError');
   });
+
+  it('a refusal after the response has started is left to Express, which ends it (no hanging 200)', async () => {
+    const app = version.module();
+    app.use((_req, res, next) => {
+      res.flushHeaders();
+      next();
+    });
+    app.use(requireAuth(issuer.options()));
+    app.get('/orders', (_req, res) => {
+      res.end('never');
+    });
+    const served = await serve(app);
+    open.push(served);
+    const settled = await Promise.race([
+      request(served.url).get('/orders').then(
+        (res) => `answered ${res.status} ${res.text}`,
+        () => 'connection ended',
+      ),
+      new Promise((resolve) => setTimeout(() => resolve('hung'), 3000)),
+    ]);
+    expect(settled).not.toBe('hung');
+    expect(settled).not.toContain('never');
+  });
 });
