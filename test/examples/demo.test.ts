@@ -7,6 +7,18 @@ import { built, root, runNode, startNode } from './child.js';
 // A compact JWS (three base64url parts starting with a JSON header): no token may appear in the output.
 const JWT = /eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+/;
 
+/** Does what the first curl command `--serve` prints does: a client credentials token for orders-admin. */
+async function adminToken(output: string): Promise<string> {
+  const [, secret, tokenEndpoint] = /-u 'orders-admin:([\w-]+)' -d grant_type=client_credentials (\S+)/.exec(output)!;
+  const response = await fetch(tokenEndpoint!, {
+    method: 'POST',
+    headers: { authorization: `Basic ${Buffer.from(`orders-admin:${secret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+    body: 'grant_type=client_credentials',
+    signal: AbortSignal.timeout(5000),
+  });
+  return ((await response.json()) as { access_token: string }).access_token;
+}
+
 describe('pnpm demo', () => {
   it('runs every step on 127.0.0.1 and exits 0 with the expected transcript', async () => {
     const { code, stdout, stderr } = await runNode('demo.js');
@@ -44,15 +56,8 @@ describe('pnpm demo', () => {
     try {
       const output = await demo.waitFor(/\n {2}curl -i -X POST [^\n]*\n[\s\S]*\n {2}curl -i -X POST [^\n]*\n/);
       expect(output).toMatch(/TOKEN=\$\(curl -s -u 'orders-admin:[\w-]+' -d grant_type=client_credentials http:\/\/127\.0\.0\.1:\d+\/oauth\/token/);
-      // The printed secret really gets a token: do what the first curl command does.
-      const [, secret, tokenEndpoint] = /-u 'orders-admin:([\w-]+)' -d grant_type=client_credentials (\S+)/.exec(output)!;
-      const response = await fetch(tokenEndpoint!, {
-        method: 'POST',
-        headers: { authorization: `Basic ${Buffer.from(`orders-admin:${secret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
-        body: 'grant_type=client_credentials',
-        signal: AbortSignal.timeout(5000),
-      });
-      const { access_token: token } = (await response.json()) as { access_token: string };
+      // The printed secret really gets a token.
+      const token = await adminToken(output);
       const [, api] = /express API +(\S+)/.exec(output)!;
       const orders = await fetch(api!, { method: 'POST', headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(5000) });
       expect(orders.status).toBe(201);
@@ -70,14 +75,7 @@ describe('pnpm demo', () => {
       const output = await demo.waitFor(/tollgate verify "\$TOKEN" [^\n]*\n/);
       expect(output).toMatch(/\n {2}audience {8}https:\/\/api\.example\.test\n/);
       const [, issuerUrl, audience] = /tollgate verify "\$TOKEN" --issuer (\S+) --audience (\S+) --scope orders:read --allow-insecure-requests/.exec(output)!;
-      const [, secret, tokenEndpoint] = /-u 'orders-admin:([\w-]+)' -d grant_type=client_credentials (\S+)/.exec(output)!;
-      const response = await fetch(tokenEndpoint!, {
-        method: 'POST',
-        headers: { authorization: `Basic ${Buffer.from(`orders-admin:${secret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
-        body: 'grant_type=client_credentials',
-        signal: AbortSignal.timeout(5000),
-      });
-      const { access_token: token } = (await response.json()) as { access_token: string };
+      const token = await adminToken(output);
       const verified = await runNode('../../packages/cli/bin/tollgate.js', ['verify', token, '--issuer', issuerUrl!, '--audience', audience!, '--scope', 'orders:read', '--allow-insecure-requests']);
       expect(verified.code).toBe(0);
       expect(verified.stdout).toMatch(/^valid/);

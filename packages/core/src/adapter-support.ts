@@ -11,6 +11,11 @@ import type { VerifierOptions } from './options.js';
 /** Options of an adapter's `requireAuth`: the verifier's options plus how requests are read. */
 export type AdapterOptions = VerifierOptions & GuardOptions;
 
+/** Whether `key` names a guard option (`optional`, `allowQuery`, `allowBody`, `allowPreflight`, `realm`) rather than a verifier option. */
+export function isGuardOptionKey(key: string): boolean {
+  return key === 'realm' || (GUARD_SWITCHES as readonly string[]).includes(key);
+}
+
 /**
  * Splits adapter options into a verifier (created now, so bad options fail at startup) and the
  * guard's transport options. A ready verifier may be passed instead, with guard options beside it.
@@ -156,6 +161,24 @@ export interface GuardSource {
 }
 
 /**
+ * One scope requirement's guard for each configuration that may serve a request (e.g. each Fastify
+ * plugin registration), made on first use and kept. A scope requirement is never optional, whatever
+ * the source's own `optional` says.
+ * @example const guardFor = scopeGuardsBySource(['orders:read'], 'all', 'requireScope'); await guardFor(registration)(request, state);
+ */
+export function scopeGuardsBySource(scopes: readonly string[], mode: ScopeMode, name: string): (source: GuardSource) => Guard {
+  const guards = new WeakMap<GuardSource, Guard>();
+  return (source) => {
+    let guard = guards.get(source);
+    if (!guard) {
+      guard = createGuard(source.verifier, { ...source.guardOptions, optional: false, scopes, mode, name });
+      guards.set(source, guard);
+    }
+    return guard;
+  };
+}
+
+/**
  * Builds `@RequireScope` and `@RequireAnyScope` for one framework. `invoke` runs the guard for one
  * call of the handler, then the handler itself (`call`), in the framework's error idiom. `sourceOf`
  * finds the configuration that serves this call (Fastify: the plugin registration of the request's
@@ -169,17 +192,10 @@ export function defineScopeDecorators<Args extends unknown[]>(
   const decorator = (scopes: string[], mode: ScopeMode, name: string): ScopeDecorator<Args> => {
     // Created now, so an invalid or empty scope list fails where the class is defined.
     const fallback = createGuard(defaults, { scopes, mode, name });
-    const bySource = new WeakMap<GuardSource, Guard>();
+    const bySource = scopeGuardsBySource(scopes, mode, name);
     const guardFor = (args: Args): Guard => {
       const source = sourceOf?.(args);
-      if (!source) return fallback;
-      let guard = bySource.get(source);
-      if (!guard) {
-        // A scope requirement is never optional, whatever the source's own `optional` says.
-        guard = createGuard(source.verifier, { ...source.guardOptions, optional: false, scopes, mode, name });
-        bySource.set(source, guard);
-      }
-      return guard;
+      return source ? bySource(source) : fallback;
     };
     return createMethodDecorator<Args>((method) =>
       function (this: unknown, ...args: Args) {

@@ -117,10 +117,13 @@ export function createGuard(source: Verifier | DefaultConfiguration, rules: Guar
   const allowPreflight = rules.allowPreflight ?? defaults?.guardOptions.allowPreflight ?? false;
   // Transport options fall back to the configured defaults; `optional` never does: it belongs to the
   // middleware it was given to, so `configure({ optional: true })` cannot open a standalone requireScope.
-  const transport = (): AuthenticateOptions => {
-    const base = defaults?.guardOptions ?? {};
-    return { optional: rules.optional, allowQuery: rules.allowQuery ?? base.allowQuery, allowBody: rules.allowBody ?? base.allowBody };
-  };
+  const transportOf = (base: GuardOptions): AuthenticateOptions => ({
+    optional: rules.optional,
+    allowQuery: rules.allowQuery ?? base.allowQuery,
+    allowBody: rules.allowBody ?? base.allowBody,
+  });
+  // A guard with its own verifier has fixed transport options; one on the defaults reads them per request.
+  const fixedTransport = defaults ? undefined : transportOf({});
   // Scopes need a token, even behind an optional requireAuth upstream; only a guard that is itself
   // optional lets a request without any token through.
   const authorize = (token: AccessToken | undefined): AccessToken | undefined => {
@@ -142,7 +145,8 @@ export function createGuard(source: Verifier | DefaultConfiguration, rules: Guar
     // An upstream decision counts only while the token it attached is still the one on the request:
     // a token that other code set (or replaced) was checked by nobody we know.
     const intact = upstream !== undefined && upstream.token === (state.auth ?? undefined);
-    const { allowQuery = false, allowBody = false } = transport();
+    const transport = fixedTransport ?? transportOf(defaults!.guardOptions);
+    const { allowQuery = false, allowBody = false } = transport;
     // The decision this guard goes by: the upstream one it may trust, or its own. A guard with its own
     // verifier trusts only that very instance, having accepted no transport this guard refuses.
     let decision: Decision | undefined =
@@ -156,7 +160,7 @@ export function createGuard(source: Verifier | DefaultConfiguration, rules: Guar
       }
       if (!decision) {
         const verifier = own ?? upstream?.verifier ?? defaults!.verifier();
-        decision = { verifier, token: await verifier.authenticate(request, transport()), realm, scope: here, allowQuery, allowBody, preflight: false };
+        decision = { verifier, token: await verifier.authenticate(request, transport), realm, scope: here, allowQuery, allowBody, preflight: false };
         state.decision = decision;
       }
       const token = decision.token;
@@ -171,7 +175,7 @@ export function createGuard(source: Verifier | DefaultConfiguration, rules: Guar
     } catch (error) {
       // Every refusal leaves through here and gets its realm here, so none is worked out on success.
       if (error instanceof TollgateError) {
-        const override = realm ?? decision?.realm ?? defaults?.guardOptions.realm ?? (decision?.verifier ?? own ?? upstream?.verifier)?.options.realm ?? realmOf(defaults);
+        const override = realm ?? decision?.realm ?? defaults?.guardOptions.realm ?? (decision?.verifier ?? own ?? upstream?.verifier ?? configuredVerifier(defaults))?.options.realm;
         if (override !== undefined) error.realm = override;
       }
       throw error;
@@ -179,11 +183,10 @@ export function createGuard(source: Verifier | DefaultConfiguration, rules: Guar
   };
 }
 
-/** The configured default realm, if any; a missing default configuration must not mask the real error. */
-function realmOf(defaults: DefaultConfiguration | undefined): string | undefined {
-  if (!defaults) return undefined;
+/** The configured default verifier, if any: a missing default configuration must not mask the real error. */
+function configuredVerifier(defaults: DefaultConfiguration | undefined): Verifier | undefined {
   try {
-    return defaults.guardOptions.realm ?? defaults.verifier().options.realm;
+    return defaults?.verifier();
   } catch {
     return undefined;
   }

@@ -22,12 +22,13 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-function verifierWith(clock: FakeClock, jwks: JwksOptions = {}): Verifier {
+function verifierWith(clock: FakeClock, jwks: JwksOptions = {}, fetch?: typeof globalThis.fetch): Verifier {
   return createVerifier({
     issuer: issuer.issuer,
     audience: issuer.audience,
     allowInsecureRequests: true,
     now: clock.now,
+    ...(fetch ? { fetch } : {}),
     jwks: { cacheMaxAge: 600, cooldown: COOLDOWN, staleIfError: 3600, ...jwks },
   });
 }
@@ -184,14 +185,7 @@ describe('forged signatures', () => {
   it('forged tokens that arrive while the refetch is under way start no other fetch when it lands; unknown kids spend only their own budget', async () => {
     const clock = fakeClock();
     const held = heldJwksFetch();
-    const verifier = createVerifier({
-      issuer: issuer.issuer,
-      audience: issuer.audience,
-      allowInsecureRequests: true,
-      now: clock.now,
-      fetch: held.fetch,
-      jwks: { cacheMaxAge: 600, cooldown: COOLDOWN, staleIfError: 3600 },
-    });
+    const verifier = verifierWith(clock, {}, held.fetch);
     const valid = await issuer.sign({}, { now: clock.seconds(), expiresIn: 3600 });
     await verifier.verify(valid);
     clock.advance(COOLDOWN + 1);

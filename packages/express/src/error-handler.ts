@@ -1,6 +1,6 @@
 // An Express error handler that renders tollgate's errors as RFC 6750 responses.
-import { toErrorResponse, TollgateError, type ErrorRenderer } from '@tollgate/core';
-import type { ErrorRequestHandler } from 'express';
+import { toErrorResponse, TollgateError, type ErrorRenderer, type ErrorResponse } from '@tollgate/core';
+import type { ErrorRequestHandler, Response } from 'express';
 
 /** Options of {@link tollgateErrorHandler}. */
 export interface ErrorHandlerOptions {
@@ -19,10 +19,14 @@ export function tollgateErrorHandler(options: ErrorHandlerOptions = {}): ErrorRe
       next(error);
       return;
     }
-    const response = toErrorResponse(error, options.render);
-    res.status(response.status);
-    for (const [name, value] of Object.entries(response.headers)) res.setHeader(name, value);
-    res.setHeader('Content-Type', response.contentType);
-    res.end(response.body);
+    sendErrorResponse(res, toErrorResponse(error, options.render));
   };
+}
+
+/** Writes an error response (status, headers, content type, body); the adapter answers with it too. */
+export function sendErrorResponse(res: Response, response: ErrorResponse): void {
+  res.status(response.status);
+  for (const [name, value] of Object.entries(response.headers)) res.setHeader(name, value);
+  res.setHeader('Content-Type', response.contentType);
+  res.end(response.body);
 }

@@ -1,6 +1,7 @@
 // Express middleware and scope decorators: requireAuth, requireScope, requireAnyScope, configure, @RequireScope.
 import { bindRequests, DefaultConfiguration, defineMiddleware, defineScopeDecorators, TollgateConfigError, TollgateError, toUnhandledResponse } from '@tollgate/core';
 import { errorHandled } from './error-handled.js';
+import { sendErrorResponse } from './error-handler.js';
 import type { AdapterOptions, GuardOptions, ScopeDecorator, Verifier } from '@tollgate/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 
@@ -22,12 +23,7 @@ const runGuard = bindRequests<Request>({
 
 /** Answers an error on `res` directly, for a decorated method that was called without `next`. */
 function answer(res: Response, error: unknown): void {
-  if (res.headersSent) return;
-  const response = toUnhandledResponse(error);
-  res.status(response.status);
-  for (const [name, value] of Object.entries(response.headers)) res.setHeader(name, value);
-  res.setHeader('Content-Type', response.contentType);
-  res.end(response.body);
+  if (!res.headersSent) sendErrorResponse(res, toUnhandledResponse(error));
 }
 
 /**

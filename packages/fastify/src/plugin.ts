@@ -2,9 +2,9 @@
 import {
   bindRequests,
   configureDefaults,
-  createGuard,
   DefaultConfiguration,
   defineScopeDecorators,
+  scopeGuardsBySource,
   TollgateConfigError,
   type AdapterOptions,
   type Guard,
@@ -51,16 +51,9 @@ function servingRegistration(request: FastifyRequest, what: string): Registratio
 /** `fastify.requireScope` / `fastify.requireAnyScope`: hooks that use the registration serving the request. */
 function scopeHookFactory(mode: ScopeMode, name: string) {
   return (...scopes: string[]): onRequestAsyncHookHandler => {
-    const valid = checkScopeList(scopes, name)!;
-    const guards = new WeakMap<Registration, Guard>();
+    const guardFor = scopeGuardsBySource(checkScopeList(scopes, name)!, mode, name);
     return async (request) => {
-      const registration = servingRegistration(request, name);
-      let guard = guards.get(registration);
-      if (!guard) {
-        guard = createGuard(registration.verifier, { ...registration.guardOptions, optional: false, scopes: valid, mode, name });
-        guards.set(registration, guard);
-      }
-      await runGuard(guard, request);
+      await runGuard(guardFor(servingRegistration(request, name)), request);
     };
   };
 }

@@ -1,5 +1,6 @@
 // One plugin registration: its verifier and options, kept on the Fastify instance (context) it was registered in.
 import {
+  isGuardOptionKey,
   resolveAdapterOptions,
   TollgateConfigError,
   validateScopes,
@@ -38,8 +39,6 @@ export interface Registration extends GuardSource {
   readonly plans: WeakMap<object, readonly Guard[]>;
 }
 
-const GUARD_KEYS = new Set(['optional', 'allowQuery', 'allowBody', 'allowPreflight', 'realm']);
-
 // Kept on the instance: Fastify's child contexts are created with Object.create(parent), so a route's
 // context (request.server) finds the innermost registration of its own context or of an ancestor,
 // and never one of a sibling context or of another Fastify instance.
@@ -65,7 +64,7 @@ export function register(instance: object, options: TollgateFastifyOptions): Reg
   if ('verifier' in rest) {
     const { verifier, ...beside } = rest;
     // Verifier options next to a ready verifier would be dropped silently: refuse them.
-    const stray = Object.keys(beside).filter((key) => !GUARD_KEYS.has(key));
+    const stray = Object.keys(beside).filter((key) => !isGuardOptionKey(key));
     if (stray.length > 0) {
       throw new TollgateConfigError(`@tollgate/fastify: ${stray.join(', ')} given beside verifier; set them in createVerifier(...) instead, or pass the options without verifier`);
     }

@@ -24,12 +24,14 @@ export interface TollgateRouteConfig {
 const KEYS = ['scopes', 'anyScopes', 'auth', 'scopesIfPresent'] as const;
 // Near misses of tollgate's keys: ignored, they would leave a route public under `global: false`.
 const MISSPELT: Readonly<Record<string, string>> = { scope: 'scopes', anyScope: 'anyScopes', scopesAny: 'anyScopes', authenticate: 'auth' };
+// Read on every request by the hook that catches stray config: computed once.
+const WATCHED_KEYS: readonly string[] = [...KEYS, ...Object.keys(MISSPELT)];
 
 /** Whether a route's config carries any tollgate key. */
 export function hasTollgateConfig(config: unknown): boolean {
   if (typeof config !== 'object' || config === null) return false;
   const record = config as Record<string, unknown>;
-  return KEYS.some((key) => record[key] !== undefined) || Object.keys(MISSPELT).some((key) => record[key] !== undefined);
+  return WATCHED_KEYS.some((key) => record[key] !== undefined);
 }
 
 /** `GET /orders`, for configuration errors. */

@@ -1,6 +1,6 @@
 // Koa middleware that renders tollgate's errors thrown downstream as RFC 6750 responses.
-import { toErrorResponse, TollgateError, type ErrorRenderer } from '@tollgate/core';
-import type { Middleware } from 'koa';
+import { toErrorResponse, TollgateError, type ErrorRenderer, type ErrorResponse } from '@tollgate/core';
+import type { Context, Middleware } from 'koa';
 
 /** Options of {@link tollgateErrorHandler}. */
 export interface ErrorHandlerOptions {
@@ -19,11 +19,15 @@ export function tollgateErrorHandler(options: ErrorHandlerOptions = {}): Middlew
       await next();
     } catch (error) {
       if (!(error instanceof TollgateError)) throw error;
-      const response = toErrorResponse(error, options.render);
-      ctx.status = response.status;
-      ctx.set(response.headers);
-      ctx.type = response.contentType;
-      ctx.body = response.body;
+      setErrorResponse(ctx, toErrorResponse(error, options.render));
     }
   };
+}
+
+/** Sets an error response on `ctx` (status, headers, content type, body); the adapter answers with it too. */
+export function setErrorResponse(ctx: Context, response: ErrorResponse): void {
+  ctx.status = response.status;
+  ctx.set(response.headers);
+  ctx.type = response.contentType;
+  ctx.body = response.body;
 }

@@ -2,6 +2,7 @@
 import { bindRequests, DefaultConfiguration, defineMiddleware, defineScopeDecorators, toUnhandledResponse } from '@tollgate/core';
 import type { AdapterOptions, GuardOptions, ScopeDecorator, Verifier } from '@tollgate/core';
 import type { Context, Middleware, Next } from 'koa';
+import { setErrorResponse } from './error-handler.js';
 
 /** Options of {@link requireAuth}: the verifier's (`issuer`, `audience`, ...) plus `optional`, `allowQuery`, `allowBody`, `realm`. */
 export type KoaAuthOptions = AdapterOptions;
@@ -41,11 +42,7 @@ const decorators = defineScopeDecorators<[ctx: Context, next: Next]>(defaults, a
   try {
     await runGuard(guard, ctx);
   } catch (error) {
-    const response = toUnhandledResponse(error);
-    ctx.status = response.status;
-    ctx.set(response.headers);
-    ctx.type = response.contentType;
-    ctx.body = response.body;
+    setErrorResponse(ctx, toUnhandledResponse(error));
     return undefined;
   }
   return call();
