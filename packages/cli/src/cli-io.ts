@@ -3,13 +3,17 @@ import type { TokenInput } from './read-token.js';
 
 /** Somewhere to write text: `process.stdout`, or a collector in tests. */
 export interface TextOutput {
+  /** Writes `text` as it is; the return value is ignored. */
   write(text: string): unknown;
 }
 
 /** What `main` reads from and writes to. */
 export interface CliIo {
+  /** Help, the version, and each command's result (a refusal included). */
   readonly stdout: TextOutput;
+  /** Usage errors and other failures that are not a command's result. */
   readonly stderr: TextOutput;
+  /** Where the token is read from when its argument is `-`, or absent and stdin is not a terminal. */
   readonly stdin: TokenInput;
   /** The clock, in milliseconds since the epoch: relative times and the verifier's exp/nbf checks use it. */
   readonly now: () => number;

@@ -13,11 +13,17 @@
  * if (code === ExitCode.InsufficientScope) console.log('ask for more scopes');
  */
 export const ExitCode = Object.freeze({
+  /** The token is valid (`verify`) or was decoded (`inspect`). */
   Ok: 0,
+  /** Refused with 401 `invalid_token` (or 400), or not a decodable JWT. */
   InvalidToken: 1,
+  /** Valid, but refused with 403 `insufficient_scope`. */
   InsufficientScope: 2,
+  /** The issuer's keys could not be fetched (503); the token was not judged. */
   Unavailable: 3,
+  /** Bad flags, invalid options or no token (`EX_USAGE`). */
   Usage: 64,
+  /** A bug in tollgate (`EX_SOFTWARE`). */
   Internal: 70,
 } as const);
 

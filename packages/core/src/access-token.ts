@@ -19,7 +19,9 @@ export interface JwtAccessTokenClaims extends JWTPayload {
   scope?: string;
   /** Scopes as an array (Okta) or a space-delimited string (Entra ID). */
   scp?: string | string[];
+  /** The OAuth client the token was issued to (RFC 8693 section 4.3, RFC 9068 section 2.2). */
   client_id?: string;
+  /** Authorized party (OpenID Connect Core section 2): the client, for issuers that send it instead of `client_id`. */
   azp?: string;
 }
 
@@ -27,15 +29,21 @@ export interface JwtAccessTokenClaims extends JWTPayload {
 export interface AccessToken {
   /** The raw JWT. */
   readonly token: string;
+  /** The JWS protected header (`alg`, `kid`, `typ`...). */
   readonly header: Readonly<ProtectedHeaderParameters>;
+  /** Every claim of the payload; type your own claims by extending {@link AccessTokenClaims}. */
   readonly claims: Readonly<JwtAccessTokenClaims & AccessTokenClaims>;
   /** Scopes granted, from `scope` and `scp`, without duplicates. */
   readonly scopes: readonly string[];
   /** The OAuth client: `client_id`, else `azp`. */
   readonly clientId: string | undefined;
+  /** The `sub` claim, when it is a string. */
   readonly subject: string | undefined;
+  /** The `iss` claim: one of the configured issuers. */
   readonly issuer: string;
+  /** The `aud` claim as an array (a single string becomes a one-element array). */
   readonly audience: readonly string[];
+  /** When the token expires (`exp`). */
   readonly expiresAt: Date;
 }
 

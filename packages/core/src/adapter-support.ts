@@ -93,8 +93,11 @@ export function createMethodDecorator<Args extends unknown[]>(
 
 /** How an adapter reads its framework's request object and stores the verified token on it. */
 export interface RequestAccess<Request extends object> {
+  /** Maps the framework's request to the {@link RequestLike} shape core reads. */
   read(request: Request): RequestLike;
+  /** The token attached to the request now, by tollgate or by other code. */
   getAuth(request: Request): AccessToken | null | undefined;
+  /** Attaches a verified token where handlers read it (`req.auth`, `ctx.state.auth`, `request.auth`). */
   setAuth(request: Request, token: AccessToken): void;
   /**
    * Where in the app the request is now, for {@link Decision.scope} (Express: `req.baseUrl`, which a
@@ -127,9 +130,13 @@ export function bindRequests<Request extends object>(access: RequestAccess<Reque
 
 /** The middleware factories every middleware-style adapter exports, typed with its middleware type. */
 export interface MiddlewareFactories<Middleware> {
+  /** Makes `options` the explicit defaults of standalone `requireScope` and the scope decorators; returns the verifier. */
   configure(options: AdapterOptions | Verifier, guardOptions?: GuardOptions): Verifier;
+  /** Middleware that authenticates each request with its own verifier and attaches the token. */
   requireAuth(options: AdapterOptions | Verifier, guardOptions?: GuardOptions): Middleware;
+  /** Middleware that requires every listed scope. */
   requireScope(...scopes: string[]): Middleware;
+  /** Middleware that requires at least one of the listed scopes. */
   requireAnyScope(...scopes: string[]): Middleware;
 }
 
@@ -156,7 +163,9 @@ export function defineMiddleware<Middleware>(
 
 /** A verifier with the guard options it was configured with, e.g. one Fastify plugin registration. */
 export interface GuardSource {
+  /** The verifier of this configuration. */
   readonly verifier: Verifier;
+  /** The guard options it was configured with (`optional`, `allowQuery`, `realm`...). */
   readonly guardOptions: GuardOptions;
 }
 

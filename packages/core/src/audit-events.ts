@@ -18,7 +18,9 @@ export const JWKS_CHANNEL = 'tollgate:jwks';
 export interface DecisionSubject {
   /** `client_id` (or `azp`) of the token. */
   clientId: string | undefined;
+  /** `sub` of the token. */
   subject: string | undefined;
+  /** `iss` of the token. */
   issuer: string;
   /** Scopes the token grants. */
   scopes: readonly string[];
@@ -28,18 +30,23 @@ export interface DecisionSubject {
 
 /** A token was verified; with `stage: 'authorization'`, it also granted the required scopes. */
 export interface AcceptedDecision extends DecisionSubject {
+  /** Tells the {@link DecisionEvent} kinds apart. */
   outcome: 'accepted';
+  /** `authentication`: the token was verified; `authorization`: a scope check passed. */
   stage: 'authentication' | 'authorization';
   /** Authentication only: when the token expires. */
   expiresAt?: Date;
   /** Authorization only: the scopes the route required, and how. */
   requiredScopes?: readonly string[];
+  /** Authorization only: whether all of `requiredScopes` were required, or any one. */
   mode?: ScopeMode;
 }
 
 /** Optional authentication found no token and let the request through. */
 export interface AnonymousDecision {
+  /** Tells the {@link DecisionEvent} kinds apart. */
   outcome: 'anonymous';
+  /** Always `authentication`: only an optional authentication lets a request through without a token. */
   stage: 'authentication';
   /**
    * `missing_token`: no credentials at all; `unsupported_scheme`: credentials of another scheme (e.g. a
@@ -50,16 +57,22 @@ export interface AnonymousDecision {
 
 /** A request or token was refused: the same status, code and reason the client's response carries. */
 export interface RejectedDecision extends Partial<DecisionSubject> {
+  /** Tells the {@link DecisionEvent} kinds apart. */
   outcome: 'rejected';
+  /** `authentication`: the request or its token was refused; `authorization`: the token lacks a required scope. */
   stage: 'authentication' | 'authorization';
+  /** The HTTP status of the response: 400, 401, 403 or 503. */
   status: number;
   /** `undefined` when the request carried no credentials at all. */
   code: TollgateErrorCode | undefined;
+  /** Why, finer than `code` (see {@link TollgateErrorReason}). */
   reason: TollgateErrorReason;
   /** The `error_description` sent to the client (never holds the token). */
   description: string;
   // Authorization only: who was refused (the DecisionSubject members), and what the route required.
+  /** Authorization only: the scopes the route required. */
   requiredScopes?: readonly string[];
+  /** Authorization only: whether all of `requiredScopes` were required, or any one. */
   mode?: ScopeMode;
 }
 
@@ -76,11 +89,13 @@ export type JwksProblem = 'configuration' | 'endpoint';
 /** One JWKS fetch, as published on {@link JWKS_CHANNEL}. */
 export type JwksEvent =
   | {
+      /** The key set was fetched and parsed. */
       outcome: 'fetched';
       /** The issuer whose keys these are, or the configured `jwksUri`. */
       source: string;
       /** Usable keys in the set, and their `kid`s. */
       keys: number;
+      /** Each `kid` found among the usable keys. */
       kids: readonly string[];
       /** Whether the key set differs from the previous one (a rotation). */
       changed: boolean;
@@ -91,7 +106,9 @@ export type JwksEvent =
       metadataProblem?: { problem: JwksProblem; error: string };
     }
   | {
+      /** The fetch (or the discovery before it) failed; the keys in hand, if any, stay as they were. */
       outcome: 'failed';
+      /** The issuer whose keys these are, or the configured `jwksUri`. */
       source: string;
       /** A configuration problem to fix, or an endpoint failing (see {@link JwksProblem}). */
       problem: JwksProblem;

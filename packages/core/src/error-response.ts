@@ -3,7 +3,9 @@ import { TollgateError } from './errors.js';
 
 /** The body and content type a renderer produces. */
 export interface RenderedBody {
+  /** The `Content-Type` of the body, e.g. `application/json; charset=utf-8`. */
   contentType: string;
+  /** The serialised body. */
   body: string;
 }
 
@@ -15,7 +17,9 @@ export type ErrorRenderer = (error: TollgateError) => RenderedBody;
 
 /** A complete error response. */
 export interface ErrorResponse extends RenderedBody {
+  /** The HTTP status: the error's own (400, 401, 403, 503), or 500 for anything that is not a refusal. */
   status: number;
+  /** Headers to set: `WWW-Authenticate` and `Cache-Control: no-store`, plus `Retry-After` on a 503. */
   headers: Record<string, string>;
 }
 
@@ -39,6 +43,11 @@ export const renderProblemJson: ErrorRenderer = (error) => ({
 
 /**
  * The full response for `error`: its status, its headers, and the body of `render` (JSON by default).
+ * @param error - the refusal to answer
+ * @param render - chooses the body; {@link renderJson} or {@link renderProblemJson}, or your own
+ * @example
+ * const { status, headers, contentType, body } = toErrorResponse(error, renderProblemJson);
+ * res.writeHead(status, { ...headers, 'content-type': contentType }).end(body);
  * @see RFC 6750 section 3
  */
 export function toErrorResponse(error: TollgateError, render: ErrorRenderer = renderJson): ErrorResponse {

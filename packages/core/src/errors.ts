@@ -42,6 +42,7 @@ export type TollgateErrorReason =
 
 /** Options every tollgate error accepts. */
 export interface TollgateErrorOptions {
+  /** Why the request is refused: the fine-grained cause (see {@link TollgateErrorReason}). */
   reason: TollgateErrorReason;
   /** The realm rendered in `WWW-Authenticate`. */
   realm?: string | undefined;
@@ -58,6 +59,7 @@ export abstract class TollgateError extends Error {
   abstract readonly status: number;
   /** The RFC 6750 error code; `undefined` when the request carried no credentials at all. */
   abstract readonly code: TollgateErrorCode | undefined;
+  /** Why the request was refused, finer than `code` (`expired`, `audience`, `signature`...): a closed union to `switch` on. */
   readonly reason: TollgateErrorReason;
   /** Realm for the challenge; adapters set it from their options. */
   realm: string | undefined;
@@ -138,6 +140,7 @@ const MISSING_TOKEN_DESCRIPTIONS: Readonly<Record<MissingTokenReason, string>> =
 export class MissingTokenError extends TollgateError {
   readonly status = 401;
   readonly code = undefined;
+  /** `missing_token`: no credentials at all; `unsupported_scheme`: credentials of another scheme. */
   declare readonly reason: MissingTokenReason;
   constructor(options: Partial<Omit<TollgateErrorOptions, 'reason'>> & { reason?: MissingTokenReason } = {}) {
     const reason = options.reason === 'unsupported_scheme' ? 'unsupported_scheme' : 'missing_token';
@@ -164,7 +167,9 @@ export class InvalidTokenError extends TollgateError {
 export class InsufficientScopeError extends TollgateError {
   readonly status = 403;
   readonly code = 'insufficient_scope';
+  /** The scopes the route required (frozen); sent space-separated as `scope` in the challenge. */
   readonly requiredScopes: readonly string[];
+  /** `all`: every required scope was needed; `any`: one of them would have done. */
   readonly mode: 'all' | 'any';
 
   constructor(requiredScopes: readonly string[], options: { mode?: 'all' | 'any'; realm?: string | undefined } = {}) {
@@ -206,7 +211,9 @@ export class JwksUnavailableError extends TollgateError {
  * Thrown at startup, or for every request when configuration is missing: it never lets a request pass.
  */
 export class TollgateConfigError extends Error {
+  /** Always 500: a configuration error is the server's fault, never the client's. */
   readonly status = 500;
+  /** Always `false`: the message describes the server's configuration, so Koa (and other `expose`-aware handlers) keep it from the client. */
   readonly expose = false;
   constructor(message: string) {
     super(message);
@@ -214,7 +221,12 @@ export class TollgateConfigError extends Error {
   }
 }
 
-/** Whether `value` is a tollgate refusal (any RFC 6750 error). */
+/**
+ * Whether `value` is a tollgate refusal (any RFC 6750 error).
+ * @param value - anything caught
+ * @example
+ * if (isTollgateError(error)) res.status(error.status).set(error.headers).json(error);
+ */
 export function isTollgateError(value: unknown): value is TollgateError {
   return value instanceof TollgateError;
 }

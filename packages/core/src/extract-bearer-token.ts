@@ -7,6 +7,7 @@ export interface RequestLike {
   headers: Readonly<Record<string, string | readonly string[] | undefined>>;
   /** Node's `rawHeaders`: lets tollgate see a repeated Authorization header that `headers` folds away. */
   rawHeaders?: readonly string[] | undefined;
+  /** The HTTP method: a form body is read only when it is given and not `GET` or `HEAD`; `OPTIONS` may be a CORS preflight. */
   method?: string | undefined;
   /** The parsed query string. */
   query?: unknown;

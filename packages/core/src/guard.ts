@@ -39,6 +39,7 @@ export interface Decision {
   readonly scope: string;
   /** The transports the deciding guard accepted the token by: a stricter guard checks again. */
   readonly allowQuery: boolean;
+  /** Whether the deciding guard allowed a token in a form body (`allowBody`). */
   readonly allowBody: boolean;
   /** A CORS preflight let through by `allowPreflight`: the guards after it let it through too. */
   readonly preflight: boolean;
@@ -82,6 +83,7 @@ export interface GuardRules extends GuardOptions {
    * scope: an empty requirement is a configuration error, never "no requirement".
    */
   scopes?: readonly string[];
+  /** `all` (default): every scope in `scopes` is required; `any`: one is enough. */
   mode?: ScopeMode;
   /** Name used in configuration errors, e.g. `requireScope`. */
   name?: string;
@@ -206,7 +208,9 @@ export class DefaultConfiguration {
    * @param hint what the error names and how it says to configure the adapter (Fastify has no `requireAuth`)
    */
   constructor(
+    /** The adapter's package name, e.g. `@tollgate/express`; it prefixes the configuration error. */
     readonly packageName: string,
+    /** What the configuration error names (`subject`) and how it says to configure the adapter (`setup`). */
     readonly hint: { subject?: string; setup?: string } = {},
   ) {}
 
@@ -216,10 +220,12 @@ export class DefaultConfiguration {
     this.#guardOptions = guardOptions;
   }
 
+  /** The transport options given to `configure()`; `{}` until it is called. */
   get guardOptions(): GuardOptions {
     return this.#guardOptions;
   }
 
+  /** The verifier given to `configure()`. Throws {@link TollgateConfigError}, saying how to configure the adapter, when there is none. */
   verifier(): Verifier {
     if (!this.#verifier) {
       const { subject = 'requireScope()', setup = 'call configure({ issuer, audience }) or use requireAuth({ issuer, audience }) before it' } = this.hint;

@@ -7,7 +7,9 @@ export type ScopeMode = 'all' | 'any';
 
 /** Options of {@link hasScopes} and {@link assertScopes}. */
 export interface ScopeOptions {
+  /** `all` (default): every scope is required; `any`: one is enough. */
   mode?: ScopeMode;
+  /** Realm of the {@link InsufficientScopeError} thrown. */
   realm?: string | undefined;
 }
 
@@ -71,6 +73,9 @@ export function hasScopes(token: Pick<AccessToken, 'scopes'>, scopes: readonly s
 
 /**
  * Throws {@link InsufficientScopeError} (403, `scope="..."`) unless the token grants the scopes.
+ * @param token - a verified token (only its `scopes` are read)
+ * @param scopes - the scopes to require
+ * @example assertScopes(token, ['orders:write']); // throws InsufficientScopeError unless the token grants orders:write
  * @see RFC 6750 section 3.1
  */
 export function assertScopes(token: Pick<AccessToken, 'scopes'>, scopes: readonly string[], options: ScopeOptions = {}): void {

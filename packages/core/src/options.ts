@@ -93,32 +93,52 @@ export interface VerifierOptions {
 
 /** Options after validation and defaults: durations in seconds, lists as arrays. Frozen. */
 export interface ResolvedOptions {
+  /** Accepted `iss` values, without duplicates. */
   readonly issuers: readonly string[];
+  /** Accepted audiences: the token's `aud` must contain one. */
   readonly audiences: readonly string[];
+  /** The configured JWKS URL; `undefined`: the keys are discovered from the issuer. */
   readonly jwksUri: string | undefined;
+  /** Allowed signature algorithms. */
   readonly algorithms: readonly Algorithm[];
+  /** Leeway for `exp`, `nbf` and `iat`, in seconds. */
   readonly clockTolerance: number;
+  /** Oldest `iat` accepted, in seconds before now; `undefined`: no limit. */
   readonly maxTokenAge: number | undefined;
+  /** Whether the RFC 9068 checks apply (`typ: at+jwt`, its required claims). */
   readonly strict: boolean;
+  /** Claims that must be present, besides `exp`. */
   readonly requiredClaims: readonly string[];
+  /** Realm of the `WWW-Authenticate` challenge. */
   readonly realm: string;
+  /** Longest raw token accepted, in characters. */
   readonly maxTokenLength: number;
+  /** JWKS fetching and caching, durations in seconds (see {@link JwksOptions}). */
   readonly jwks: {
+    /** How long fetched keys are used before they are fetched again. */
     readonly cacheMaxAge: number;
+    /** Least time between the refetches that unknown kids, failing signatures or failed fetches cause. */
     readonly cooldown: number;
+    /** Timeout of one HTTP request. */
     readonly timeout: number;
+    /** Largest JWKS or discovery response accepted, in bytes. */
     readonly maxResponseBytes: number;
+    /** How long past `cacheMaxAge` expired keys are still used. */
     readonly staleIfError: number;
     /** Largest RSA modulus accepted, in bits. */
     readonly maxRsaModulusBits: number;
   };
+  /** Verified tokens kept in the cache; `0`: none. */
   readonly cacheMaxEntries: number;
+  /** Refusals kept in the cache; `0`: none. */
   readonly cacheMaxRejections: number;
   /** Whether any `http:` URL is allowed (see {@link ResolvedOptions.insecureHosts}). */
   readonly allowInsecureRequests: boolean;
   /** Named development hosts `http:` is allowed for, besides loopback; empty unless configured. */
   readonly insecureHosts: readonly string[];
+  /** The fetch implementation for discovery and JWKS. */
   readonly fetch: typeof globalThis.fetch;
+  /** The clock, in milliseconds since the epoch. */
   readonly now: () => number;
 }
 
@@ -218,6 +238,11 @@ const schema = z.strictObject({
 /**
  * Validates options and applies defaults. Throws {@link TollgateConfigError} naming each wrong option.
  * The caller's object is never mutated.
+ * @param input - the options as the user wrote them
+ * @returns the options with defaults applied, durations in seconds, frozen
+ * @example
+ * const options = resolveOptions({ issuer: 'https://auth.example.com/', audience: 'https://api.example.com' });
+ * options.jwks.cacheMaxAge; // 600
  */
 export function resolveOptions(input: VerifierOptions): ResolvedOptions {
   if (typeof input !== 'object' || input === null) {

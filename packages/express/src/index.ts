@@ -1,4 +1,8 @@
-// @tollgate/express: OAuth 2.0 bearer-token middleware for Express 4 and 5.
+/**
+ * `@tollgate/express`: OAuth 2.0 bearer-token middleware for Express 4 and 5, with `req.auth` typed.
+ * It also re-exports all of {@link @tollgate/core! | @tollgate/core} (errors, `verifyToken`, renderers, types), documented there.
+ * @module index
+ */
 import type { AccessToken } from '@tollgate/core';
 
 declare global {

@@ -1,4 +1,8 @@
-// @tollgate/fastify: OAuth 2.0 bearer-token plugin for Fastify 4 and 5.
+/**
+ * `@tollgate/fastify`: OAuth 2.0 bearer-token plugin for Fastify 4 and 5, with `request.auth` typed.
+ * It also re-exports all of {@link @tollgate/core! | @tollgate/core} (errors, `verifyToken`, renderers, types), documented there.
+ * @packageDocumentation
+ */
 import type { AccessToken } from '@tollgate/core';
 import type { onRequestAsyncHookHandler } from 'fastify';
 import { tollgate } from './plugin.js';

@@ -1,4 +1,8 @@
-// @tollgate/koa: OAuth 2.0 bearer-token middleware for Koa 2 and 3.
+/**
+ * `@tollgate/koa`: OAuth 2.0 bearer-token middleware for Koa 2 and 3, with `ctx.state.auth` typed.
+ * It also re-exports all of {@link @tollgate/core! | @tollgate/core} (errors, `verifyToken`, renderers, types), documented there.
+ * @packageDocumentation
+ */
 import type { AccessToken } from '@tollgate/core';
 
 declare module 'koa' {

@@ -8,6 +8,7 @@ import { TokenEndpointError } from './token-endpoint-error.js';
 export interface ClientCredentialsClientOptions {
   /** The authorization server's token endpoint, e.g. `issuer.tokenEndpoint`. */
   tokenEndpoint: string;
+  /** The client's `client_id`. */
   clientId: string;
   /** For client_secret_basic and client_secret_post. */
   clientSecret?: string;
@@ -29,6 +30,7 @@ export interface ClientCredentialsClientOptions {
 
 /** A token as the client holds it. */
 export interface ClientCredentialsToken {
+  /** The access token, as sent in `Authorization: Bearer`. */
   readonly accessToken: string;
   /** Granted scopes, from the response's `scope`, else the ones asked for. */
   readonly scope: string | undefined;

@@ -32,6 +32,7 @@ export interface TestIssuerOptions {
 export interface SignOptions {
   /** Which key signs: by algorithm (first key of that alg) or by `kid`. Default: the first key. */
   alg?: TestAlgorithm;
+  /** Which key signs, by `kid`; takes precedence over `alg`. */
   kid?: string;
   /** Header parameters merged over the defaults (`alg`, `kid`, `typ: at+jwt`); `undefined` removes one. */
   header?: Record<string, unknown>;
@@ -47,11 +48,13 @@ export interface SignOptions {
 export interface TestIssuer {
   /** The issuer identifier (`iss`). */
   readonly issuer: string;
+  /** The JWKS URL, `{issuer}/.well-known/jwks.json`. */
   readonly jwksUri: string;
   /** `{issuer}/oauth/token`: the client credentials grant for {@link TestIssuerOptions.clients}. */
   readonly tokenEndpoint: string;
   /** Default audience of minted tokens. */
   readonly audience: string;
+  /** Every key of the issuer, published or not, in the order made; the first signs by default. */
   readonly keys: readonly TestSigningKey[];
   /** Requests served so far, per endpoint. */
   readonly requests: Readonly<IssuerRequestCounts>;
@@ -70,6 +73,7 @@ export interface TestIssuer {
   setExtraJwks(entries: readonly JWK[]): void;
   /** Makes the issuer's endpoints misbehave until `setFault(null)`. */
   setFault(fault: IssuerFault | null, target?: FaultTarget): void;
+  /** Sets every count of {@link TestIssuer.requests} back to 0. */
   resetRequests(): void;
   /** Hostile tokens for negative tests. */
   readonly unsafe: {
@@ -80,6 +84,7 @@ export interface TestIssuer {
   };
   /** The default claims a token would get now, for building tokens by hand. */
   defaultClaims(now?: number): JWTPayload & Record<string, unknown>;
+  /** Stops the server, dropping open connections and pending slow responses. */
   close(): Promise<void>;
 }
 

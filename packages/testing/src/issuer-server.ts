@@ -39,7 +39,9 @@ export type FaultTarget = 'jwks' | 'discovery' | 'all';
 
 /** How many requests each endpoint of the issuer has served (faulty ones included). */
 export interface IssuerRequestCounts {
+  /** GET requests to the JWKS endpoint. */
   jwks: number;
+  /** GET requests to either discovery document. */
   discovery: number;
   /** Requests to the token endpoint (`POST {issuer}/oauth/token`). */
   token: number;

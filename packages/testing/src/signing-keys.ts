@@ -17,9 +17,13 @@ export type TestAlgorithm =
 
 /** One key pair of the test issuer. */
 export interface TestSigningKey {
+  /** The key's `kid`: random unless one was given. */
   readonly kid: string;
+  /** The algorithm it signs with. */
   readonly alg: TestAlgorithm;
+  /** Signs tokens. */
   readonly privateKey: CryptoKey;
+  /** Verifies them; served in the JWKS as {@link TestSigningKey.publicJwk}. */
   readonly publicKey: CryptoKey;
   /** The public JWK exactly as the JWKS endpoint serves it (with `kid`, `alg`, `use`). */
   readonly publicJwk: JWK;
@@ -27,7 +31,14 @@ export interface TestSigningKey {
   published: boolean;
 }
 
-/** Creates a key pair for `alg` with a fresh random `kid`. */
+/**
+ * Creates a key pair for `alg`, with `kid` or a fresh random one. The key starts published.
+ * @param alg - the algorithm the key signs with
+ * @param kid - the key's `kid`; default a random UUID
+ * @example
+ * const key = await createSigningKey('ES256', 'key-1');
+ * key.publicJwk; // { kty: 'EC', crv: 'P-256', x, y, kid: 'key-1', alg: 'ES256', use: 'sig' }
+ */
 export async function createSigningKey(alg: TestAlgorithm, kid: string = randomUUID()): Promise<TestSigningKey> {
   const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true, crv: alg === 'EdDSA' ? 'Ed25519' : undefined });
   const jwk = await exportJWK(publicKey);

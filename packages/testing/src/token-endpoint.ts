@@ -28,6 +28,7 @@ export const TOKEN_ENDPOINT_AUTH_ALGORITHMS: readonly string[] = ASSERTION_ALGOR
  * @see RFC 6749 section 2.3, RFC 7523 section 2.2
  */
 export interface TestClient {
+  /** The `client_id` the client authenticates as. */
   clientId: string;
   /** The shared secret of client_secret_basic and client_secret_post. */
   clientSecret?: string;

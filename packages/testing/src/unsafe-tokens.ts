@@ -12,7 +12,10 @@ export function encodeJwt(header: Record<string, unknown>, payload: Record<strin
   return `${encode(header)}.${encode(payload)}.${signature}`;
 }
 
-/** An unsecured JWT (`alg: none`, empty signature): RFC 7519 section 6. */
+/**
+ * An unsecured JWT (`alg: none`, empty signature): RFC 7519 section 6.
+ * @example const token = algNoneToken(issuer.defaultClaims()); // header { typ: 'at+jwt', alg: 'none' }
+ */
 export function algNoneToken(payload: Record<string, unknown>, header: Record<string, unknown> = {}): string {
   return encodeJwt({ typ: 'at+jwt', ...header, alg: 'none' }, payload);
 }
@@ -20,6 +23,7 @@ export function algNoneToken(payload: Record<string, unknown>, header: Record<st
 /**
  * The classic key-confusion forgery: HS256 keyed with the issuer's *public* key (PEM text),
  * which a verifier that trusts the token's `alg` would accept.
+ * @example const forged = hmacWithPublicKeyToken(issuer.keys[0].publicKey, issuer.defaultClaims());
  */
 export function hmacWithPublicKeyToken(
   publicKey: CryptoKey,
@@ -32,14 +36,20 @@ export function hmacWithPublicKeyToken(
   return `${signingInput}.${signature}`;
 }
 
-/** Flips one character of the signature so that it no longer verifies. */
+/**
+ * Flips one character of the signature so that it no longer verifies.
+ * @example await expect(verifyToken(tamperSignature(await issuer.sign()), options)).rejects.toThrow(InvalidTokenError);
+ */
 export function tamperSignature(token: string): string {
   const [header, payload, signature = ''] = token.split('.');
   const first = signature[0] === 'A' ? 'B' : 'A';
   return `${header}.${payload}.${first}${signature.slice(1)}`;
 }
 
-/** Replaces the payload of a signed token, keeping the old signature. */
+/**
+ * Replaces the payload of a signed token, keeping the old signature.
+ * @example const forged = tamperPayload(await issuer.sign(), { ...issuer.defaultClaims(), scope: 'admin' });
+ */
 export function tamperPayload(token: string, payload: Record<string, unknown>): string {
   const [header, , signature] = token.split('.');
   return `${header}.${encode(payload)}.${signature}`;
