@@ -27,7 +27,7 @@
 //     AND the token's key was not usable from that verifier's cache (stale-if-error must cover a cached
 //     key); a key just rotated in must verify at once, also when it is published while a JWKS refetch
 //     is on its way (the one documented exception: a key younger than one cooldown while a flood of
-//     unknown kids keeps the unknown-kid cooldown running, README "Rotation without a window of 401s");
+//     unknown kids keeps the unknown-kid cooldown running, docs/keys.md "Rotation without a window of 401s");
 //     a retired key stops verifying once the verifier has a key set without it;
 //   - no body or header contains the token, a stack trace or key material.
 // Per run: heap and RSS growth after forced GC (after warm-up vs end) under their bounds (options.js

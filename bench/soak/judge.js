@@ -161,7 +161,7 @@ function judgeSigned(job, result, code, allow503) {
       return;
     }
     // The documented cost of the unknown-kid cooldown: while a flood keeps it running, a key younger
-    // than one cooldown may be refused until the cooldown ends (README, "Rotation without a window").
+    // than one cooldown may be refused until the cooldown ends (docs/keys.md, "Rotation without a window").
     const description = JSON.parse(result.body || '{}').error_description;
     const floodRisk = miss.inflight > 0 || job.missSeq !== miss.sent || job.missRiskAtSend;
     const young = info !== undefined && s < info.publishedAt + JWKS.cooldown * 1000 + SLACK_MS;

@@ -1,4 +1,4 @@
-// The CORS order the README documents, with each framework's usual CORS package mounted before tollgate: the
+// The CORS order docs/frameworks.md documents, with each framework's usual CORS package mounted before tollgate: the
 // preflight is answered by the CORS handler (never 401), the real request is still authenticated. Every major.
 import fastifyCors from '@fastify/cors';
 import koaCors from '@koa/cors';
