@@ -27,6 +27,8 @@ export default defineConfig({
   plugins: [standardDecorators()],
   test: {
     include: ['test/**/*.test.ts', 'packages/*/test/**/*.test.ts'],
+    // Installs packed tarballs into fresh projects: its own run (vitest.consumers.config.ts).
+    exclude: ['test/consumers/**', '**/node_modules/**'],
     testTimeout: 15_000,
     hookTimeout: 15_000,
   },

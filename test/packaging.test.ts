@@ -20,15 +20,20 @@ const node = (code: string, type: 'module' | 'commonjs') =>
   execFileSync(process.execPath, ['--input-type', type, '-e', code], { cwd: root, encoding: 'utf8', timeout: 20_000 });
 
 describe.each(Object.entries(packages))('%s as published', (name, expected) => {
-  it('has exports whose types and default files exist', () => {
+  it('has exports whose ESM and CommonJS types and files exist', () => {
     const dir = join(root, 'packages', name.split('/')[1]!);
     const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
       type: string;
-      exports: { '.': { types: string; default: string } };
+      exports: Record<string, string | Record<'import' | 'require', { types: string; default: string }>>;
     };
     expect(manifest.type).toBe('module');
-    expect(existsSync(join(dir, manifest.exports['.'].types))).toBe(true);
-    expect(existsSync(join(dir, manifest.exports['.'].default))).toBe(true);
+    for (const target of Object.values(manifest.exports)) {
+      if (typeof target === 'string') continue;
+      for (const condition of [target.import, target.require]) {
+        expect(existsSync(join(dir, condition.types))).toBe(true);
+        expect(existsSync(join(dir, condition.default))).toBe(true);
+      }
+    }
   });
 
   it('loads with import()', () => {
@@ -45,6 +50,30 @@ describe.each(Object.entries(packages))('%s as published', (name, expected) => {
 it('links the tollgate bin into node_modules/.bin at install, and it runs', () => {
   const out = execFileSync(join(root, 'node_modules', '.bin', 'tollgate'), ['--version'], { cwd: root, encoding: 'utf8', timeout: 20_000 });
   expect(out.trim()).toMatch(/^\d+\.\d+\.\d+/);
+});
+
+it('require() loads the CommonJS build, which shares one core with the adapters', () => {
+  const out = node(
+    `const core = require('@tollgate/core');
+     const adapters = ['express', 'koa', 'fastify'].map((n) => require('@tollgate/' + n));
+     console.log(require.resolve('@tollgate/core').includes('/dist/cjs/'), adapters.every((a) => a.TollgateError === core.TollgateError));`,
+    'commonjs',
+  );
+  expect(out.trim()).toBe('true true');
+});
+
+it('@tollgate/express/coexist is the same module instance as @tollgate/express, from import and from require', () => {
+  const esm = node(
+    `const [main, coexist] = await Promise.all([import('@tollgate/express'), import('@tollgate/express/coexist')]);
+     console.log(main.requireScope === coexist.requireScope && main.configure === coexist.configure && typeof coexist.getAuth);`,
+    'module',
+  );
+  const cjs = node(
+    `const main = require('@tollgate/express'), coexist = require('@tollgate/express/coexist');
+     console.log(main.requireScope === coexist.requireScope && main.configure === coexist.configure && typeof coexist.getAuth);`,
+    'commonjs',
+  );
+  expect([esm.trim(), cjs.trim()]).toEqual(['function', 'function']);
 });
 
 it('shares one TollgateError class between core and every adapter, so instanceof works anywhere', () => {

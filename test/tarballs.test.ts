@@ -1,29 +1,26 @@
 // Packs every package the way it will be published (pnpm pack, which rewrites workspace ranges) and checks what
 // a user would download: a license, a README, the built entry points, no workspace: range, no stale or test files.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { packAll } from '../scripts/pack.js';
 
 const root = join(import.meta.dirname, '..');
 const PACKAGES = ['core', 'express', 'koa', 'fastify', 'testing', 'cli'];
-// The pnpm the README and .ci/run use; pack rewrites `workspace:^` into the version range.
-const PNPM = ['-y', 'pnpm@10.34.8'];
 
 let out: string;
 const tarballs = new Map<string, { files: string[]; manifest: Record<string, unknown> }>();
 
 beforeAll(() => {
   out = mkdtempSync(join(tmpdir(), 'tollgate-packs-'));
-  for (const name of PACKAGES) {
-    const dir = join(root, 'packages', name);
-    execFileSync('npx', [...PNPM, 'pack', '--pack-destination', out], { cwd: dir, stdio: 'pipe', timeout: 60_000 });
-    const file = readdirSync(out).find((entry) => entry.startsWith(`tollgate-${name}-`))!;
-    const files = execFileSync('tar', ['tzf', join(out, file)], { encoding: 'utf8' }).trim().split('\n');
-    const manifest = JSON.parse(execFileSync('tar', ['xzfO', join(out, file), 'package/package.json'], { encoding: 'utf8' })) as Record<string, unknown>;
-    tarballs.set(name, { files, manifest });
+  for (const { name, tarball } of packAll(out)) {
+    const files = execFileSync('tar', ['tzf', tarball], { encoding: 'utf8' }).trim().split('\n');
+    const manifest = JSON.parse(execFileSync('tar', ['xzfO', tarball, 'package/package.json'], { encoding: 'utf8' })) as Record<string, unknown>;
+    tarballs.set(name.replace('@tollgate/', ''), { files, manifest });
   }
+  expect([...tarballs.keys()].sort()).toEqual([...PACKAGES].sort());
 }, 240_000);
 
 afterAll(() => {
@@ -46,11 +43,17 @@ describe.each(PACKAGES)('@tollgate/%s as packed', (name) => {
     }
   });
 
-  it('holds the entry points its exports name, and no test files', () => {
+  it('holds the ESM and CommonJS entry points its exports name, and no test files', () => {
     const { files, manifest } = tarballs.get(name)!;
-    const entry = (manifest.exports as Record<string, { types: string; default: string }>)['.']!;
-    expect(files).toContain(`package/${entry.types.replace(/^\.\//, '')}`);
-    expect(files).toContain(`package/${entry.default.replace(/^\.\//, '')}`);
+    type Condition = { types: string; default: string };
+    const targets = Object.values(manifest.exports as Record<string, string | Record<'import' | 'require', Condition>>);
+    for (const target of targets) {
+      if (typeof target === 'string') continue;
+      for (const condition of [target.import, target.require]) {
+        expect(files).toContain(`package/${condition.types.replace(/^\.\//, '')}`);
+        expect(files).toContain(`package/${condition.default.replace(/^\.\//, '')}`);
+      }
+    }
     expect(files.filter((file) => file.startsWith('package/test/') || file.endsWith('.tsbuildinfo'))).toEqual([]);
   });
 
@@ -58,7 +61,8 @@ describe.each(PACKAGES)('@tollgate/%s as packed', (name) => {
     const { files } = tarballs.get(name)!;
     const stale = files
       .filter((file) => file.startsWith('package/dist/') && file.endsWith('.js'))
-      .map((file) => file.replace('package/dist/', 'src/').replace(/\.js$/, '.ts'))
+      // A CommonJS bundle stands for the ESM entry of the same name.
+      .map((file) => file.replace('package/dist/cjs/', 'package/dist/').replace('package/dist/', 'src/').replace(/\.js$/, '.ts'))
       .filter((source) => !existsSync(join(root, 'packages', name, source)));
     expect(stale).toEqual([]);
   });

@@ -128,6 +128,17 @@ export function bindRequests<Request extends object>(access: RequestAccess<Reque
   };
 }
 
+/**
+ * The access token a tollgate guard verified and attached to this request, read from the guard's own
+ * record rather than from a property other middleware could have written.
+ * @param request - the framework's request object (Express `req`, Koa `ctx`, Fastify `request`).
+ * @returns the token, or `undefined` when no tollgate guard attached one.
+ * @example const token = decidedToken(req);
+ */
+export function decidedToken(request: object): AccessToken | undefined {
+  return (request as Decided)[DECISION]?.token;
+}
+
 /** The middleware factories every middleware-style adapter exports, typed with its middleware type. */
 export interface MiddlewareFactories<Middleware> {
   /** Makes `options` the explicit defaults of standalone `requireScope` and the scope decorators; returns the verifier. */

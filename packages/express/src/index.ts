@@ -15,9 +15,5 @@ declare global {
   }
 }
 
-export { configure, RequireAnyScope, requireAnyScope, requireAuth, RequireScope, requireScope } from './require-auth.js';
-export type { ExpressAuthOptions, ExpressScopeDecorator } from './require-auth.js';
-export { tollgateErrorHandler } from './error-handler.js';
-export type { ErrorHandlerOptions } from './error-handler.js';
-// Core's API (errors, verifyToken, renderers, types), so one import serves and `instanceof` matches everywhere.
-export * from '@tollgate/core';
+// Everything lives in coexist.ts, which leaves `req.auth` undeclared; this entry adds the declaration.
+export * from './coexist.js';
