@@ -2,9 +2,10 @@
 // (npm, pnpm and yarn; ESM and CommonJS; TypeScript nodenext, node16, commonjs and bundler; Jest 29 and
 // 30 with no transform) and sends real requests through every adapter. Runs with
 // `pnpm test:consumers` after `pnpm build` (vitest.consumers.config.ts); CI runs it.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packAll } from '../../scripts/pack.js';
 import { exec, install, TSC, writeProject, writeTsconfig, type ProjectSpec, type Tarball } from './projects.js';
@@ -21,13 +22,35 @@ const projects: Record<string, Omit<ProjectSpec, 'tarballs'>> = {
     extra: { jest: '^30.0.0', 'express-oauth2-jwt-bearer': '^1.7.0', 'express-jwt': '^8.5.0' },
   },
   jest29: { dir: join(work, 'jest29'), type: 'commonjs', manager: 'npm', extra: { jest: '^29.7.0' } },
+  // The older majors the peer ranges admit, with their own type packages.
+  npmOlderMajors: {
+    dir: join(work, 'npm-older-majors'),
+    type: 'commonjs',
+    manager: 'npm',
+    extra: { express: '^4.21.0', '@types/express': '^4.17.21', koa: '^2.15.0', '@types/koa': '^2.15.0', fastify: '^4.28.0' },
+  },
   pnpmEsm: { dir: join(work, 'pnpm-esm'), type: 'module', manager: 'pnpm' },
   yarnCjs: { dir: join(work, 'yarn-cjs'), type: 'commonjs', manager: 'yarn' },
 };
 const installed = new Map<string, Error | null>();
 
+/**
+ * The tarballs under test: packed now from this checkout, or, with TOLLGATE_CONSUMER_TARBALLS=<dir>,
+ * the .tgz files already in that directory (e.g. the release's .release/, or an older build's).
+ */
+function tarballsUnderTest(): Tarball[] {
+  const given = process.env.TOLLGATE_CONSUMER_TARBALLS;
+  if (!given) return packAll(join(work, 'tarballs'));
+  return readdirSync(given)
+    .filter((file) => file.endsWith('.tgz'))
+    .map((file) => {
+      const manifest = JSON.parse(execFileSync('tar', ['xzfO', join(given, file), 'package/package.json'], { encoding: 'utf8' })) as Tarball;
+      return { name: manifest.name, version: manifest.version, tarball: resolve(given, file) };
+    });
+}
+
 beforeAll(async () => {
-  const tarballs: Tarball[] = packAll(join(work, 'tarballs'));
+  const tarballs = tarballsUnderTest();
   // One at a time on 2 cores is barely slower than all at once, and npm's cache stays uncontended.
   for (const [name, spec] of Object.entries(projects)) {
     const full = { ...spec, tarballs };
@@ -70,6 +93,7 @@ describe.each([
   ['npm, "type": "commonjs"', 'npmCjs'],
   ['pnpm, "type": "module"', 'pnpmEsm'],
   ['yarn 1, "type": "commonjs"', 'yarnCjs'],
+  ['npm, Express 4, Koa 2, Fastify 4', 'npmOlderMajors'],
 ] as const)('JavaScript consumer (%s)', (_label, name) => {
   it('imports every package (ESM) and serves real requests through each adapter', async () => {
     expect(await node(project(name), 'app.mjs')).toEqual({ code: 0, output: `${OK}\n` });
@@ -96,6 +120,7 @@ describe('TypeScript consumer', () => {
     ['CommonJS, module commonjs (node10 resolution)', 'npmCjs', 'commonjs', { module: 'commonjs', moduleResolution: 'node10', esModuleInterop: true }],
     ['ESM with pnpm, module nodenext', 'pnpmEsm', 'nodenext', { module: 'nodenext', moduleResolution: 'nodenext' }],
     ['CommonJS with yarn, module node16', 'yarnCjs', 'node16', { module: 'node16', moduleResolution: 'node16' }],
+    ['Express 4, Koa 2, Fastify 4 and their types, module node16', 'npmOlderMajors', 'node16', { module: 'node16', moduleResolution: 'node16' }],
   ] as const)('%s: type-checks with skipLibCheck off, compiles and serves real requests', async (_label, name, config, settings) => {
     const dir = project(name);
     const tsconfig = writeTsconfig(dir, config, settings, ['app.ts']);
