@@ -28,6 +28,9 @@ export const MANAGERS: Record<PackageManager, { command: string; args: string[] 
   yarn: { command: 'npx', args: ['-y', 'yarn@1.22.22', 'install', '--prefer-offline', '--silent', '--non-interactive', '--no-lockfile', '--ignore-engines'] },
 };
 
+/** The tollgate packages the fixtures load (a package for another framework brings its own peers). */
+const CONSUMED = ['@tollgate/core', '@tollgate/express', '@tollgate/koa', '@tollgate/fastify', '@tollgate/testing', '@tollgate/cli'];
+
 /** The frameworks and type packages every consumer installs beside tollgate. */
 const FRAMEWORKS = {
   express: '^5.1.0',
@@ -52,7 +55,8 @@ export interface ProjectSpec {
  */
 export function writeProject(spec: ProjectSpec): void {
   mkdirSync(spec.dir, { recursive: true });
-  const tollgate = Object.fromEntries(spec.tarballs.map((t) => [t.name, `file:${t.tarball}`]));
+  const tarballs = spec.tarballs.filter((t) => CONSUMED.includes(t.name));
+  const tollgate = Object.fromEntries(tarballs.map((t) => [t.name, `file:${t.tarball}`]));
   const manifest: Record<string, unknown> = {
     name: `consumer-${spec.manager}-${spec.type}`,
     version: '1.0.0',
@@ -60,8 +64,8 @@ export function writeProject(spec: ProjectSpec): void {
     type: spec.type,
     dependencies: { ...tollgate, ...FRAMEWORKS, ...spec.extra },
   };
-  const pinned = Object.fromEntries(spec.tarballs.map((t) => [t.name, `file:${t.tarball}`]));
-  if (spec.manager === 'npm') manifest.overrides = Object.fromEntries(spec.tarballs.map((t) => [t.name, `$${t.name}`]));
+  const pinned = Object.fromEntries(tarballs.map((t) => [t.name, `file:${t.tarball}`]));
+  if (spec.manager === 'npm') manifest.overrides = Object.fromEntries(tarballs.map((t) => [t.name, `$${t.name}`]));
   if (spec.manager === 'pnpm') manifest.pnpm = { overrides: pinned };
   if (spec.manager === 'yarn') manifest.resolutions = pinned;
   writeFileSync(join(spec.dir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
