@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestIssuer, type TestIssuer } from '@tollgate/testing';
 import { createExpressApp, type ExpressModule } from './apps/express.js';
 import { createFastifyApp, type FastifyModule } from './apps/fastify.js';
+import { createHonoApp } from './apps/hono.js';
 import { createKoaApp, type KoaModule } from './apps/koa.js';
 import { cases, TestClock, type CaseContext, type ConformanceCase } from './cases.js';
 import { send, type SendResponse } from './http.js';
@@ -35,6 +36,7 @@ const FRAMEWORKS: readonly Framework[] = [
   framework('koa3', ['koa', 3], async () => (await import('koa')).default, createKoaApp),
   framework('fastify4', ['fastify4', 4], async () => (await import('fastify4')).default as unknown as FastifyModule, createFastifyApp),
   framework('fastify5', ['fastify', 5], async () => (await import('fastify')).default, createFastifyApp),
+  framework('hono4', ['hono', 4], async () => (await import('hono')).Hono, createHonoApp),
 ];
 
 /** The version of an installed package, read from its package.json (aliases keep the real package's). */

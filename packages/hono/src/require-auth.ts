@@ -1,0 +1,119 @@
+// Hono middleware: requireAuth, requireScope, requireAnyScope, configure; the token at c.get('auth').
+import { bindRequests, DefaultConfiguration, defineMiddleware, TollgateError } from '@tollgate/core';
+import type { AccessToken, AdapterOptions, GuardOptions, Verifier } from '@tollgate/core';
+import type { Context, MiddlewareHandler } from 'hono';
+import { TollgateHttpException } from './http-exception.js';
+
+/** Options of {@link requireAuth}: the verifier's (`issuer`, `audience`, ...) plus `optional`, `allowQuery`, `allowBody`, `realm`. */
+export type HonoAuthOptions = AdapterOptions;
+
+/** The context variables tollgate sets: `c.get('auth')`, `c.var.auth`. Undefined where no token was verified. */
+export interface TollgateVariables {
+  /** The verified access token. */
+  auth?: AccessToken;
+}
+
+/** The Hono `Env` of tollgate's middleware, so a chain `app.get(path, requireAuth(...), handler)` types `c.get('auth')`. */
+export interface TollgateEnv {
+  /** The variables tollgate sets. */
+  Variables: TollgateVariables;
+}
+
+/** Tollgate's Hono middleware. */
+export type TollgateMiddleware = MiddlewareHandler<TollgateEnv>;
+
+const defaults = new DefaultConfiguration('@tollgate/hono');
+
+// A form body is read only once something before tollgate parsed it (`c.req.parseBody()`, which Hono
+// caches): tollgate never buffers an unauthenticated client's body itself. Kept per request context.
+const forms = new WeakMap<Context, Record<string, string[]>>();
+
+/**
+ * Node-style lower-cased headers read from the Fetch `Headers` on demand. A repeated header arrives
+ * there merged (`Bearer a, Bearer b`), which core refuses as malformed: never half-accepted.
+ */
+function headerRecord(headers: Headers): Record<string, string | undefined> {
+  return new Proxy({} as Record<string, string | undefined>, {
+    get: (_target, name) => (typeof name === 'string' ? (headers.get(name) ?? undefined) : undefined),
+    has: (_target, name) => typeof name === 'string' && headers.has(name),
+  });
+}
+
+/**
+ * The raw header list of the Node request behind this one (@hono/node-server passes it as
+ * `c.env.incoming`), where two Authorization headers are still two. Other runtimes give none; a value
+ * that is not Node's list is ignored. It can only add a refusal: the token is read from `c.req`.
+ */
+function nodeRawHeaders(env: unknown): readonly string[] | undefined {
+  if (typeof env !== 'object' || env === null) return undefined;
+  const incoming = (env as { incoming?: unknown }).incoming;
+  if (typeof incoming !== 'object' || incoming === null) return undefined;
+  const raw = (incoming as { rawHeaders?: unknown }).rawHeaders;
+  return Array.isArray(raw) && raw.every((item) => typeof item === 'string') ? (raw as string[]) : undefined;
+}
+
+const runGuard = bindRequests<Context>({
+  read: (c) => ({
+    headers: headerRecord(c.req.raw.headers),
+    rawHeaders: nodeRawHeaders(c.env),
+    method: c.req.method,
+    query: c.req.queries(),
+    body: forms.get(c),
+  }),
+  getAuth: (c) => (c.get('auth') as AccessToken | undefined),
+  setAuth: (c, token) => {
+    c.set('auth', token);
+  },
+});
+
+async function readParsedForm(c: Context): Promise<void> {
+  const cached = c.req.bodyCache.formData;
+  if (!cached || forms.has(c)) return;
+  const form = await cached;
+  const body: Record<string, string[]> = {};
+  for (const key of new Set(form.keys())) body[key] = form.getAll(key).filter((value): value is string => typeof value === 'string');
+  forms.set(c, body);
+}
+
+// A refusal is thrown as an HTTPException carrying tollgate's response: Hono's default handler and a
+// user's app.onError both answer it; anything else (a TollgateConfigError) is thrown as it is (a 500).
+const middleware = defineMiddleware<TollgateMiddleware>(defaults, (guard) => async (c, next) => {
+  try {
+    await readParsedForm(c);
+    await runGuard(guard, c);
+  } catch (error) {
+    throw error instanceof TollgateError ? new TollgateHttpException(error) : error;
+  }
+  await next();
+});
+
+/**
+ * Sets the options that a standalone `requireScope` uses on a request no `requireAuth` ran on.
+ * Validated now. One default for the whole process (the last call wins): an app that serves several
+ * APIs gives each its own `requireAuth` instead.
+ * @example configure({ issuer: 'https://auth.example.com/', audience: 'https://api.example.com' });
+ */
+export const configure: (options: HonoAuthOptions | Verifier, guardOptions?: GuardOptions) => Verifier = middleware.configure;
+
+/**
+ * Authenticates every request: sets `c.get('auth')`, or throws a {@link TollgateHttpException} (RFC
+ * 6750 status, `WWW-Authenticate`, JSON body). The scope guards after it on the same request go by its decision.
+ * @example app.use('/api/*', requireAuth({ issuer: 'https://auth.example.com/', audience: 'https://api.example.com' }));
+ * @see RFC 6750 section 2.1
+ */
+export const requireAuth: (options: HonoAuthOptions | Verifier, guardOptions?: GuardOptions) => TollgateMiddleware = middleware.requireAuth;
+
+/**
+ * Requires every listed scope (403 `insufficient_scope` otherwise). Uses what the `requireAuth` before
+ * it on this request decided; with none, authenticates with the options of `configure()`; without
+ * those it fails closed (500, TollgateConfigError). An empty list is refused at startup.
+ * @example app.get('/orders', requireScope('orders:read'), (c) => c.json({ client: c.get('auth')?.clientId }));
+ * @see RFC 6750 section 3.1
+ */
+export const requireScope: (...scopes: string[]) => TollgateMiddleware = middleware.requireScope;
+
+/**
+ * Requires at least one of the listed scopes.
+ * @example app.get('/orders', requireAnyScope('orders:read', 'orders:admin'), listOrders);
+ */
+export const requireAnyScope: (...scopes: string[]) => TollgateMiddleware = middleware.requireAnyScope;
