@@ -5,10 +5,11 @@ import type { AddressInfo } from 'node:net';
 import type { VerifierOptions } from '@tollgate/core';
 import { createExpressApp } from '../conformance/apps/express.js';
 import { createFastifyApp } from '../conformance/apps/fastify.js';
+import { createHonoApp } from '../conformance/apps/hono.js';
 import { createKoaApp } from '../conformance/apps/koa.js';
 import type { SendResponse } from '../conformance/http.js';
 import type { AppSpec } from '../conformance/spec.js';
-import { EXPRESS_VERSIONS, FASTIFY_VERSIONS, KOA_VERSIONS } from '../support/frameworks.js';
+import { EXPRESS_VERSIONS, FASTIFY_VERSIONS, HONO_VERSIONS, KOA_VERSIONS } from '../support/frameworks.js';
 import { leaks } from '../support/leaks.js';
 
 /** Realm of every hostile app and verifier. */
@@ -20,11 +21,12 @@ export interface HostileFramework {
   build(spec: AppSpec): Promise<Server>;
 }
 
-/** Express 4 and 5, Koa 2 and 3, Fastify 4 and 5. */
+/** Express 4 and 5, Koa 2 and 3, Fastify 4 and 5, Hono 4. */
 export const FRAMEWORKS: readonly HostileFramework[] = [
   ...EXPRESS_VERSIONS.map((v) => ({ name: v.name, build: (spec: AppSpec) => createExpressApp(v.module, spec) })),
   ...KOA_VERSIONS.map((v) => ({ name: v.name, build: (spec: AppSpec) => createKoaApp(v.module, spec) })),
   ...FASTIFY_VERSIONS.map((v) => ({ name: v.name, build: (spec: AppSpec) => createFastifyApp(v.module, spec) })),
+  ...HONO_VERSIONS.map((v) => ({ name: v.name, build: (spec: AppSpec) => createHonoApp(v.module, spec) })),
 ];
 
 /** Routes of every hostile app: each guard kind, so a bad token is tried against all of them. */
