@@ -3,6 +3,9 @@
 import ts from 'typescript';
 import { defineConfig, type Plugin } from 'vitest/config';
 
+/** Files compiled with legacy decorators instead: the NestJS package, its conformance app and example. */
+const LEGACY_DECORATORS = /\/(packages\/nestjs\/|test\/conformance\/apps\/nest\.ts$|examples\/nest\/)/;
+
 function standardDecorators(): Plugin {
   return {
     name: 'tollgate:standard-decorators',
@@ -16,6 +19,8 @@ function standardDecorators(): Plugin {
           module: ts.ModuleKind.ESNext,
           sourceMap: true,
           verbatimModuleSyntax: false,
+          // NestJS code uses legacy decorators with metadata (its DI reads design:paramtypes).
+          ...(LEGACY_DECORATORS.test(id) && { experimentalDecorators: true, emitDecoratorMetadata: true }),
         },
       });
       return { code: out.outputText, map: out.sourceMapText ?? null };

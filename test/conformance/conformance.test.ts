@@ -9,6 +9,7 @@ import { createExpressApp, type ExpressModule } from './apps/express.js';
 import { createFastifyApp, type FastifyModule } from './apps/fastify.js';
 import { createHonoApp } from './apps/hono.js';
 import { createKoaApp, type KoaModule } from './apps/koa.js';
+import { createNestApp, nestPlatform } from './apps/nest.js';
 import { cases, TestClock, type CaseContext, type ConformanceCase } from './cases.js';
 import { send, type SendResponse } from './http.js';
 import { APP_NAMES, appSpec, ISSUER_OF, type AppName, type AppSpec } from './spec.js';
@@ -36,6 +37,8 @@ const FRAMEWORKS: readonly Framework[] = [
   framework('koa3', ['koa', 3], async () => (await import('koa')).default, createKoaApp),
   framework('fastify4', ['fastify4', 4], async () => (await import('fastify4')).default as unknown as FastifyModule, createFastifyApp),
   framework('fastify5', ['fastify', 5], async () => (await import('fastify')).default, createFastifyApp),
+  framework('nest-express', ['@nestjs/platform-express', 12], () => nestPlatform('express'), createNestApp),
+  framework('nest-fastify', ['@nestjs/platform-fastify', 12], () => nestPlatform('fastify'), createNestApp),
   framework('hono4', ['hono', 4], async () => (await import('hono')).Hono, createHonoApp),
 ];
 

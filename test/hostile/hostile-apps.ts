@@ -7,6 +7,7 @@ import { createExpressApp } from '../conformance/apps/express.js';
 import { createFastifyApp } from '../conformance/apps/fastify.js';
 import { createHonoApp } from '../conformance/apps/hono.js';
 import { createKoaApp } from '../conformance/apps/koa.js';
+import { createNestApp, nestPlatform } from '../conformance/apps/nest.js';
 import type { SendResponse } from '../conformance/http.js';
 import type { AppSpec } from '../conformance/spec.js';
 import { EXPRESS_VERSIONS, FASTIFY_VERSIONS, HONO_VERSIONS, KOA_VERSIONS } from '../support/frameworks.js';
@@ -26,6 +27,7 @@ export const FRAMEWORKS: readonly HostileFramework[] = [
   ...EXPRESS_VERSIONS.map((v) => ({ name: v.name, build: (spec: AppSpec) => createExpressApp(v.module, spec) })),
   ...KOA_VERSIONS.map((v) => ({ name: v.name, build: (spec: AppSpec) => createKoaApp(v.module, spec) })),
   ...FASTIFY_VERSIONS.map((v) => ({ name: v.name, build: (spec: AppSpec) => createFastifyApp(v.module, spec) })),
+  ...(['express', 'fastify'] as const).map((platform) => ({ name: `nest-${platform}`, build: async (spec: AppSpec) => createNestApp(await nestPlatform(platform), spec) })),
   ...HONO_VERSIONS.map((v) => ({ name: v.name, build: (spec: AppSpec) => createHonoApp(v.module, spec) })),
 ];
 

@@ -1,0 +1,89 @@
+// TollgateGuard: Nest's CanActivate over core's guard, reading the route's declarations with Reflector.
+import { Inject, Injectable, Optional, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { TollgateConfigError, TollgateError } from '@tollgate/core';
+import { TOLLGATE_CONFIG, type TollgateConfig } from './lib/config.js';
+import { DECLARATIONS, type Declaration } from './lib/declarations.js';
+import { runGuard, setHeaders } from './lib/http.js';
+import { planRoute, type RoutePlan } from './lib/route-plan.js';
+import { TollgateException } from './tollgate-exception.js';
+
+// The plan a TollgateGuard enforced for this request, kept on the request object: it lives exactly as
+// long as the request, tells a second TollgateGuard (global, then the controller's) that the work is
+// done, and tells @Auth() that a guard, not other code, decided.
+const ENFORCED = Symbol('tollgate.enforced');
+type Enforced = { [ENFORCED]?: RoutePlan };
+
+/** The plan a TollgateGuard enforced for this request, if one did. */
+export function enforcedPlan(request: object): RoutePlan | undefined {
+  return (request as Enforced)[ENFORCED];
+}
+
+/**
+ * Authenticates requests and enforces `@Scopes`, `@AnyScope`, `@Public` and `@OptionalAuth`. Use it
+ * app-wide (`{ provide: APP_GUARD, useClass: TollgateGuard }`) or per controller or route
+ * (`@UseGuards(TollgateGuard)`); `@Scopes`, `@AnyScope` and `@OptionalAuth` bind it themselves, so a
+ * route that declares a requirement is never served without it. It needs `TollgateModule.forRoot()`
+ * (or `forRootAsync()`) in the app: without it, the app fails to start.
+ *
+ * A refusal is thrown as a {@link TollgateException} after the challenge headers are set on the response.
+ * @example
+ * \@Module({ imports: [TollgateModule.forRoot({ issuer, audience })], providers: [{ provide: APP_GUARD, useClass: TollgateGuard }] })
+ * class AppModule {}
+ * @see RFC 6750 section 3
+ */
+@Injectable()
+export class TollgateGuard implements CanActivate {
+  readonly #reflector: Reflector;
+  readonly #config: TollgateConfig;
+
+  constructor(reflector: Reflector, @Optional() @Inject(TOLLGATE_CONFIG) config?: TollgateConfig) {
+    if (!config) {
+      throw new TollgateConfigError('@tollgate/nestjs: TollgateGuard has no configuration; import TollgateModule.forRoot({ issuer, audience }) (or forRootAsync) in the app module');
+    }
+    this.#reflector = reflector;
+    this.#config = config;
+  }
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    // Only HTTP requests carry a bearer token here; anything else fails closed rather than passing.
+    if (context.getType() !== 'http') {
+      throw new TollgateConfigError(`@tollgate/nestjs: TollgateGuard protects HTTP routes; it was run in a ${context.getType()} context`);
+    }
+    const plan = this.#planOf(context.getClass(), context.getHandler());
+    const http = context.switchToHttp();
+    const request = http.getRequest<object & Enforced>();
+    // Another TollgateGuard of this app already enforced this very plan on this request.
+    if (request[ENFORCED] === plan) return true;
+    if (plan.access === 'public') return true;
+    try {
+      for (const guard of plan.guards) await runGuard(guard, request as Parameters<typeof runGuard>[1]);
+    } catch (error) {
+      if (!(error instanceof TollgateError)) throw error;
+      // The challenge goes on the response now, so Nest's default filter (which writes only a status
+      // and a body) and your own filters answer with it.
+      setHeaders(http.getResponse(), error.headers);
+      throw new TollgateException(error);
+    }
+    request[ENFORCED] = plan;
+    return true;
+  }
+
+  /** The route's plan, made on its first request and kept in the app's configuration. */
+  #planOf(controller: object, handler: object): RoutePlan {
+    let byHandler = this.#config.plans.get(controller);
+    if (!byHandler) {
+      byHandler = new WeakMap();
+      this.#config.plans.set(controller, byHandler);
+    }
+    let plan = byHandler.get(handler);
+    if (!plan) {
+      const classLevel = this.#reflector.get<Declaration[] | undefined>(DECLARATIONS, controller as never) ?? [];
+      const handlerLevel = this.#reflector.get<Declaration[] | undefined>(DECLARATIONS, handler as never) ?? [];
+      const name = `${(controller as { name?: string }).name ?? 'controller'}.${(handler as { name?: string }).name ?? 'handler'}`;
+      plan = planRoute(this.#config, classLevel, handlerLevel, name);
+      byHandler.set(handler, plan);
+    }
+    return plan;
+  }
+}
