@@ -12,6 +12,7 @@ const packages: Record<string, string[]> = {
   '@tollgate/testing': ['createTestIssuer', 'encodeJwt', 'tamperSignature'],
   '@tollgate/express': ['requireAuth', 'requireScope', 'requireAnyScope', 'configure', 'tollgateErrorHandler', 'RequireScope', 'InvalidTokenError'],
   '@tollgate/koa': ['requireAuth', 'requireScope', 'requireAnyScope', 'configure', 'tollgateErrorHandler', 'RequireScope', 'InvalidTokenError'],
+  '@tollgate/hono': ['requireAuth', 'requireScope', 'requireAnyScope', 'configure', 'tollgateErrorHandler', 'TollgateHttpException', 'InvalidTokenError'],
   '@tollgate/fastify': ['default', 'tollgate', 'configure', 'tollgateErrorHandler', 'RequireScope', 'InvalidTokenError'],
   '@tollgate/cli': ['main', 'ExitCode'],
 };
@@ -55,7 +56,7 @@ it('links the tollgate bin into node_modules/.bin at install, and it runs', () =
 it('require() loads the CommonJS build, which shares one core with the adapters', () => {
   const out = node(
     `const core = require('@tollgate/core');
-     const adapters = ['express', 'koa', 'fastify'].map((n) => require('@tollgate/' + n));
+     const adapters = ['express', 'koa', 'fastify', 'hono'].map((n) => require('@tollgate/' + n));
      console.log(require.resolve('@tollgate/core').includes('/dist/cjs/'), adapters.every((a) => a.TollgateError === core.TollgateError));`,
     'commonjs',
   );
@@ -79,7 +80,7 @@ it('@tollgate/express/coexist is the same module instance as @tollgate/express, 
 it('shares one TollgateError class between core and every adapter, so instanceof works anywhere', () => {
   const out = node(
     `const core = await import('@tollgate/core');
-     const adapters = await Promise.all(['express', 'koa', 'fastify'].map((n) => import('@tollgate/' + n)));
+     const adapters = await Promise.all(['express', 'koa', 'fastify', 'hono'].map((n) => import('@tollgate/' + n)));
      console.log(adapters.every((a) => a.TollgateError === core.TollgateError && a.InvalidTokenError === core.InvalidTokenError));`,
     'module',
   );

@@ -112,6 +112,18 @@ describe('sub-apps', () => {
     expect((await request(url).get('/public')).body).toEqual({ client: null });
   });
 
+  it('follows Hono\'s registration order: a parent route under /api registered before app.route() runs first, unguarded; one after is guarded', async () => {
+    const api = new Hono();
+    api.use(requireAuth(issuer.options()));
+    const app = new Hono();
+    app.get('/api/before', answer);
+    app.route('/api', api);
+    app.get('/api/after', answer);
+    const url = await listen(app);
+    expect((await request(url).get('/api/before')).status).toBe(200);
+    expect((await request(url).get('/api/after')).status).toBe(401);
+  });
+
   it('a parent app.use("/api/*", requireAuth) reaches the routes of a sub-app mounted there', async () => {
     const api = new Hono();
     api.get('/orders', requireScope('orders:read'), answer);
