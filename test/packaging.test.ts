@@ -14,6 +14,7 @@ const packages: Record<string, string[]> = {
   '@tollgate/koa': ['requireAuth', 'requireScope', 'requireAnyScope', 'configure', 'tollgateErrorHandler', 'RequireScope', 'InvalidTokenError'],
   '@tollgate/hono': ['requireAuth', 'requireScope', 'requireAnyScope', 'configure', 'tollgateErrorHandler', 'TollgateHttpException', 'InvalidTokenError'],
   '@tollgate/fastify': ['default', 'tollgate', 'configure', 'tollgateErrorHandler', 'RequireScope', 'InvalidTokenError'],
+  '@tollgate/nestjs': ['TollgateModule', 'TollgateGuard', 'Scopes', 'AnyScope', 'Public', 'OptionalAuth', 'Auth', 'TollgateException', 'TollgateExceptionFilter', 'InvalidTokenError'],
   '@tollgate/cli': ['main', 'ExitCode'],
 };
 

@@ -12,4 +12,4 @@ export { AnyScope, Auth, OptionalAuth, Public, Scopes } from './decorators.js';
 export type { TollgateDecorator } from './decorators.js';
 export { TollgateException, TollgateExceptionFilter } from './tollgate-exception.js';
 export type { TollgateExceptionFilterOptions } from './tollgate-exception.js';
-export type { TollgateOptions } from './lib/config.js';
+export type { TollgateConfig, TollgateOptions } from './lib/config.js';

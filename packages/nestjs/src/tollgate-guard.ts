@@ -14,6 +14,10 @@ import { TollgateException } from './tollgate-exception.js';
 const ENFORCED = Symbol('tollgate.enforced');
 type Enforced = { [ENFORCED]?: RoutePlan };
 
+// Each app's route plans, made on a route's first request: per app configuration (so two apps never
+// share one), per controller class, per handler. Every TollgateGuard of one app shares them.
+const plansOf = new WeakMap<TollgateConfig, WeakMap<object, WeakMap<object, RoutePlan>>>();
+
 /** The plan a TollgateGuard enforced for this request, if one did. */
 export function enforcedPlan(request: object): RoutePlan | undefined {
   return (request as Enforced)[ENFORCED];
@@ -37,6 +41,11 @@ export class TollgateGuard implements CanActivate {
   readonly #reflector: Reflector;
   readonly #config: TollgateConfig;
 
+  /**
+   * Made by Nest's injector, with the app's configuration from TollgateModule.
+   * @param reflector - reads the route's declarations
+   * @param config - the app's configuration; missing without TollgateModule, which stops the app's start
+   */
   constructor(reflector: Reflector, @Optional() @Inject(TOLLGATE_CONFIG) config?: TollgateConfig) {
     if (!config) {
       throw new TollgateConfigError('@tollgate/nestjs: TollgateGuard has no configuration; import TollgateModule.forRoot({ issuer, audience }) (or forRootAsync) in the app module');
@@ -69,12 +78,17 @@ export class TollgateGuard implements CanActivate {
     return true;
   }
 
-  /** The route's plan, made on its first request and kept in the app's configuration. */
+  /** The route's plan, made on its first request and kept for the app. */
   #planOf(controller: object, handler: object): RoutePlan {
-    let byHandler = this.#config.plans.get(controller);
+    let plans = plansOf.get(this.#config);
+    if (!plans) {
+      plans = new WeakMap();
+      plansOf.set(this.#config, plans);
+    }
+    let byHandler = plans.get(controller);
     if (!byHandler) {
       byHandler = new WeakMap();
-      this.#config.plans.set(controller, byHandler);
+      plans.set(controller, byHandler);
     }
     let plan = byHandler.get(handler);
     if (!plan) {

@@ -1,6 +1,5 @@
 // One app's tollgate configuration: its verifier, guard options and the route plans made from them.
 import { resolveAdapterOptions, TollgateConfigError, type AdapterOptions, type GuardOptions, type Verifier } from '@tollgate/core';
-import type { RoutePlan } from './route-plan.js';
 
 /** Injection token of the {@link TollgateConfig} that `TollgateModule.forRoot` / `forRootAsync` provide. */
 export const TOLLGATE_CONFIG = Symbol('tollgate.config');
@@ -10,10 +9,10 @@ export type TollgateOptions = AdapterOptions | Verifier;
 
 /** One app's configuration, made once per Nest application (never shared between two apps in one process). */
 export interface TollgateConfig {
+  /** The app's verifier (and its JWKS cache). */
   readonly verifier: Verifier;
+  /** The guard options every TollgateGuard of the app uses (`realm`, `allowQuery`, ...). */
   readonly guardOptions: GuardOptions;
-  /** Each route's plan, made on its first request: per controller class, per handler. */
-  readonly plans: WeakMap<object, WeakMap<object, RoutePlan>>;
 }
 
 /** Validates the options now (a bad option fails the app's start) and makes the app's configuration. */
@@ -24,5 +23,5 @@ export function createConfig(options: TollgateOptions, guardOptions?: GuardOptio
   if (resolved.guardOptions.optional !== undefined) {
     throw new TollgateConfigError('@tollgate/nestjs: optional is not a module option; mark the routes that take anonymous requests with @OptionalAuth()');
   }
-  return Object.freeze({ verifier: resolved.verifier, guardOptions: Object.freeze({ ...resolved.guardOptions }), plans: new WeakMap() });
+  return Object.freeze({ verifier: resolved.verifier, guardOptions: Object.freeze({ ...resolved.guardOptions }) });
 }
