@@ -42,8 +42,15 @@ function blocksOf(page: string): Block[] {
 
 const blocks = PAGES.flatMap(blocksOf);
 const tollgateBlocks = blocks.filter((block) => block.imports.some((name) => name.startsWith('@tollgate/')));
+// Nest's decorators are the legacy ones: its blocks compile as a Nest project does, with experimentalDecorators.
+const NEST = '@tollgate/nestjs';
+const NEST_OPTIONS = { experimentalDecorators: true, emitDecoratorMetadata: true };
 const programOf = (block: Block) =>
-  block.imports.some((name) => APART.includes(name)) ? block.imports.filter((name) => APART.includes(name) || name === COEXIST).sort().join('+') : 'main';
+  block.imports.includes(NEST)
+    ? 'nestjs'
+    : block.imports.some((name) => APART.includes(name))
+      ? block.imports.filter((name) => APART.includes(name) || name === COEXIST).sort().join('+')
+      : 'main';
 // A block is compiled when all it needs is here: koa-jwt is not a devDependency, and the coexist entry is new.
 const compilable = (block: Block) =>
   block.imports.every((name) => (PEERS.includes(name) ? installed(name) : name !== COEXIST || coexistBuilt)) &&
@@ -98,7 +105,10 @@ it('compiles every README and docs example that imports a tollgate package or a 
   expect(main.some((block) => block.imports.includes('koa-jwt'))).toBe(installed('koa-jwt'));
   expect(programs.has('express-oauth2-jwt-bearer')).toBe(true);
   expect(programs.has(`${COEXIST}+express-oauth2-jwt-bearer`)).toBe(coexistBuilt);
-  const reports = await Promise.all([...programs].map(async ([program, files]) => [program, await compile(program, files)] as const));
+  expect(programs.has('nestjs')).toBe(true);
+  const reports = await Promise.all(
+    [...programs].map(async ([program, files]) => [program, await compile(program, files, program === 'nestjs' ? NEST_OPTIONS : {})] as const),
+  );
   expect(Object.fromEntries(reports.filter(([, report]) => report !== ''))).toEqual({});
 }, 240_000);
 
