@@ -71,7 +71,8 @@ async function buildPackage(dir) {
     ...Object.keys(manifest.peerDependencies ?? {}),
   ].filter((name) => !ESM_ONLY.has(name));
   const entryFiles = new Map(entries.map((entry) => [join(dist, `${entry}.js`), entry]));
-  await build({
+  const { metafile } = await build({
+    metafile: true,
     entryPoints: Object.fromEntries(entries.map((entry) => [entry, join(dist, `${entry}.js`)])),
     outdir: out,
     plugins: [requireOtherEntries(entryFiles)],
@@ -95,9 +96,11 @@ async function buildPackage(dir) {
     mkdirSync(dirname(target), { recursive: true });
     writeFileSync(target, toCommonJsDeclaration(readFileSync(file, 'utf8')));
   }
-  // The bundled ESM-only packages' licences travel with the bundle.
+  // The licence of each ESM-only package whose code the bundle carries travels with it (core and the CLI
+  // use jose for types only: nothing of it is inside their bundles).
+  const bundled = Object.keys(metafile.inputs);
   for (const name of ESM_ONLY) {
-    if (!manifest.dependencies?.[name]) continue;
+    if (!bundled.some((input) => input.includes(`node_modules/${name}/`))) continue;
     const licence = join(dirname(requireResolvePackageJson(dir, name)), 'LICENSE.md');
     copyFileSync(licence, join(out, `${name}.LICENSE.md`));
   }

@@ -32,6 +32,8 @@ describe.each(PACKAGES)('@tollgate/%s as packed', (name) => {
     const { files } = tarballs.get(name)!;
     expect(files).toContain('package/LICENSE');
     expect(files).toContain('package/README.md');
+    // jose's licence travels with the one CommonJS bundle that carries jose's code: the test issuer's.
+    expect(files.includes('package/dist/cjs/jose.LICENSE.md'), 'dist/cjs/jose.LICENSE.md').toBe(name === 'testing');
   });
 
   it('has no workspace: range left in any dependency field', () => {

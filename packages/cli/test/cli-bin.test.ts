@@ -192,6 +192,9 @@ describe('tollgate verify: usage errors exit 64 without contacting the issuer', 
     expect(refused.stderr).toContain('name it: --allow-insecure-host keycloak (never in production');
     const named = await run(['verify', 'x.y.z', '--issuer', 'http://keycloak:8080/realms/orders', '--audience', 'a', '--allow-insecure-host', 'keycloak']);
     expect(named.stderr).not.toContain('must be an https URL');
+    const bad = await run(['verify', 'x.y.z', '--issuer', 'http://keycloak:8080/', '--audience', 'a', '--allow-insecure-host', 'bad host!']);
+    expect(bad.code).toBe(64);
+    expect(bad.stderr).toContain("- --allow-insecure-host: 'bad host!' is not a hostname");
   });
 
   it('refuses HS256 in --algorithms and an http issuer without --allow-insecure-requests', async () => {

@@ -2,7 +2,7 @@
 import type { AccessToken } from './access-token.js';
 import type { Verifier } from './create-verifier.js';
 import type { RequestLike } from './extract-bearer-token.js';
-import { createGuard, isVerifier, toVerifier, type Decision, type DefaultConfiguration, type Guard, type GuardOptions, type GuardState } from './guard.js';
+import { createGuard, holdsIn, isVerifier, toVerifier, type Decision, type DefaultConfiguration, type Guard, type GuardOptions, type GuardState } from './guard.js';
 import type { ScopeMode } from './has-scopes.js';
 import { TollgateConfigError } from './errors.js';
 import { checkGuardOptions, GUARD_SWITCHES } from './lib/guard-options.js';
@@ -132,11 +132,14 @@ export function bindRequests<Request extends object>(access: RequestAccess<Reque
  * The access token a tollgate guard verified and attached to this request, read from the guard's own
  * record rather than from a property other middleware could have written.
  * @param request - the framework's request object (Express `req`, Koa `ctx`, Fastify `request`).
+ * @param scope - where in the app the request is now ({@link RequestAccess.scopeOf}); a decision made
+ *   elsewhere (inside a router the request has left) is not reported. Default `''`: the whole app.
  * @returns the token, or `undefined` when no tollgate guard attached one.
- * @example const token = decidedToken(req);
+ * @example const token = decidedToken(req, req.baseUrl);
  */
-export function decidedToken(request: object): AccessToken | undefined {
-  return (request as Decided)[DECISION]?.token;
+export function decidedToken(request: object, scope = ''): AccessToken | undefined {
+  const decision = (request as Decided)[DECISION];
+  return decision !== undefined && holdsIn(decision.scope, scope) ? decision.token : undefined;
 }
 
 /** The middleware factories every middleware-style adapter exports, typed with its middleware type. */
@@ -214,7 +217,13 @@ export function defineScopeDecorators<Args extends unknown[]>(
     const fallback = createGuard(defaults, { scopes, mode, name });
     const bySource = scopeGuardsBySource(scopes, mode, name);
     const guardFor = (args: Args): Guard => {
-      const source = sourceOf?.(args);
+      let source: GuardSource | undefined;
+      try {
+        source = sourceOf?.(args);
+      } catch (error) {
+        // A configuration that cannot be read (e.g. made by another copy of the adapter) refuses the call.
+        return () => Promise.reject(error);
+      }
       return source ? bySource(source) : fallback;
     };
     return createMethodDecorator<Args>((method) =>

@@ -25,7 +25,10 @@ export interface GuardOptions extends AuthenticateOptions {
  * knows exactly who checked the token it finds there, and where that holds.
  */
 export interface Decision {
-  /** The verifier instance that decided; `undefined` for a CORS preflight let through unauthenticated. */
+  /**
+   * The verifier instance that decided. For a CORS preflight let through unauthenticated: the verifier of
+   * the guard that let it through (`undefined` for a guard on an unconfigured default).
+   */
   readonly verifier: Verifier | undefined;
   /** The token it attached; `undefined` when an optional guard found none (or for a preflight). */
   readonly token: AccessToken | undefined;
@@ -56,7 +59,7 @@ export interface GuardState {
 }
 
 /** Whether a decision made in `decided` holds in `current`: the same place or one inside it. */
-function holdsIn(decided: string, current: string): boolean {
+export function holdsIn(decided: string, current: string): boolean {
   return decided === '' || current === decided || (current.startsWith(decided) && current.charCodeAt(decided.length) === 0x2f);
 }
 
@@ -141,6 +144,8 @@ export function createGuard(source: Verifier | DefaultConfiguration, rules: Guar
     return token;
   };
 
+  // Said once per guard: a request that makes it happen is not at fault, so no flood can repeat it.
+  let warnedOfOtherVerifier = false;
   return async (request, state) => {
     const here = state.scope ?? '';
     const upstream = state.decision !== undefined && holdsIn(state.decision.scope, here) ? state.decision : undefined;
@@ -149,19 +154,33 @@ export function createGuard(source: Verifier | DefaultConfiguration, rules: Guar
     const intact = upstream !== undefined && upstream.token === (state.auth ?? undefined);
     const transport = fixedTransport ?? transportOf(defaults!.guardOptions);
     const { allowQuery = false, allowBody = false } = transport;
-    // The decision this guard goes by: the upstream one it may trust, or its own. A guard with its own
-    // verifier trusts only that very instance, having accepted no transport this guard refuses.
-    let decision: Decision | undefined =
-      intact && upstream.verifier !== undefined && (!own || (upstream.verifier === own && (!upstream.allowQuery || allowQuery) && (!upstream.allowBody || allowBody)))
-        ? upstream
-        : undefined;
+    // The verifier this guard answers to: its own, or the one configure() set (none: it goes by upstream).
+    const answersTo = own ?? defaults!.configured;
+    // Which upstream decisions this guard may go by. A guard with its own verifier trusts only that very
+    // instance, having accepted no transport this guard refuses. A guard on the defaults trusts any
+    // decision while nothing is configured; once configure() names a verifier, only that verifier's:
+    // where a request has been cannot be told reliably from inside the app (an Express router mounted
+    // at '/:tenant' has the same baseUrl as one at '/partner'; Koa and Hono sub-apps have none), so a
+    // decision another verifier made, in a sub-app the request fell through, is checked again.
+    const trusted =
+      intact &&
+      (answersTo === undefined || upstream.verifier === answersTo) &&
+      (!own || ((!upstream.allowQuery || allowQuery) && (!upstream.allowBody || allowBody)));
+    let decision: Decision | undefined = trusted && upstream.verifier !== undefined && !upstream.preflight ? upstream : undefined;
+    if (!trusted && defaults && intact && upstream.verifier !== undefined && !warnedOfOtherVerifier) {
+      warnedOfOtherVerifier = true;
+      process.emitWarning(
+        `tollgate: ${name} checks tokens with the verifier of configure(), and the guard before it on this request used another one, so the token is checked again. If both guard one API, pass configure()'s verifier to requireAuth (const verifier = configure(options); requireAuth(verifier)); if the app serves several APIs, drop configure() and give each its own requireAuth`,
+        'TollgateWarning',
+      );
+    }
     try {
-      if (isPreflight(request) && (allowPreflight || (intact && upstream.preflight))) {
-        if (!upstream?.preflight) state.decision = { verifier: undefined, token: undefined, realm, scope: here, allowQuery, allowBody, preflight: true };
+      if (isPreflight(request) && (allowPreflight || (trusted && upstream.preflight))) {
+        if (!upstream?.preflight) state.decision = { verifier: answersTo, token: undefined, realm, scope: here, allowQuery, allowBody, preflight: true };
         return undefined;
       }
       if (!decision) {
-        const verifier = own ?? upstream?.verifier ?? defaults!.verifier();
+        const verifier = answersTo ?? upstream?.verifier ?? defaults!.verifier();
         decision = { verifier, token: await verifier.authenticate(request, transport), realm, scope: here, allowQuery, allowBody, preflight: false };
         state.decision = decision;
       }
@@ -218,6 +237,11 @@ export class DefaultConfiguration {
   set(verifier: Verifier, guardOptions: GuardOptions): void {
     this.#verifier = verifier;
     this.#guardOptions = guardOptions;
+  }
+
+  /** The verifier given to `configure()`, or `undefined` before it is called. */
+  get configured(): Verifier | undefined {
+    return this.#verifier;
   }
 
   /** The transport options given to `configure()`; `{}` until it is called. */

@@ -396,19 +396,41 @@ describe('state.auth: a token an earlier middleware attached', () => {
     expect(calls).toEqual({ authenticate: 2, verify: 0 });
   });
 
-  it('is reused by a guard on the default configuration (standalone requireScope, @RequireScope) when any tollgate guard decided it', async () => {
+  it('is reused by a guard on the default configuration (standalone requireScope, @RequireScope) when any tollgate guard decided it and nothing is configured', async () => {
+    const earlier = await verifierB.verify(await sign({ aud: AUDIENCE_B, scope: 'orders:read' }));
+    const defaults = new DefaultConfiguration('@tollgate/test');
+    expect(await createGuard(defaults, { scopes: ['orders:read'] })(withHeader(), decided(verifierB, earlier, 'b'))).toBe(earlier);
+    // Its refusals carry the realm of the guard that decided.
+    const lackingScope = await rejection(createGuard(defaults, { scopes: ['orders:write'] })(withHeader(), decided(verifierB, earlier, 'b')));
+    expect(describeError(lackingScope).challenge).toBe('Bearer realm="b", error="insufficient_scope", error_description="token lacks a required scope", scope="orders:write"');
+  });
+
+  it('once configure() names a verifier, a guard on the default configuration goes only by the decisions of that verifier and checks others again, warning once', async () => {
     const earlier = await verifierB.verify(await sign({ aud: AUDIENCE_B, scope: 'orders:read' }));
     const defaults = new DefaultConfiguration('@tollgate/test');
     const { verifier, calls } = counting(verifierA);
     defaults.set(verifier, {});
-    expect(await createGuard(defaults, { scopes: ['orders:read'] })(withHeader(), decided(verifierB, earlier, 'b'))).toBe(earlier);
-    expect(calls).toEqual({ authenticate: 0, verify: 0 });
-    // Its refusals carry the realm of the guard that decided.
-    const lackingScope = await rejection(createGuard(defaults, { scopes: ['orders:write'] })(withHeader(), decided(verifierB, earlier, 'b')));
-    expect(describeError(lackingScope).challenge).toBe('Bearer realm="b", error="insufficient_scope", error_description="token lacks a required scope", scope="orders:write"');
-    // A token that no tollgate guard attached is not trusted: the configured default authenticates.
-    expect(describeError(await rejection(createGuard(defaults, { scopes: ['orders:read'] })(withHeader(), { auth: earlier })))).toEqual(MISSING);
-    expect(calls).toEqual({ authenticate: 1, verify: 0 });
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.message);
+    process.on('warning', onWarning);
+    try {
+      const guard = createGuard(defaults, { scopes: ['orders:read'] });
+      // B decided (e.g. a sub-app the request fell through): A, the configured verifier, checks the token again.
+      expect(describeError(await rejection(guard(withHeader(), decided(verifierB, earlier, 'b'))))).toEqual(MISSING);
+      const forB = await sign({ aud: AUDIENCE_B, scope: 'orders:read' });
+      expect(describeError(await rejection(guard(withHeader(forB), decided(verifierB, earlier))))).toEqual(invalidToken('audience', 'audience mismatch'));
+      expect(calls).toEqual({ authenticate: 2, verify: 0 });
+      // The configured verifier's own decision is reused.
+      const fromA = await verifierA.verify(await sign({ scope: 'orders:read' }));
+      expect(await guard(withHeader(), decided(verifier, fromA))).toBe(fromA);
+      expect(calls).toEqual({ authenticate: 2, verify: 0 });
+      // A token that no tollgate guard attached is not trusted either.
+      expect(describeError(await rejection(guard(withHeader(), { auth: earlier })))).toEqual(MISSING);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings.filter((message) => message.includes('configure()'))).toHaveLength(1);
+    } finally {
+      process.off('warning', onWarning);
+    }
   });
 
   it('a guard on the default configuration with an upstream decision but a replaced token authenticates with the upstream verifier', async () => {

@@ -17,11 +17,13 @@ export * from '@tollgate/core';
  * another package declares `req.auth` to be. It reads tollgate's own record of the decision, so a value
  * other middleware wrote to `req.auth` is never mistaken for a verified token.
  * @param req - the Express request.
- * @returns the token, or `undefined` when no tollgate guard attached one (no guard ran, or an optional guard found none).
+ * @returns the token, or `undefined` when no tollgate guard attached one here (no guard ran, an optional guard found none,
+ *   or the guard that did ran in a router this request has left).
  * @example
  * import { getAuth, requireScope } from '@tollgate/express/coexist';
  * app.get('/orders', requireScope('orders:read'), (req, res) => res.json({ client: getAuth(req)?.clientId }));
  */
 export function getAuth(req: Request): AccessToken | undefined {
-  return decidedToken(req);
+  // Scoped like the guards: a router's decision is not reported outside that router.
+  return decidedToken(req, req.baseUrl ?? '');
 }

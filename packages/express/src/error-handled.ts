@@ -40,16 +40,24 @@ function stackOf(app: AppInternals): Layer[] | undefined {
   }
 }
 
-// Per app: the answer, and the size of its top-level stack when it was found (routes added later redo it).
-const known = new WeakMap<object, { size: number; handled: boolean }>();
+// Per app: the answer, and what working out "none" cost. A handler once found stays found. "None" is worked
+// out again on the next refusal, so a handler added later to a mounted router is noticed; in an app whose
+// search visits more than CHEAP_LAYERS layers, only when its own stack grew or a second has passed, so a
+// flood of refusals does not pay for a large search each.
+const CHEAP_LAYERS = 1000;
+const RECHECK_MS = 1000;
+const known = new WeakMap<object, { handled: boolean; size: number; layers: number; at: number }>();
 
 function appHasErrorHandler(app: AppInternals): boolean {
+  const cached = known.get(app);
+  if (cached?.handled) return true;
   const stack = stackOf(app);
   const size = stack?.length ?? 0;
-  const cached = known.get(app);
-  if (cached && cached.size === size) return cached.handled;
-  const handled = searchStack(stack, new Set(), { left: MAX_LAYERS }) !== false;
-  known.set(app, { size, handled });
+  const now = Date.now();
+  if (cached && cached.layers > CHEAP_LAYERS && cached.size === size && now - cached.at < RECHECK_MS) return false;
+  const budget = { left: MAX_LAYERS };
+  const handled = searchStack(stack, new Set(), budget) !== false;
+  known.set(app, { handled, size, layers: MAX_LAYERS - budget.left, at: now });
   return handled;
 }
 

@@ -58,4 +58,21 @@ describe.each(byName(EXPRESS_VERSIONS))('%s', (_name, version) => {
     const url = await start(app);
     expect((await request(url).get('/maybe')).body).toEqual({ seen: null });
   });
+
+  it("getAuth reports a router's decision inside that router only, not on routes the request falls through to", async () => {
+    const app = version.module();
+    const api = version.module.Router();
+    api.use(coexist.requireAuth(issuer.options()));
+    api.get('/orders', (req, res) => {
+      res.json({ client: coexist.getAuth(req)?.clientId ?? null });
+    });
+    app.use('/api', api);
+    app.get('/api/profile', (req, res) => {
+      res.json({ client: coexist.getAuth(req)?.clientId ?? null });
+    });
+    const url = await start(app);
+    const token = await issuer.bearer({ client_id: 'inside' });
+    expect((await request(url).get('/api/orders').set('Authorization', token)).body).toEqual({ client: 'inside' });
+    expect((await request(url).get('/api/profile').set('Authorization', token)).body).toEqual({ client: null });
+  });
 });

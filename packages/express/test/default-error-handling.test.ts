@@ -70,6 +70,24 @@ describe.each(byName(EXPRESS_VERSIONS))('%s, logging', (_name, version) => {
     expect((seen[0] as Error).name).toBe('MissingTokenError');
   });
 
+  it('notices an error handler added later to a router already mounted', async () => {
+    vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    const app = version.module();
+    const api = version.module.Router();
+    api.use(requireAuth(issuer.options()));
+    api.get('/orders', (_req, res) => {
+      res.json({ ok: true });
+    });
+    app.use('/api', api);
+    const served = await serve(app);
+    open.push(served);
+    expect((await request(served.url).get('/api/orders')).body).toEqual({ error_description: 'bearer token required' });
+    api.use(((_error, _req, res, _next) => {
+      res.status(418).json({ mine: true });
+    }) as ErrorRequestHandler);
+    expect((await request(served.url).get('/api/orders')).status).toBe(418);
+  });
+
   it('a refusal after the response has started is left to Express, which ends it (no hanging 200)', async () => {
     const app = version.module();
     app.use((_req, res, next) => {

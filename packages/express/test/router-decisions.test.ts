@@ -46,13 +46,46 @@ describe.each(byName(EXPRESS_VERSIONS))('%s', (_name, version) => {
     expect((await request(url).get('/acme/orders').set('Authorization', forB)).body).toEqual({ api: 'B', audience: [AUDIENCE_B] });
   });
 
+  it("a partner router's decision reaches no router the request falls through to, whatever its mount path ('/:tenant', '/partner/admin')", async () => {
+    configure({ ...issuer.options(), audience: AUDIENCE_B });
+    const app = version.module();
+    const partner = version.module.Router();
+    partner.use(requireAuth({ ...issuer.options(), audience: AUDIENCE_A }));
+    partner.get('/catalog', (_req, res) => {
+      res.json({ api: 'A' });
+    });
+    app.use('/partner', partner);
+    // Both have a baseUrl that looks like the partner router's from the inside: '/partner', '/partner/admin'.
+    const tenant = version.module.Router();
+    tenant.get('/orders', requireScope('orders:read'), (req, res) => {
+      res.json({ api: 'B', audience: req.auth?.audience });
+    });
+    app.use('/:tenant', tenant);
+    const admin = version.module.Router();
+    admin.get('/users', requireScope('orders:read'), (req, res) => {
+      res.json({ api: 'B', audience: req.auth?.audience });
+    });
+    app.use('/partner/admin', admin);
+    app.use(tollgateErrorHandler());
+    const url = await start(app);
+    const forA = await issuer.bearer({ aud: AUDIENCE_A, scope: 'orders:read' });
+    const forB = await issuer.bearer({ aud: AUDIENCE_B, scope: 'orders:read' });
+    for (const path of ['/partner/orders', '/partner/admin/users']) {
+      const res = await request(url).get(path).set('Authorization', forA);
+      expect(res.status, path).toBe(401);
+      expect(res.headers['www-authenticate']).toBe('Bearer realm="api", error="invalid_token", error_description="audience mismatch"');
+    }
+    expect((await request(url).get('/acme/orders').set('Authorization', forB)).body).toEqual({ api: 'B', audience: [AUDIENCE_B] });
+  });
+
   it('a decision made at the app level holds in the routers below it', async () => {
     const app = version.module();
     const orders = version.module.Router();
     orders.get('/list', requireScope('orders:read'), (req, res) => {
       res.json({ audience: req.auth?.audience });
     });
-    app.use(requireAuth({ ...issuer.options(), audience: AUDIENCE_A }));
+    // One API: the configured verifier is the one requireAuth uses (a standalone requireScope answers to it).
+    app.use(requireAuth(configure({ ...issuer.options(), audience: AUDIENCE_A })));
     app.use('/orders', orders);
     app.use(tollgateErrorHandler());
     const url = await start(app);
@@ -62,7 +95,7 @@ describe.each(byName(EXPRESS_VERSIONS))('%s', (_name, version) => {
 
   it('a preflight that requireAuth({ allowPreflight }) let through passes the scope guard after it (no 500)', async () => {
     const app = version.module();
-    app.use(requireAuth(issuer.options(), { allowPreflight: true }));
+    app.use(requireAuth(configure(issuer.options()), { allowPreflight: true }));
     app.all('/orders', requireScope('orders:write'), (req, res) => {
       res.status(req.method === 'OPTIONS' ? 204 : 200).json(req.method === 'OPTIONS' ? undefined : { ok: true });
     });

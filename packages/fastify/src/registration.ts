@@ -37,22 +37,39 @@ export interface Registration extends GuardSource {
   readonly scopesIfPresent: boolean;
   /** Each route's guards, by the route's config object (one per route). */
   readonly plans: WeakMap<object, readonly Guard[]>;
+  /** The mark this registration left on its instance, which every copy of the module can read. */
+  readonly brand: object;
 }
 
 // Kept on the instance: Fastify's child contexts are created with Object.create(parent), so a route's
 // context (request.server) finds the innermost registration of its own context or of an ancestor,
 // and never one of a sibling context or of another Fastify instance.
 const REGISTRATION = Symbol('tollgate.registration');
-type Holder = { [REGISTRATION]?: Registration };
+// Shared by every copy of this module (the ESM and CommonJS builds, two installed versions): a route whose
+// nearest registration was made by another copy must not fall back to this copy's configure().
+const REGISTERED = Symbol.for('tollgate.fastify.registered');
+type Holder = { [REGISTRATION]?: Registration; [REGISTERED]?: object };
 
-/** The registration that serves routes of `instance` (its own or an ancestor's), if any. */
+/**
+ * The registration that serves routes of `instance` (its own or an ancestor's), if any. Throws a
+ * TollgateConfigError when the nearest registration belongs to another copy of @tollgate/fastify.
+ */
 export function registrationOf(instance: object | undefined): Registration | undefined {
-  return instance === undefined ? undefined : (instance as Holder)[REGISTRATION];
+  if (instance === undefined) return undefined;
+  const holder = instance as Holder;
+  const registration = holder[REGISTRATION];
+  const brand = holder[REGISTERED];
+  if (brand !== undefined && registration?.brand !== brand) {
+    throw new TollgateConfigError(
+      '@tollgate/fastify: this route is served by a plugin registration from another copy of @tollgate/fastify (its ESM and CommonJS builds both loaded, or two versions installed); import the plugin and the decorators from the same place',
+    );
+  }
+  return registration;
 }
 
 /** Validates the plugin options (throws TollgateConfigError) and attaches the registration to `instance`. */
 export function register(instance: object, options: TollgateFastifyOptions): Registration {
-  if (Object.hasOwn(instance, REGISTRATION)) {
+  if (Object.hasOwn(instance, REGISTRATION) || Object.hasOwn(instance, REGISTERED)) {
     throw new TollgateConfigError(
       '@tollgate/fastify: registered twice in the same context; register it once, or once per encapsulated context (app.register(async (child) => ...)) for APIs with other options',
     );
@@ -88,8 +105,10 @@ export function register(instance: object, options: TollgateFastifyOptions): Reg
     scopes: pluginScopes,
     scopesIfPresent,
     plans: new WeakMap<object, readonly Guard[]>(),
+    brand: Object.freeze({}),
   });
   Object.defineProperty(instance, REGISTRATION, { value: registration, enumerable: false });
+  Object.defineProperty(instance, REGISTERED, { value: registration.brand, enumerable: false });
   return registration;
 }
 

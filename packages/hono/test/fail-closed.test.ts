@@ -189,4 +189,22 @@ describe('with configure() (the last describe: configure() is one default for th
     app.get('/me', requireAuth(verifier), answer);
     expect((await request(await listen(app)).get('/me').set('Authorization', await issuer.bearer())).status).toBe(200);
   });
+
+  it("a sub-app's requireAuth (app.route) lends nothing to a parent route whose pattern also matches: requireScope checks with configure()'s verifier", async () => {
+    configure({ ...issuer.options(), audience: 'https://b.example.test' });
+    const partner = new Hono();
+    partner.use(requireAuth({ ...issuer.options(), audience: 'https://a.example.test' }));
+    partner.get('/catalog', answer);
+    const app = new Hono();
+    app.route('/partner', partner);
+    app.get('/:tenant/orders', requireScope('orders:read'), (c) => c.json({ audience: c.get('auth')?.audience }));
+    const url = await listen(app);
+    const forA = await issuer.bearer({ aud: 'https://a.example.test', scope: 'orders:read' });
+    expect((await request(url).get('/partner/catalog').set('Authorization', forA)).status).toBe(200);
+    const refused = await request(url).get('/partner/orders').set('Authorization', forA);
+    expect(refused.status).toBe(401);
+    expect(refused.body).toEqual({ error: 'invalid_token', error_description: 'audience mismatch' });
+    const forB = await issuer.bearer({ aud: 'https://b.example.test', scope: 'orders:read' });
+    expect((await request(url).get('/acme/orders').set('Authorization', forB)).body).toEqual({ audience: ['https://b.example.test'] });
+  });
 });

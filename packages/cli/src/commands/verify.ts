@@ -86,6 +86,7 @@ const FLAGS: Record<string, string> = {
   clockTolerance: '--clock-tolerance',
   maxTokenAge: '--max-token-age',
   'jwks.timeout': '--timeout',
+  'allowInsecureRequests.hosts': '--allow-insecure-host',
   realm: '--realm',
 };
 
