@@ -119,7 +119,8 @@ export function createGuard(source: Verifier | DefaultConfiguration, rules: Guar
   const { realm, mode = 'all' } = rules;
   const own = source instanceof DefaultConfiguration ? undefined : source;
   const defaults = source instanceof DefaultConfiguration ? source : undefined;
-  const allowPreflight = rules.allowPreflight ?? defaults?.guardOptions.allowPreflight ?? false;
+  // A guard on the defaults reads configure()'s allowPreflight per request, like its transport options.
+  const allowsPreflight = (): boolean => rules.allowPreflight ?? defaults?.guardOptions.allowPreflight ?? false;
   // Transport options fall back to the configured defaults; `optional` never does: it belongs to the
   // middleware it was given to, so `configure({ optional: true })` cannot open a standalone requireScope.
   const transportOf = (base: GuardOptions): AuthenticateOptions => ({
@@ -175,7 +176,7 @@ export function createGuard(source: Verifier | DefaultConfiguration, rules: Guar
       );
     }
     try {
-      if (isPreflight(request) && (allowPreflight || (trusted && upstream.preflight))) {
+      if (isPreflight(request) && (allowsPreflight() || (trusted && upstream.preflight))) {
         if (!upstream?.preflight) state.decision = { verifier: answersTo, token: undefined, realm, scope: here, allowQuery, allowBody, preflight: true };
         return undefined;
       }

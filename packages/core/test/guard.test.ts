@@ -433,6 +433,18 @@ describe('state.auth: a token an earlier middleware attached', () => {
     }
   });
 
+  it("reads configure()'s allowPreflight per request, like its transport options: the last call wins for guards made before it", async () => {
+    const defaults = new DefaultConfiguration('@tollgate/test');
+    const guard = createGuard(defaults, { scopes: ['orders:read'] });
+    const preflight: RequestLike = { method: 'OPTIONS', headers: { origin: 'https://app.example.test', 'access-control-request-method': 'POST' } };
+    defaults.set(verifierA, {});
+    expect(describeError(await rejection(guard(preflight, {})))).toEqual(MISSING);
+    defaults.set(verifierA, { allowPreflight: true });
+    expect(await guard(preflight, {})).toBeUndefined();
+    // Only a true preflight: an OPTIONS request without the CORS headers is authenticated.
+    expect(describeError(await rejection(guard({ method: 'OPTIONS', headers: {} }, {})))).toEqual(MISSING);
+  });
+
   it('a guard on the default configuration with an upstream decision but a replaced token authenticates with the upstream verifier', async () => {
     const defaults = new DefaultConfiguration('@tollgate/test');
     const { verifier: upstream, calls } = counting(verifierB);

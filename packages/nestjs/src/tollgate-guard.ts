@@ -1,9 +1,8 @@
-// TollgateGuard: Nest's CanActivate over core's guard, reading the route's declarations with Reflector.
+// TollgateGuard: Nest's CanActivate over core's guard, reading the route's declarations from its handler and classes.
 import { Inject, Injectable, Optional, type CanActivate, type ExecutionContext } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
-import { TollgateConfigError, TollgateError } from '@tollgate/core';
+import { decidedToken, TollgateConfigError, TollgateError } from '@tollgate/core';
 import { TOLLGATE_CONFIG, type TollgateConfig } from './lib/config.js';
-import { DECLARATIONS, type Declaration } from './lib/declarations.js';
+import { ownDeclarations } from './lib/declarations.js';
 import { runGuard, setHeaders } from './lib/http.js';
 import { planRoute, type RoutePlan } from './lib/route-plan.js';
 import { TollgateException } from './tollgate-exception.js';
@@ -17,6 +16,13 @@ type Enforced = { [ENFORCED]?: RoutePlan };
 // Each app's route plans, made on a route's first request: per app configuration (so two apps never
 // share one), per controller class, per handler. Every TollgateGuard of one app shares them.
 const plansOf = new WeakMap<TollgateConfig, WeakMap<object, WeakMap<object, RoutePlan>>>();
+
+/** A controller class and the classes it extends, nearest first (each is a level of declarations). */
+function classChain(controller: object): object[] {
+  const chain: object[] = [];
+  for (let level: object | null = controller; typeof level === 'function' && level !== Function.prototype; level = Object.getPrototypeOf(level)) chain.push(level);
+  return chain;
+}
 
 /** The plan a TollgateGuard enforced for this request, if one did. */
 export function enforcedPlan(request: object): RoutePlan | undefined {
@@ -38,19 +44,16 @@ export function enforcedPlan(request: object): RoutePlan | undefined {
  */
 @Injectable()
 export class TollgateGuard implements CanActivate {
-  readonly #reflector: Reflector;
   readonly #config: TollgateConfig;
 
   /**
    * Made by Nest's injector, with the app's configuration from TollgateModule.
-   * @param reflector - reads the route's declarations
    * @param config - the app's configuration; missing without TollgateModule, which stops the app's start
    */
-  constructor(reflector: Reflector, @Optional() @Inject(TOLLGATE_CONFIG) config?: TollgateConfig) {
+  constructor(@Optional() @Inject(TOLLGATE_CONFIG) config?: TollgateConfig) {
     if (!config) {
       throw new TollgateConfigError('@tollgate/nestjs: TollgateGuard has no configuration; import TollgateModule.forRoot({ issuer, audience }) (or forRootAsync) in the app module');
     }
-    this.#reflector = reflector;
     this.#config = config;
   }
 
@@ -74,7 +77,9 @@ export class TollgateGuard implements CanActivate {
       setHeaders(http.getResponse(), error.headers);
       throw new TollgateException(error);
     }
-    request[ENFORCED] = plan;
+    // A route that requires a token and let a CORS preflight through (allowPreflight) has no token to
+    // give @Auth(): it is not marked, so @Auth() there fails closed instead of handing out `undefined`.
+    if (plan.access !== 'required' || decidedToken(request) !== undefined) request[ENFORCED] = plan;
     return true;
   }
 
@@ -92,10 +97,8 @@ export class TollgateGuard implements CanActivate {
     }
     let plan = byHandler.get(handler);
     if (!plan) {
-      const classLevel = this.#reflector.get<Declaration[] | undefined>(DECLARATIONS, controller as never) ?? [];
-      const handlerLevel = this.#reflector.get<Declaration[] | undefined>(DECLARATIONS, handler as never) ?? [];
       const name = `${(controller as { name?: string }).name ?? 'controller'}.${(handler as { name?: string }).name ?? 'handler'}`;
-      plan = planRoute(this.#config, classLevel, handlerLevel, name);
+      plan = planRoute(this.#config, [ownDeclarations(handler), ...classChain(controller).map(ownDeclarations)], name);
       byHandler.set(handler, plan);
     }
     return plan;

@@ -26,6 +26,13 @@ export interface TollgateModuleAsyncOptions {
  * })
  * class AppModule {}
  */
+// Marks each forRoot/forRootAsync call with a value of its own. Nest's 'deep-hash' module ids key a
+// dynamic module by the text of its metadata, in which two calls' factories read the same: without it,
+// two TollgateModules for two APIs in one app would be merged into one, and one API's options would serve both.
+const CALL = Symbol('tollgate.call');
+let calls = 0;
+const callMarker = () => ({ provide: CALL, useValue: `TollgateModule call ${(calls += 1)}` });
+
 @Global()
 @Module({})
 export class TollgateModule {
@@ -38,7 +45,7 @@ export class TollgateModule {
     return {
       module: TollgateModule,
       // A factory, not a value: each app built from this module gets its own verifier.
-      providers: [{ provide: TOLLGATE_CONFIG, useFactory: () => createConfig(options, guardOptions) }, TollgateGuard],
+      providers: [callMarker(), { provide: TOLLGATE_CONFIG, useFactory: () => createConfig(options, guardOptions) }, TollgateGuard],
       exports: [TOLLGATE_CONFIG, TollgateGuard],
     };
   }
@@ -58,6 +65,7 @@ export class TollgateModule {
       module: TollgateModule,
       imports: options.imports ?? [],
       providers: [
+        callMarker(),
         {
           provide: TOLLGATE_CONFIG,
           inject: options.inject ?? [],

@@ -11,22 +11,30 @@ export interface RoutePlan {
 }
 
 /**
- * Combines the declarations of a controller class and one of its handlers:
+ * Combines the declarations of a handler and its controller class (and the classes it extends), given
+ * nearest first: `[handler, class, parent class, ...]`.
  * - Access: the nearest level that declares anything decides. A handler's `@Public()` or
  *   `@OptionalAuth()` overrides its class; a handler's `@Scopes`/`@AnyScope` makes it require a token
- *   even in a `@Public()` or `@OptionalAuth()` class; nothing declared anywhere: a token is required.
- * - Scopes, when a token is required: every `@Scopes` of the class and of the handler is required
- *   (they add up), and each `@AnyScope` is its own one-of requirement. A handler that overrides its
- *   class with `@Public()`/`@OptionalAuth()` leaves the class's scopes behind.
+ *   even in a `@Public()` or `@OptionalAuth()` class; a subclass overrides the class it extends the same
+ *   way. Nothing declared anywhere: a token is required.
+ * - Scopes, when a token is required: every `@Scopes` of every level up to the nearest `@Public()` or
+ *   `@OptionalAuth()` level is required (they add up: a subclass's `@Scopes` adds to its parent's), and
+ *   each `@AnyScope` is its own one-of requirement. A level that overrides with `@Public()` /
+ *   `@OptionalAuth()` leaves the scopes beyond it behind.
  */
-export function planRoute(config: TollgateConfig, classLevel: readonly Declaration[], handlerLevel: readonly Declaration[], route: string): RoutePlan {
-  const access = accessOf(handlerLevel) ?? accessOf(classLevel) ?? 'required';
+export function planRoute(config: TollgateConfig, levels: readonly (readonly Declaration[])[], route: string): RoutePlan {
+  const access = levels.map(accessOf).find((level) => level !== undefined) ?? 'required';
   const base = { ...config.guardOptions };
   if (access === 'public') return Object.freeze({ access, guards: [] });
   if (access === 'optional') return Object.freeze({ access, guards: [createGuard(config.verifier, { ...base, optional: true, name: `@OptionalAuth on ${route}` })] });
-  // The handler's own access is 'required' or undefined here; the class's counts only if the handler does not override it.
-  const inherited = accessOf(classLevel) === 'required' ? classLevel : [];
-  const declarations = [...inherited, ...handlerLevel];
+  const counted: (readonly Declaration[])[] = [];
+  for (const level of levels) {
+    const asks = accessOf(level);
+    if (asks === 'public' || asks === 'optional') break;
+    counted.unshift(level);
+  }
+  // Farthest level first, so a challenge lists the class's scopes before the handler's.
+  const declarations = counted.flat();
   const all = [...new Set(declarations.flatMap((d) => (d.kind === 'scopes' ? d.scopes : [])))];
   const guards: Guard[] = [
     all.length > 0 ? createGuard(config.verifier, { ...base, scopes: all, mode: 'all', name: `@Scopes on ${route}` }) : createGuard(config.verifier, { ...base, name: `TollgateGuard on ${route}` }),
