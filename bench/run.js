@@ -1,14 +1,15 @@
 // Benchmark: tollgate against peer JWT/OAuth resource-server libraries, on one machine, in one run.
 //
 //   node bench/run.js           full run (several minutes); writes bench/results.md
-//   node bench/run.js --quick   small sizes, well under 30 s; prints only (for CI: never asserts timings)
+//   node bench/run.js --quick   small sizes, well under a minute; prints only (for CI: never asserts timings)
 //
 // Runs on the BUILT packages (`pnpm build` / `tsc -b` first). Everything talks to a local test issuer
 // on 127.0.0.1; sizes and durations are fixed; child processes, servers and the issuer are closed at the end.
 // Contenders are interleaved in rounds (alternating order) and medians are reported, with the median of
 // per-round ratios, so machine drift hits all rows alike. Scenarios:
 //   1. function level, RS256 / ES256 / EdDSA: one token repeated, and distinct tokens (+ the crypto.verify floor)
-//   2. HTTP with autocannon: Express 5 / Koa 3 / Fastify 5, bare and protected; one token, and a token pool
+//   2. HTTP with autocannon: Express 5 / Koa 3 / Fastify 5 / Hono 4 / Nest 12 (Express and Fastify), bare and
+//      protected; one token, and a token pool
 //   3. cold start: concurrent requests with a new kid → JWKS fetches per library
 //   4. memory: tollgate's heap after many unique invalid and valid tokens (own process, forced GC)
 // The parts live in bench/lib/, one job per file.

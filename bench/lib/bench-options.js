@@ -29,7 +29,7 @@ const QUICK_CONFIG = {
   distinct: 20,
   inFlight: 8,
   algs: ['RS256', 'ES256', 'EdDSA'],
-  // One HTTP round of a fixed count (a timed run can end empty on a busy CI box): ×10 targets ×2 scenarios.
+  // One HTTP round of a fixed count (a timed run can end empty on a busy CI box): ×16 targets ×2 scenarios.
   http: { run: { amount: 200 }, warmup: 100, connections: 16, rounds: 1, pool: 1100 },
   coldStart: { calls: 1000, requests: 200 },
   memory: { invalid: 10_000, valid: 3_000, perEntry: 2_000 },

@@ -19,6 +19,11 @@ const PACKAGES = [
   'koa',
   '@koa/router',
   'fastify',
+  'hono',
+  '@hono/node-server',
+  '@nestjs/core',
+  '@nestjs/platform-express',
+  '@nestjs/platform-fastify',
   'autocannon',
 ];
 

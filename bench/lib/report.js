@@ -8,7 +8,9 @@ const rounds = (n) => `${n} round${n === 1 ? '' : 's'}`;
 const HTTP_SETUP =
   'Express rows use the setups listed under "Rows" below (tollgate: `@tollgate/express` `requireAuth(options)`; jose and fast-jwt: ' +
   'a small hand-written middleware); Koa 3: `@tollgate/koa` `requireAuth` before an `@koa/router` route; Fastify 5: the `@tollgate/fastify` ' +
-  'plugin, global. "no auth" rows are the same app with no token check: the ceiling of that framework. Every response is checked to be a 200.';
+  'plugin, global; Hono 4: `@tollgate/hono` `requireAuth` app-wide before the route, served by `@hono/node-server`; ' +
+  'Nest 12 on `@nestjs/platform-express` and on `@nestjs/platform-fastify`: `TollgateModule.forRoot` with `TollgateGuard` as ' +
+  '`APP_GUARD`, the token taken by `@Auth()`. "no auth" rows are the same app with no token check: the ceiling of that framework. Every response is checked to be a 200.';
 
 function functionTables(functions) {
   const columns = [
