@@ -12,8 +12,8 @@ export type DemoCommand =
 export const USAGE = `usage: pnpm demo [--serve | --issuer <url> --audience <aud>] [--help]
 
   (no flags)          run every step against a local issuer on 127.0.0.1, print a transcript, exit 0 if all passed
-  --serve             keep the local issuer and the three APIs up and print curl commands (Ctrl-C stops)
-  --issuer <url>      serve the three APIs for a real authorization server instead (implies --serve)
+  --serve             keep the local issuer and the APIs up and print curl commands (Ctrl-C stops)
+  --issuer <url>      serve the APIs for a real authorization server instead (implies --serve)
   --audience <aud>    the audience your tokens carry (required with --issuer)
   --help              this text`;
 

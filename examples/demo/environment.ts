@@ -1,4 +1,4 @@
-// The demo's world on 127.0.0.1: a test issuer with three clients and the orders API on three frameworks.
+// The demo's world on 127.0.0.1: a test issuer with three clients and the orders API on each framework.
 import { randomBytes } from 'node:crypto';
 import type { VerifierOptions } from '@tollgate/core';
 import {
@@ -31,10 +31,10 @@ export interface DemoEnvironment {
   close(): Promise<void>;
 }
 
-/** The frameworks of the demo, in the order they are shown. */
-export const FRAMEWORKS = ['express', 'koa', 'fastify'] as const;
+/** The frameworks of the demo, in the order they are shown (Nest on both of its platforms). */
+export const FRAMEWORKS = ['express', 'koa', 'fastify', 'hono', 'nest', 'nest-fastify'] as const;
 
-/** Starts the issuer, the three APIs and the clients. */
+/** Starts the issuer, the APIs and the clients. */
 export async function startEnvironment(): Promise<DemoEnvironment> {
   // Fresh secrets and keys per run: nothing secret is written in the repository.
   const adminSecret = randomBytes(18).toString('base64url');

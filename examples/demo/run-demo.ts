@@ -11,7 +11,7 @@ export async function runDemo(): Promise<number> {
   const env = await startEnvironment();
   const t = new Transcript();
   try {
-    console.log('tollgate demo: a local issuer with three clients, and one orders API on Express, Koa and Fastify');
+    console.log('tollgate demo: a local issuer with three clients, and one orders API on Express, Koa, Fastify, Hono and NestJS (on Express and on Fastify)');
     console.log('  GET /orders needs orders:read, POST /orders needs orders:write');
     console.log(`  issuer ${env.issuer.issuer}, audience ${env.issuer.audience}`);
     await tokenSteps(env, t);

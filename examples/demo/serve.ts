@@ -7,16 +7,16 @@ import { FRAMEWORKS, startEnvironment } from './environment.js';
 // Reads access_token from a token response on stdin: node is the one JSON tool every reader has here.
 const EXTRACT = `node -p 'JSON.parse(require("fs").readFileSync(0, "utf8")).access_token'`;
 
-/** Serves the local issuer and the three APIs, printing curl commands; resolves once stopped by a signal. */
+/** Serves the local issuer and the APIs, printing curl commands; resolves once stopped by a signal. */
 export async function serveLocal(): Promise<void> {
   const env = await startEnvironment();
   const { admin, reader } = env.clients;
   const [first, second, third] = env.apis;
   console.log('tollgate demo, serving until Ctrl-C');
-  console.log(`  issuer          ${env.issuer.issuer}   token endpoint ${env.issuer.tokenEndpoint}`);
-  console.log(`  audience        ${env.issuer.audience}`);
+  console.log(`${label('issuer')}${env.issuer.issuer}   token endpoint ${env.issuer.tokenEndpoint}`);
+  console.log(`${label('audience')}${env.issuer.audience}`);
   printApis(env.apis);
-  for (const demo of Object.values(env.clients)) console.log(`  client          ${demo.clientId} (${demo.authMethod}): ${demo.scopes.join(' ')}`);
+  for (const demo of Object.values(env.clients)) console.log(`${label('client')}${demo.clientId} (${demo.authMethod}): ${demo.scopes.join(' ')}`);
   console.log('\nA token for orders-admin (client_secret_basic), then a read and a write:');
   console.log(`  TOKEN=$(curl -s -u '${admin.clientId}:${admin.secret}' -d grant_type=client_credentials ${env.issuer.tokenEndpoint} | ${EXTRACT})`);
   console.log(`  curl -i -H "Authorization: Bearer $TOKEN" ${first!.url}/orders`);
@@ -35,7 +35,7 @@ export async function serveLocal(): Promise<void> {
   console.log('stopped');
 }
 
-/** Serves the three APIs for a real issuer; resolves once stopped by a signal. */
+/** Serves the APIs for a real issuer; resolves once stopped by a signal. */
 export async function serveExternal(issuer: string, audience: string): Promise<void> {
   const url = new URL(issuer);
   const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
@@ -59,8 +59,13 @@ export async function serveExternal(issuer: string, audience: string): Promise<v
   console.log('stopped');
 }
 
+/** A line's label, padded past the longest ("nest-fastify API"), so the values line up. */
+function label(text: string): string {
+  return `  ${text.padEnd(17)}`;
+}
+
 function printApis(apis: readonly RunningApi[]): void {
-  for (const api of apis) console.log(`  ${`${api.name} API`.padEnd(15)} ${api.url}/orders   (GET: orders:read, POST: orders:write)`);
+  for (const api of apis) console.log(`${label(`${api.name} API`)}${api.url}/orders   (GET: orders:read, POST: orders:write)`);
 }
 
 /** A process as /proc tells it: its parent, its state, and its start time (which tells a reused pid apart). */

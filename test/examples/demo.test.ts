@@ -38,7 +38,7 @@ describe('pnpm demo', () => {
     ]) {
       expect(stdout).toMatch(line);
     }
-    for (const framework of ['express', 'koa', 'fastify']) {
+    for (const framework of ['express', 'koa', 'fastify', 'hono', 'nest', 'nest-fastify']) {
       const section = stdout.split(`\n${framework}  `)[1]?.split('\n\n')[0] ?? '';
       expect(section).toMatch(/✓ GET {2}as orders-reader +→ 200/);
       expect(section).toMatch(/✓ POST as orders-admin +→ 201/);
@@ -73,7 +73,7 @@ describe('pnpm demo', () => {
     const demo = startNode('demo.js', ['--serve']);
     try {
       const output = await demo.waitFor(/tollgate verify "\$TOKEN" [^\n]*\n/);
-      expect(output).toMatch(/\n {2}audience {8}https:\/\/api\.example\.test\n/);
+      expect(output).toMatch(/\n {2}audience {9}https:\/\/api\.example\.test\n/);
       const [, issuerUrl, audience] = /tollgate verify "\$TOKEN" --issuer (\S+) --audience (\S+) --scope orders:read --allow-insecure-requests/.exec(output)!;
       const token = await adminToken(output);
       const verified = await runNode('../../packages/cli/bin/tollgate.js', ['verify', token, '--issuer', issuerUrl!, '--audience', audience!, '--scope', 'orders:read', '--allow-insecure-requests']);
@@ -124,13 +124,13 @@ describe('pnpm demo', () => {
       await issuer?.close();
     });
 
-    it('serves the three APIs for another issuer, with no embedded one', async () => {
+    it('serves every API for another issuer, with no embedded one', async () => {
       const demo = startNode('demo.js', ['--issuer', issuer.issuer, '--audience', issuer.audience]);
       try {
         const output = await demo.waitFor(/export TOKEN=[\s\S]*curl -i -X POST/);
         expect(output).not.toMatch(/oauth\/token/);
-        const apis = [...output.matchAll(/(?:express|koa|fastify) API +(\S+)/g)].map((match) => match[1]!);
-        expect(apis).toHaveLength(3);
+        const apis = [...output.matchAll(/^ {2}(?:express|koa|fastify|hono|nest|nest-fastify) API +(\S+)/gm)].map((match) => match[1]!);
+        expect(apis).toHaveLength(6);
         const token = await issuer.sign({ scope: 'orders:read' });
         for (const api of apis) {
           const response = await fetch(api, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(5000) });
