@@ -1,20 +1,28 @@
 // Installs the packed tarballs, as they would be published, into fresh projects outside the repository
 // (npm, pnpm and yarn; ESM and CommonJS; TypeScript nodenext, node16, commonjs and bundler; Jest 29 and
-// 30 with no transform) and sends real requests through every adapter. Runs with
-// `pnpm test:consumers` after `pnpm build` (vitest.consumers.config.ts); CI runs it.
+// 30 with no transform; Hono through @hono/node-server; NestJS 11 with legacy decorators on Express and
+// Fastify) and sends real requests through every adapter. Runs with `pnpm test:consumers` after
+// `pnpm build` (vitest.consumers.config.ts); CI runs it.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packAll } from '../../scripts/pack.js';
-import { exec, install, TSC, writeProject, writeTsconfig, type ProjectSpec, type Tarball } from './projects.js';
+import { CONSUMED, exec, install, TSC, writeProject, writeTsconfig, type ProjectSpec, type Tarball } from './projects.js';
 
 const work = mkdtempSync(join(tmpdir(), 'tollgate-consumers-'));
 const OK = 'ok verifyToken express koa fastify';
 
 const projects: Record<string, Omit<ProjectSpec, 'tarballs'>> = {
-  npmEsm: { dir: join(work, 'npm-esm'), type: 'module', manager: 'npm' },
+  // Also Hono through @hono/node-server (hono.mjs).
+  npmEsm: {
+    dir: join(work, 'npm-esm'),
+    type: 'module',
+    manager: 'npm',
+    consumes: [...CONSUMED, '@tollgate/hono'],
+    extra: { hono: '^4.13.0', '@hono/node-server': '^2.0.0' },
+  },
   npmCjs: {
     dir: join(work, 'npm-cjs'),
     type: 'commonjs',
@@ -28,6 +36,23 @@ const projects: Record<string, Omit<ProjectSpec, 'tarballs'>> = {
     type: 'commonjs',
     manager: 'npm',
     extra: { express: '^4.21.0', '@types/express': '^4.17.21', koa: '^2.15.0', '@types/koa': '^2.15.0', fastify: '^4.28.0' },
+  },
+  // The older Nest major the peer range admits, alone: its platforms bring their own Express and Fastify
+  // (@types/express as a Nest project has it, so Nest's Express declarations type-check with skipLibCheck off).
+  npmNest11: {
+    dir: join(work, 'npm-nest11'),
+    type: 'commonjs',
+    manager: 'npm',
+    consumes: ['@tollgate/core', '@tollgate/nestjs', '@tollgate/testing'],
+    frameworks: { '@types/node': '^20.19.0', '@types/express': '^5.0.0' },
+    extra: {
+      '@nestjs/common': '^11.0.0',
+      '@nestjs/core': '^11.0.0',
+      '@nestjs/platform-express': '^11.0.0',
+      '@nestjs/platform-fastify': '^11.0.0',
+      'reflect-metadata': '^0.2.0',
+      rxjs: '^7.8.0',
+    },
   },
   pnpmEsm: { dir: join(work, 'pnpm-esm'), type: 'module', manager: 'pnpm' },
   yarnCjs: { dir: join(work, 'yarn-cjs'), type: 'commonjs', manager: 'yarn' },
@@ -126,6 +151,20 @@ describe('TypeScript consumer', () => {
     const tsconfig = writeTsconfig(dir, config, settings, ['app.ts']);
     expect(await typeErrors(dir, tsconfig)).toEqual([]);
     expect(await node(dir, join(`out-${config}`, 'app.js'))).toEqual({ code: 0, output: `${OK}\n` });
+  });
+
+  // Beside the rows above, so its compiler shares their time.
+  it.concurrent('NestJS 11, CommonJS, module node16 with experimentalDecorators and emitDecoratorMetadata: type-checks with skipLibCheck off, compiles, and answers 401 / 403 / 200 / @Public() 200 on Express and on Fastify', async () => {
+    const dir = project('npmNest11');
+    const settings = { module: 'node16', moduleResolution: 'node16', experimentalDecorators: true, emitDecoratorMetadata: true };
+    expect(await typeErrors(dir, writeTsconfig(dir, 'nest', settings, ['nest.ts']))).toEqual([]);
+    expect(await node(dir, join('out-nest', 'nest.js'))).toEqual({ code: 0, output: 'ok nest 11 express fastify\n' });
+  });
+});
+
+describe('Hono 4 on Node (npm, "type": "module")', () => {
+  it('@tollgate/hono protects an app served by @hono/node-server: 200, 401 Bearer challenge, 403 insufficient_scope', async () => {
+    expect(await node(project('npmEsm'), 'hono.mjs')).toEqual({ code: 0, output: 'ok hono\n' });
   });
 });
 

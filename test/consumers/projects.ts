@@ -28,11 +28,14 @@ export const MANAGERS: Record<PackageManager, { command: string; args: string[] 
   yarn: { command: 'npx', args: ['-y', 'yarn@1.22.22', 'install', '--prefer-offline', '--silent', '--non-interactive', '--no-lockfile', '--ignore-engines'] },
 };
 
-/** The tollgate packages the fixtures load (a package for another framework brings its own peers). */
-const CONSUMED = ['@tollgate/core', '@tollgate/express', '@tollgate/koa', '@tollgate/fastify', '@tollgate/testing', '@tollgate/cli'];
+/**
+ * The tollgate packages a project installs unless it says otherwise: those the shared fixtures load (a
+ * package for another framework brings its own peers, so it goes only where its fixture runs).
+ */
+export const CONSUMED = ['@tollgate/core', '@tollgate/express', '@tollgate/koa', '@tollgate/fastify', '@tollgate/testing', '@tollgate/cli'];
 
-/** The frameworks and type packages every consumer installs beside tollgate. */
-const FRAMEWORKS = {
+/** The frameworks and type packages a consumer installs beside tollgate unless it says otherwise. */
+const FRAMEWORKS: Record<string, string> = {
   express: '^5.1.0',
   koa: '^3.0.0',
   fastify: '^5.0.0',
@@ -46,6 +49,10 @@ export interface ProjectSpec {
   type: 'module' | 'commonjs';
   manager: PackageManager;
   tarballs: Tarball[];
+  /** The tollgate packages it installs (default CONSUMED). */
+  consumes?: readonly string[];
+  /** Its frameworks and type packages (default FRAMEWORKS). */
+  frameworks?: Record<string, string>;
   extra?: Record<string, string>;
 }
 
@@ -55,21 +62,22 @@ export interface ProjectSpec {
  */
 export function writeProject(spec: ProjectSpec): void {
   mkdirSync(spec.dir, { recursive: true });
-  const tarballs = spec.tarballs.filter((t) => CONSUMED.includes(t.name));
+  const consumes = spec.consumes ?? CONSUMED;
+  const tarballs = spec.tarballs.filter((t) => consumes.includes(t.name));
   const tollgate = Object.fromEntries(tarballs.map((t) => [t.name, `file:${t.tarball}`]));
   const manifest: Record<string, unknown> = {
     name: `consumer-${spec.manager}-${spec.type}`,
     version: '1.0.0',
     private: true,
     type: spec.type,
-    dependencies: { ...tollgate, ...FRAMEWORKS, ...spec.extra },
+    dependencies: { ...tollgate, ...(spec.frameworks ?? FRAMEWORKS), ...spec.extra },
   };
   const pinned = Object.fromEntries(tarballs.map((t) => [t.name, `file:${t.tarball}`]));
   if (spec.manager === 'npm') manifest.overrides = Object.fromEntries(tarballs.map((t) => [t.name, `$${t.name}`]));
   if (spec.manager === 'pnpm') manifest.pnpm = { overrides: pinned };
   if (spec.manager === 'yarn') manifest.resolutions = pinned;
   writeFileSync(join(spec.dir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
-  for (const file of ['checks.cjs', 'app.mjs', 'app.cjs', 'app.ts', 'coexist-auth0.ts', 'coexist-express-jwt.ts']) {
+  for (const file of ['checks.cjs', 'app.mjs', 'app.cjs', 'app.ts', 'coexist-auth0.ts', 'coexist-express-jwt.ts', 'hono.mjs', 'nest.ts']) {
     copyFileSync(join(fixtures, file), join(spec.dir, file));
   }
   // In a CommonJS project a .js test file is CommonJS, and Jest finds *.test.js by default.
