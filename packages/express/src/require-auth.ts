@@ -10,8 +10,17 @@ export type ExpressAuthOptions = AdapterOptions;
 
 const defaults = new DefaultConfiguration('@tollgate/express');
 
+/**
+ * `req.query`, unless the URL has no query string: Express 5 parses it again on every read of `req.query`
+ * (a getter), and a URL without one has the query `{}`, where no token can be. A `query` set on the
+ * request itself (Express 4's query middleware, or your own) is always read.
+ */
+function queryOf(req: { url?: string | undefined; query?: unknown }): unknown {
+  return typeof req.url === 'string' && !req.url.includes('?') && !Object.hasOwn(req, 'query') ? undefined : req.query;
+}
+
 const runGuard = bindRequests<Request>({
-  read: (req) => ({ headers: req.headers, rawHeaders: req.rawHeaders, method: req.method, query: req.query, body: req.body as unknown }),
+  read: (req) => ({ headers: req.headers, rawHeaders: req.rawHeaders, method: req.method, query: queryOf(req), body: req.body as unknown }),
   getAuth: (req) => req.auth,
   setAuth: (req, token) => {
     req.auth = token;

@@ -13,7 +13,7 @@ import {
   type ScopeMode,
   type Verifier,
 } from '@tollgate/core';
-import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest, onRequestAsyncHookHandler, RouteOptions } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest, HookHandlerDoneFunction, onRequestAsyncHookHandler, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import { checkScopeList, register, registrationOf, type Registration, type TollgateFastifyOptions } from './registration.js';
 import { hasTollgateConfig, planRoute, routeName, type TollgateRouteConfig } from './route-plan.js';
@@ -170,10 +170,21 @@ const plugin: FastifyPluginAsync<TollgateFastifyOptions> = async (fastify, optio
     }
     return plan;
   };
-  const guardRoute = async (request: FastifyRequest): Promise<void> => {
-    if (registrationOf(request.server) !== registration) return;
-    const plan = planOf(request);
-    if (plan.length > 0) await runGuards(plan, request);
+  // Callback style, so a route with nothing to check (another registration's, a public one) goes on at
+  // once and a checked route's one guard runs without a promise of its own around it.
+  const guardRoute = (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void => {
+    let plan: readonly Guard[];
+    try {
+      plan = registrationOf(request.server) === registration ? planOf(request) : [];
+    } catch (error) {
+      done(error as Error);
+      return;
+    }
+    if (plan.length === 0) {
+      done();
+      return;
+    }
+    (plan.length === 1 ? runGuard(plan[0]!, request) : runGuards(plan, request)).then(() => done(), done);
   };
   // A body token needs the parsed body (preValidation); otherwise refuse before the body is read (onRequest).
   fastify.addHook(registration.guardOptions.allowBody ? 'preValidation' : 'onRequest', guardRoute);

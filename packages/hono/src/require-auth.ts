@@ -49,7 +49,9 @@ function nodeRawHeaders(env: unknown): readonly string[] | undefined {
   const incoming = (env as { incoming?: unknown }).incoming;
   if (typeof incoming !== 'object' || incoming === null) return undefined;
   const raw = (incoming as { rawHeaders?: unknown }).rawHeaders;
-  return Array.isArray(raw) && raw.every((item) => typeof item === 'string') ? (raw as string[]) : undefined;
+  if (!Array.isArray(raw)) return undefined;
+  for (let i = 0; i < raw.length; i += 1) if (typeof raw[i] !== 'string') return undefined;
+  return raw as string[];
 }
 
 const runGuard = bindRequests<Context>({
@@ -57,7 +59,8 @@ const runGuard = bindRequests<Context>({
     headers: headerRecord(c.req.raw.headers),
     rawHeaders: nodeRawHeaders(c.env),
     method: c.req.method,
-    query: c.req.queries(),
+    // queries() parses the whole query string: a URL without one has no token there.
+    query: c.req.url.includes('?') ? c.req.queries() : undefined,
     body: forms.get(c),
   }),
   getAuth: (c) => (c.get('auth') as AccessToken | undefined),
@@ -66,20 +69,23 @@ const runGuard = bindRequests<Context>({
   },
 });
 
-async function readParsedForm(c: Context): Promise<void> {
+/** Keeps the form something before tollgate parsed; `undefined` (no promise to wait for) when there is none. */
+function readParsedForm(c: Context): Promise<void> | undefined {
   const cached = c.req.bodyCache.formData;
-  if (!cached || forms.has(c)) return;
-  const form = await cached;
-  const body: Record<string, string[]> = {};
-  for (const key of new Set(form.keys())) body[key] = form.getAll(key).filter((value): value is string => typeof value === 'string');
-  forms.set(c, body);
+  if (!cached || forms.has(c)) return undefined;
+  return Promise.resolve(cached).then((form) => {
+    const body: Record<string, string[]> = {};
+    for (const key of new Set(form.keys())) body[key] = form.getAll(key).filter((value): value is string => typeof value === 'string');
+    forms.set(c, body);
+  });
 }
 
 // A refusal is thrown as an HTTPException carrying tollgate's response: Hono's default handler and a
 // user's app.onError both answer it; anything else (a TollgateConfigError) is thrown as it is (a 500).
 const middleware = defineMiddleware<TollgateMiddleware>(defaults, (guard) => async (c, next) => {
   try {
-    await readParsedForm(c);
+    const form = readParsedForm(c);
+    if (form) await form;
     await runGuard(guard, c);
   } catch (error) {
     throw error instanceof TollgateError ? new TollgateHttpException(error) : error;

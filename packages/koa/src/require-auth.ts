@@ -14,7 +14,8 @@ const runGuard = bindRequests<Context>({
     headers: ctx.headers,
     rawHeaders: ctx.req.rawHeaders,
     method: ctx.method,
-    query: ctx.query,
+    // ctx.query parses the query string on first read: a URL without one has no token there.
+    query: ctx.url.includes('?') ? ctx.query : undefined,
     // Set by a body parser (@koa/bodyparser, koa-body), when one is installed.
     body: (ctx.request as { body?: unknown }).body,
   }),

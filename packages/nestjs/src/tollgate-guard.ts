@@ -45,6 +45,7 @@ export function enforcedPlan(request: object): RoutePlan | undefined {
 @Injectable()
 export class TollgateGuard implements CanActivate {
   readonly #config: TollgateConfig;
+  readonly #plans: WeakMap<object, WeakMap<object, RoutePlan>>;
 
   /**
    * Made by Nest's injector, with the app's configuration from TollgateModule.
@@ -55,6 +56,13 @@ export class TollgateGuard implements CanActivate {
       throw new TollgateConfigError('@tollgate/nestjs: TollgateGuard has no configuration; import TollgateModule.forRoot({ issuer, audience }) (or forRootAsync) in the app module');
     }
     this.#config = config;
+    // Looked up once here rather than on every request: every guard of this app shares the app's plans.
+    let plans = plansOf.get(config);
+    if (!plans) {
+      plans = new WeakMap();
+      plansOf.set(config, plans);
+    }
+    this.#plans = plans;
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -85,15 +93,10 @@ export class TollgateGuard implements CanActivate {
 
   /** The route's plan, made on its first request and kept for the app. */
   #planOf(controller: object, handler: object): RoutePlan {
-    let plans = plansOf.get(this.#config);
-    if (!plans) {
-      plans = new WeakMap();
-      plansOf.set(this.#config, plans);
-    }
-    let byHandler = plans.get(controller);
+    let byHandler = this.#plans.get(controller);
     if (!byHandler) {
       byHandler = new WeakMap();
-      plans.set(controller, byHandler);
+      this.#plans.set(controller, byHandler);
     }
     let plan = byHandler.get(handler);
     if (!plan) {

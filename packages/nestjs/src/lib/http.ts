@@ -5,6 +5,7 @@ import { bindRequests, decidedToken, type ErrorResponse, type RequestLike } from
 interface PlatformRequest {
   headers: RequestLike['headers'];
   method: string;
+  url?: string;
   query?: unknown;
   body?: unknown;
   rawHeaders?: string[];
@@ -33,7 +34,9 @@ export const runGuard = bindRequests<PlatformRequest>({
     // Two Authorization headers must be seen as two (Node keeps only the first in `headers`).
     rawHeaders: request.rawHeaders ?? request.raw?.rawHeaders,
     method: request.method,
-    query: request.query as RequestLike['query'],
+    // Express 5 parses the query string on every read of `req.query`: a URL without one has no token
+    // there. Fastify's `query` is the request's own property, parsed already, and always read.
+    query: typeof request.url === 'string' && !request.url.includes('?') && !Object.hasOwn(request, 'query') ? undefined : request.query,
     body: request.body,
   }),
   getAuth: (request) => decidedToken(request),
