@@ -10,7 +10,7 @@ import { decodeJws } from './lib/decode-jws.js';
 import { publishAuthentication } from './lib/publish-audit-events.js';
 import { RemoteJwks } from './lib/remote-jwks.js';
 import { checkTimeClaims } from './lib/time-claims.js';
-import { TokenCache } from './lib/token-cache.js';
+import { VerifiedTokenCache } from './lib/verified-token-cache.js';
 import { verifySignature } from './lib/verify-signature.js';
 import { isPermanentRefusal, RejectionCache } from './lib/rejection-cache.js';
 import { checkUrl } from './lib/url-policy.js';
@@ -71,7 +71,7 @@ export function createVerifier(input: VerifierOptions): Verifier {
   // One key set for an explicit jwksUri; otherwise one per issuer, each discovered from its metadata.
   const shared = options.jwksUri ? jwksFor(undefined) : undefined;
   const perIssuer = new Map(options.issuers.map((issuer) => [issuer, shared ?? jwksFor(issuer)]));
-  const cache = new TokenCache(options.cacheMaxEntries);
+  const cache = new VerifiedTokenCache(options.cacheMaxEntries);
   const rejections = new RejectionCache(options.cacheMaxRejections);
   const claimRules = {
     issuers: options.issuers,
@@ -124,7 +124,7 @@ export function createVerifier(input: VerifierOptions): Verifier {
       }
       throw error;
     }
-    cache.set(token, { accessToken, generation });
+    cache.set(token, accessToken, generation);
     return accessToken;
   }
 

@@ -1,9 +1,11 @@
 // The verified-token cache: a hit skips the signature check but never the time checks.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import crypto from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestIssuer, type TestIssuer } from '@tollgate/testing';
 import { createVerifier } from '../src/index.js';
 import { jwksFetches, tokenRefusal } from './support/jwks-support.js';
-import type { VerifierOptions } from '../src/index.js';
+import type { AccessToken, VerifierOptions } from '../src/index.js';
+import { fingerprint, TRIAL_SLOTS, VerifiedTokenCache } from '../src/lib/verified-token-cache.js';
 
 const T = 1_750_000_000; // epoch seconds at which tokens are minted
 let issuer: TestIssuer;
@@ -108,5 +110,79 @@ describe('verified-token cache', () => {
     expect(Object.isFrozen(auth.claims)).toBe(true);
     expect(Object.isFrozen(auth.header)).toBe(true);
     expect(() => (auth.scopes as string[]).push('admin')).toThrow(TypeError);
+  });
+});
+
+describe('verified-token cache: admission on the second sighting', () => {
+  it('drops a token seen once after TRIAL_SLOTS other first-seen tokens, and keeps it from its second verification on', async () => {
+    clock = T;
+    const verifier = verifierWith();
+    const checks = vi.spyOn(crypto, 'verify');
+    try {
+      const [token, ...others] = await Promise.all(Array.from({ length: TRIAL_SLOTS + 1 }, () => issuer.sign({}, { now: T })));
+      await verifier.verify(token!);
+      for (const other of others) await verifier.verify(other);
+      checks.mockClear();
+      const second = await verifier.verify(token!); // its trial place was taken: verified again, and admitted
+      expect(checks).toHaveBeenCalledTimes(1);
+      expect(await verifier.verify(token!)).toBe(second);
+      for (const other of await Promise.all(Array.from({ length: 3 * TRIAL_SLOTS }, () => issuer.sign({}, { now: T })))) await verifier.verify(other);
+      expect(await verifier.verify(token!)).toBe(second);
+      expect(checks).toHaveBeenCalledTimes(1 + 3 * TRIAL_SLOTS);
+    } finally {
+      checks.mockRestore();
+    }
+  });
+});
+
+describe('VerifiedTokenCache', () => {
+  const accessToken = (token: string) => ({ token }) as unknown as AccessToken;
+  const admit = (cache: VerifiedTokenCache, token: string) => cache.set(token, accessToken(token), 1);
+
+  it('holds a first-seen token on trial; a hit makes it a full entry that later first-seen tokens do not displace', () => {
+    const cache = new VerifiedTokenCache(100);
+    admit(cache, 'reused');
+    expect(cache.get('reused')?.onTrial).toBe(false);
+    for (let i = 0; i < 3 * TRIAL_SLOTS; i++) admit(cache, `once-${i}`);
+    expect(cache.get('reused')).toBeDefined();
+    // Tokens seen once hold at most TRIAL_SLOTS places, whatever maxEntries allows.
+    expect(cache.size).toBe(1 + TRIAL_SLOTS);
+  });
+
+  it('admits at once a token whose trial ended unused', () => {
+    const cache = new VerifiedTokenCache(100);
+    admit(cache, 'later');
+    for (let i = 0; i < TRIAL_SLOTS; i++) admit(cache, `once-${i}`);
+    expect(cache.get('later')).toBeUndefined();
+    admit(cache, 'later');
+    expect(cache.get('later')?.onTrial).toBe(false);
+  });
+
+  it('bounds the record of tokens seen once by 2 × maxEntries, however many are sent', () => {
+    const cache = new VerifiedTokenCache(50);
+    for (let i = 0; i < 10_000; i++) admit(cache, `token-${i}-${'x'.repeat(i % 7)}`);
+    expect(cache.recorded).toBeLessThanOrEqual(100);
+    expect(cache.size).toBeLessThanOrEqual(TRIAL_SLOTS);
+  });
+
+  it('never holds more than maxEntries, trial places included, and keeps nothing when maxEntries is 0', () => {
+    const small = new VerifiedTokenCache(3);
+    for (const token of ['a', 'b', 'c', 'd', 'e']) {
+      admit(small, token);
+      small.get(token);
+    }
+    expect(small.size).toBe(3);
+    const none = new VerifiedTokenCache(0);
+    admit(none, 'a');
+    admit(none, 'a');
+    expect(none.get('a')).toBeUndefined();
+    expect(none.recorded).toBe(0);
+  });
+
+  it('fingerprints tokens by their last characters and length, as a 30-bit integer', () => {
+    const a = fingerprint('header.payload.signatureAAAA');
+    expect(Number.isInteger(a) && a >= 0 && a < 2 ** 30).toBe(true);
+    expect(fingerprint('header.payload.signatureAAAA')).toBe(a);
+    expect(fingerprint('header.payload.signatureAAAB')).not.toBe(a);
   });
 });

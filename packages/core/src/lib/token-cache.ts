@@ -32,6 +32,11 @@ export class TokenCache<Entry = CachedVerification> {
     }
   }
 
+  /** The entry, without marking it used. */
+  peek(token: string): Entry | undefined {
+    return this.#entries.get(token);
+  }
+
   delete(token: string): void {
     this.#entries.delete(token);
   }
