@@ -16,6 +16,13 @@ export interface TollgateModuleAsyncOptions {
   guardOptions?: GuardOptions;
 }
 
+// Marks each forRoot/forRootAsync call with a value of its own. Nest's 'deep-hash' module ids key a
+// dynamic module by the text of its metadata, in which two calls' factories read the same: without it,
+// two TollgateModules for two APIs in one app would be merged into one, and one API's options would serve both.
+const CALL = Symbol('tollgate.call');
+let calls = 0;
+const callMarker = () => ({ provide: CALL, useValue: `TollgateModule call ${(calls += 1)}` });
+
 /**
  * Configures tollgate for a Nest application: one verifier (and its JWKS cache) per app, given to every
  * TollgateGuard of that app. Global, so controllers of every module can use the guard and decorators.
@@ -26,13 +33,6 @@ export interface TollgateModuleAsyncOptions {
  * })
  * class AppModule {}
  */
-// Marks each forRoot/forRootAsync call with a value of its own. Nest's 'deep-hash' module ids key a
-// dynamic module by the text of its metadata, in which two calls' factories read the same: without it,
-// two TollgateModules for two APIs in one app would be merged into one, and one API's options would serve both.
-const CALL = Symbol('tollgate.call');
-let calls = 0;
-const callMarker = () => ({ provide: CALL, useValue: `TollgateModule call ${(calls += 1)}` });
-
 @Global()
 @Module({})
 export class TollgateModule {
