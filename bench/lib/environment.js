@@ -15,6 +15,8 @@ const PACKAGES = [
   'jwks-rsa',
   'fast-jwt',
   'get-jwks',
+  'koa-jwt',
+  '@fastify/jwt',
   'express',
   'koa',
   '@koa/router',

@@ -3,10 +3,14 @@
 import http from 'node:http';
 
 import { getRequestListener } from '@hono/node-server';
+import fastifyJwt from '@fastify/jwt';
 import Router from '@koa/router';
 import Fastify from 'fastify';
+import buildGetJwks from 'get-jwks';
 import { Hono } from 'hono';
+import jwksRsa from 'jwks-rsa';
 import Koa from 'koa';
+import koaJwt from 'koa-jwt';
 import tollgatePlugin from '@tollgate/fastify';
 import { requireAuth as honoRequireAuth } from '@tollgate/hono';
 import { requireAuth as koaRequireAuth, tollgateErrorHandler as koaErrorHandler } from '@tollgate/koa';
@@ -22,8 +26,10 @@ export const HTTP_TARGETS = [
   ...EXPRESS_LIBRARIES.map((library) => ({ name: `Express 5 + ${library}`, framework: 'Express 5', library })),
   { name: 'Koa 3, no auth', framework: 'Koa 3', library: 'no auth (ceiling)', bare: true },
   { name: 'Koa 3 + tollgate', framework: 'Koa 3', library: '@tollgate/koa requireAuth' },
+  { name: 'Koa 3 + koa-jwt + jwks-rsa', framework: 'Koa 3', library: 'koa-jwt + jwks-rsa', peer: 'koa-jwt' },
   { name: 'Fastify 5, no auth', framework: 'Fastify 5', library: 'no auth (ceiling)', bare: true },
   { name: 'Fastify 5 + tollgate', framework: 'Fastify 5', library: '@tollgate/fastify plugin (global)' },
+  { name: 'Fastify 5 + @fastify/jwt + get-jwks', framework: 'Fastify 5', library: '@fastify/jwt + get-jwks', peer: '@fastify/jwt' },
   { name: 'Hono 4, no auth', framework: 'Hono 4', library: 'no auth (ceiling)', bare: true },
   { name: 'Hono 4 + tollgate', framework: 'Hono 4', library: '@tollgate/hono requireAuth' },
   { name: 'Nest 12 (Express), no auth', framework: 'Nest 12 (Express)', library: 'no auth (ceiling)', bare: true },
@@ -34,13 +40,26 @@ export const HTTP_TARGETS = [
 
 const tollgateOptions = ({ issuer, audience }) => ({ issuer, audience, allowInsecureRequests: true });
 
-function koaApp(issuerInfo, bare) {
+// koa-jwt with jwks-rsa's koaJwtSecret, as both document it (jwks-rsa options as in the express-jwt row);
+// koa-jwt throws 401 and Koa's default error handling answers it. The payload lands on ctx.state.user.
+function koaJwtMiddleware({ issuer, audience, jwksUri }, alg) {
+  return koaJwt({
+    secret: jwksRsa.koaJwtSecret({ jwksUri, cache: true, rateLimit: true, jwksRequestsPerMinute: 10 }),
+    audience,
+    issuer,
+    algorithms: [alg],
+  });
+}
+
+function koaApp(issuerInfo, bare, peer, alg) {
   const app = new Koa();
   const router = new Router();
   router.get('/orders', (ctx) => {
-    ctx.body = { ok: true, sub: ctx.state.auth?.subject };
+    ctx.body = { ok: true, sub: ctx.state.auth?.subject ?? ctx.state.user?.sub };
   });
-  if (!bare) {
+  if (peer === 'koa-jwt') {
+    app.use(koaJwtMiddleware(issuerInfo, alg));
+  } else if (!bare) {
     app.use(koaErrorHandler());
     app.use(koaRequireAuth(tollgateOptions(issuerInfo)));
   }
@@ -101,10 +120,36 @@ async function nestApp(issuerInfo, bare, platform) {
   return { port: app.getHttpServer().address().port, close: () => app.close() };
 }
 
-async function fastifyApp(issuerInfo, bare) {
+// @fastify/jwt's documented JWKS setup: `secret` as a function that asks get-jwks for the key by the token's
+// header kid/alg and its iss (get-jwks options as in the fast-jwt row), checked for aud and iss, with an
+// onRequest hook calling request.jwtVerify(). Its errors carry statusCode 401, which reply.send(err) answers.
+async function registerFastifyJwt(app, { issuer, audience, jwksUri }, alg) {
+  const getJwks = buildGetJwks({ providerDiscovery: false, issuersWhitelist: [issuer], jwksPath: new URL(jwksUri).pathname });
+  await app.register(fastifyJwt, {
+    decode: { complete: true },
+    secret: (request, token) => {
+      const {
+        header: { kid, alg: tokenAlg },
+        payload: { iss },
+      } = token;
+      return getJwks.getPublicKey({ kid, domain: iss, alg: tokenAlg });
+    },
+    verify: { algorithms: [alg], allowedIss: issuer, allowedAud: audience },
+  });
+  app.addHook('onRequest', async (request, reply) => {
+    try {
+      await request.jwtVerify();
+    } catch (err) {
+      reply.send(err);
+    }
+  });
+}
+
+async function fastifyApp(issuerInfo, bare, peer, alg) {
   const app = Fastify({ logger: false });
-  if (!bare) await app.register(tollgatePlugin, tollgateOptions(issuerInfo));
-  app.get('/orders', async (request) => ({ ok: true, sub: request.auth?.subject }));
+  if (peer === '@fastify/jwt') await registerFastifyJwt(app, issuerInfo, alg);
+  else if (!bare) await app.register(tollgatePlugin, tollgateOptions(issuerInfo));
+  app.get('/orders', async (request) => ({ ok: true, sub: request.auth?.subject ?? request.user?.sub }));
   return app;
 }
 
@@ -113,12 +158,12 @@ export async function startTarget(target, issuerInfo, alg) {
   if (target.framework === 'Nest 12 (Express)') return nestApp(issuerInfo, target.bare, 'express');
   if (target.framework === 'Nest 12 (Fastify)') return nestApp(issuerInfo, target.bare, 'fastify');
   if (target.framework === 'Fastify 5') {
-    const app = await fastifyApp(issuerInfo, target.bare);
+    const app = await fastifyApp(issuerInfo, target.bare, target.peer, alg);
     await app.listen({ port: 0, host: '127.0.0.1' });
     return { port: app.server.address().port, close: () => app.close() };
   }
   let handler;
-  if (target.framework === 'Koa 3') handler = koaApp(issuerInfo, target.bare);
+  if (target.framework === 'Koa 3') handler = koaApp(issuerInfo, target.bare, target.peer, alg);
   else if (target.framework === 'Hono 4') handler = honoApp(issuerInfo, target.bare);
   else if (target.bare) handler = ceiling.app();
   else handler = defineLibraries(issuerInfo, await loadTollgateExpress()).find((lib) => lib.name === target.library).app(alg);

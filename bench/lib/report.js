@@ -8,7 +8,10 @@ const rounds = (n) => `${n} round${n === 1 ? '' : 's'}`;
 const HTTP_SETUP =
   'Express rows use the setups listed under "Rows" below (tollgate: `@tollgate/express` `requireAuth(options)`; jose and fast-jwt: ' +
   'a small hand-written middleware); Koa 3: `@tollgate/koa` `requireAuth` before an `@koa/router` route; Fastify 5: the `@tollgate/fastify` ' +
-  'plugin, global; Hono 4: `@tollgate/hono` `requireAuth` app-wide before the route, served by `@hono/node-server`; ' +
+  'plugin, global; Koa 3 + koa-jwt: `koaJwt({ secret: jwksRsa.koaJwtSecret({ jwksUri, cache: true, rateLimit: true }), audience, issuer, ' +
+  "algorithms: ['RS256'] })` app-wide; Fastify 5 + @fastify/jwt: registered with `secret` a function returning get-jwks " +
+  "`getPublicKey({ kid, alg, domain: iss })` for the token's header and issuer, `verify: { allowedIss, allowedAud }`, and an `onRequest` hook " +
+  'awaiting `request.jwtVerify()`; Hono 4: `@tollgate/hono` `requireAuth` app-wide before the route, served by `@hono/node-server`; ' +
   'Nest 12 on `@nestjs/platform-express` and on `@nestjs/platform-fastify`: `TollgateModule.forRoot` with `TollgateGuard` as ' +
   '`APP_GUARD`, the token taken by `@Auth()`. "no auth" rows are the same app with no token check: the ceiling of that framework. Every response is checked to be a 200.';
 
