@@ -176,6 +176,34 @@ describe('the verified-token cache during a background refresh', () => {
     expect(checks).not.toHaveBeenCalled();
     expect(issuer.requests.jwks).toBe(2);
   });
+
+  it('keeps serving a cached token when the refresh finds the same keys in another order (keys and their members)', async () => {
+    const clock = fakeClock();
+    let served = 0;
+    // The second key-set response lists the keys backwards, each with its members backwards.
+    const shuffling: typeof globalThis.fetch = async (input, init) => {
+      const response = await globalThis.fetch(input, init);
+      const body = (await response.json()) as unknown;
+      const keys = (body as { keys?: Array<Record<string, unknown>> }).keys;
+      if (!Array.isArray(keys)) return Response.json(body, { status: response.status });
+      served += 1;
+      const listed = served === 1 ? keys : keys.map((key) => Object.fromEntries(Object.entries(key).reverse())).reverse();
+      expect(listed.length).toBeGreaterThan(1);
+      return Response.json({ keys: listed }, { status: response.status });
+    };
+    const verifier = verifierWith(clock, {}, shuffling);
+    const cached = await issuer.sign({}, { now: clock.seconds(), expiresIn: 86_400 });
+    const verified = await verifier.verify(cached);
+    expect(await verifier.verify(cached)).toBe(verified);
+    clock.advance(CACHE_MAX_AGE + 1);
+    expect(await verifier.verify(cached)).toBe(verified);
+    await settled(2);
+    expect(served).toBe(2);
+    expect(events[1]).toMatchObject({ outcome: 'fetched', changed: false });
+    const checks = vi.spyOn(crypto, 'verify');
+    expect(await verifier.verify(cached)).toBe(verified);
+    expect(checks).not.toHaveBeenCalled();
+  });
 });
 
 describe('staleIfError: 0', () => {

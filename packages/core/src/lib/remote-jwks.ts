@@ -264,7 +264,9 @@ export class RemoteJwks {
     try {
       const { document, metadataError } = await this.#settings.load();
       const keys = parseJwks(document, this.#settings.algorithms, this.#settings);
-      const fingerprint = JSON.stringify(keys);
+      // The same keys in another order (key order, member order) are the same key set: an issuer that
+      // shuffles them must not empty the verified-token cache at every refresh.
+      const fingerprint = JSON.stringify(keys.map((key) => JSON.stringify(key, Object.keys(key).sort())).sort());
       const changed = fingerprint !== this.#fingerprint;
       if (changed) {
         this.#fingerprint = fingerprint;
