@@ -1,6 +1,7 @@
 // Where a requireAuth's decision holds in Express: inside the router it was made in. A request that falls through a
 // router (no route there matched) reaches the app's other routes without that router's authentication; and a
 // preflight requireAuth let through is let through by the scope guards after it. Express 4 and 5.
+import type { RequestHandler } from 'express';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { byName, EXPRESS_VERSIONS } from '../../../test/support/frameworks.js';
@@ -23,7 +24,8 @@ describe.each(byName(EXPRESS_VERSIONS))('%s', (_name, version) => {
     return served.url;
   };
 
-  it("a partner router's requireAuth does not lend its decision to the app's routes a request falls through to", async () => {
+  // API B's default is configure(); API A is a partner router at /partner with its own requireAuth.
+  const withPartnerRouter = () => {
     configure({ ...issuer.options(), audience: AUDIENCE_B });
     const app = version.module();
     const partner = version.module.Router();
@@ -32,48 +34,46 @@ describe.each(byName(EXPRESS_VERSIONS))('%s', (_name, version) => {
       res.json({ api: 'A' });
     });
     app.use('/partner', partner);
-    app.get('/:tenant/orders', requireScope('orders:read'), (req, res) => {
-      res.json({ api: 'B', audience: req.auth?.audience });
-    });
+    return app;
+  };
+  const answerB: RequestHandler = (req, res) => {
+    res.json({ api: 'B', audience: req.auth?.audience });
+  };
+  const tokens = async () => ({
+    forA: await issuer.bearer({ aud: AUDIENCE_A, scope: 'orders:read' }),
+    forB: await issuer.bearer({ aud: AUDIENCE_B, scope: 'orders:read' }),
+  });
+  const AUDIENCE_MISMATCH = 'Bearer realm="api", error="invalid_token", error_description="audience mismatch"';
+
+  it("a partner router's requireAuth does not lend its decision to the app's routes a request falls through to", async () => {
+    const app = withPartnerRouter();
+    app.get('/:tenant/orders', requireScope('orders:read'), answerB);
     app.use(tollgateErrorHandler());
     const url = await start(app);
-    const forA = await issuer.bearer({ aud: AUDIENCE_A, scope: 'orders:read' });
-    const forB = await issuer.bearer({ aud: AUDIENCE_B, scope: 'orders:read' });
+    const { forA, forB } = await tokens();
     expect((await request(url).get('/partner/catalog').set('Authorization', forA)).status).toBe(200);
     const fellThrough = await request(url).get('/partner/orders').set('Authorization', forA);
     expect(fellThrough.status).toBe(401);
-    expect(fellThrough.headers['www-authenticate']).toBe('Bearer realm="api", error="invalid_token", error_description="audience mismatch"');
+    expect(fellThrough.headers['www-authenticate']).toBe(AUDIENCE_MISMATCH);
     expect((await request(url).get('/acme/orders').set('Authorization', forB)).body).toEqual({ api: 'B', audience: [AUDIENCE_B] });
   });
 
   it("a partner router's decision reaches no router the request falls through to, whatever its mount path ('/:tenant', '/partner/admin')", async () => {
-    configure({ ...issuer.options(), audience: AUDIENCE_B });
-    const app = version.module();
-    const partner = version.module.Router();
-    partner.use(requireAuth({ ...issuer.options(), audience: AUDIENCE_A }));
-    partner.get('/catalog', (_req, res) => {
-      res.json({ api: 'A' });
-    });
-    app.use('/partner', partner);
+    const app = withPartnerRouter();
     // Both have a baseUrl that looks like the partner router's from the inside: '/partner', '/partner/admin'.
     const tenant = version.module.Router();
-    tenant.get('/orders', requireScope('orders:read'), (req, res) => {
-      res.json({ api: 'B', audience: req.auth?.audience });
-    });
+    tenant.get('/orders', requireScope('orders:read'), answerB);
     app.use('/:tenant', tenant);
     const admin = version.module.Router();
-    admin.get('/users', requireScope('orders:read'), (req, res) => {
-      res.json({ api: 'B', audience: req.auth?.audience });
-    });
+    admin.get('/users', requireScope('orders:read'), answerB);
     app.use('/partner/admin', admin);
     app.use(tollgateErrorHandler());
     const url = await start(app);
-    const forA = await issuer.bearer({ aud: AUDIENCE_A, scope: 'orders:read' });
-    const forB = await issuer.bearer({ aud: AUDIENCE_B, scope: 'orders:read' });
+    const { forA, forB } = await tokens();
     for (const path of ['/partner/orders', '/partner/admin/users']) {
       const res = await request(url).get(path).set('Authorization', forA);
       expect(res.status, path).toBe(401);
-      expect(res.headers['www-authenticate']).toBe('Bearer realm="api", error="invalid_token", error_description="audience mismatch"');
+      expect(res.headers['www-authenticate']).toBe(AUDIENCE_MISMATCH);
     }
     expect((await request(url).get('/acme/orders').set('Authorization', forB)).body).toEqual({ api: 'B', audience: [AUDIENCE_B] });
   });
