@@ -106,6 +106,17 @@ export interface RequestAccess<Request extends object> {
   scopeOf?(request: Request): string;
 }
 
+/**
+ * The query of a Node-style request (Express, Nest on Express or Fastify), read only when it can hold a
+ * token: `request.query` when the URL has a query string or `query` is the request's own property (set by
+ * a parser, Fastify, or your code); otherwise `undefined`. Express 5's `req.query` is a getter that parses
+ * the URL again on every read, and a URL without `?` has the query `{}`.
+ * @example read: (req) => ({ headers: req.headers, method: req.method, query: queryIfPresent(req) })
+ */
+export function queryIfPresent(request: { url?: string | undefined; query?: unknown }): unknown {
+  return typeof request.url === 'string' && !request.url.includes('?') && !Object.hasOwn(request, 'query') ? undefined : request.query;
+}
+
 /** Runs a guard against a framework request and attaches the token it resolves. */
 export type RunGuard<Request extends object> = (guard: Guard, request: Request) => Promise<void>;
 

@@ -129,9 +129,9 @@ export function readCredentials(request: RequestLike, options: ExtractOptions = 
   const header = fromHeader(request, realm);
   const query = parameter(request.query, realm);
   // RFC 6750 section 2.2: only a form-encoded body of a request that has a body, never GET.
-  const { method } = request;
-  // GET first, as it comes from Node: upper-casing a copy of every method only to compare it costs a string.
-  const hasBody = method !== undefined && method !== 'GET' && method !== 'HEAD' && method.toUpperCase() !== 'GET' && method.toUpperCase() !== 'HEAD';
+  // GET and HEAD as Node gives them need no upper-cased copy; anything else is compared upper-cased.
+  const method = request.method === 'GET' || request.method === 'HEAD' ? request.method : request.method?.toUpperCase();
+  const hasBody = method !== undefined && method !== 'GET' && method !== 'HEAD';
   const body = hasBody && isFormBody(request) ? parameter(request.body, realm) : undefined;
   // RFC 6750 section 3.1: more than one method of sending the token is invalid_request. Credentials of
   // another scheme are no bearer token: Basic plus ?access_token= is one method, not two.

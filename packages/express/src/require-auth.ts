@@ -1,5 +1,5 @@
 // Express middleware and scope decorators: requireAuth, requireScope, requireAnyScope, configure, @RequireScope.
-import { bindRequests, DefaultConfiguration, defineMiddleware, defineScopeDecorators, TollgateConfigError, TollgateError, toUnhandledResponse } from '@tollgate/core';
+import { bindRequests, DefaultConfiguration, defineMiddleware, defineScopeDecorators, queryIfPresent, TollgateConfigError, TollgateError, toUnhandledResponse } from '@tollgate/core';
 import { errorHandled } from './error-handled.js';
 import { sendErrorResponse } from './error-handler.js';
 import type { AdapterOptions, GuardOptions, ScopeDecorator, Verifier } from '@tollgate/core';
@@ -10,17 +10,8 @@ export type ExpressAuthOptions = AdapterOptions;
 
 const defaults = new DefaultConfiguration('@tollgate/express');
 
-/**
- * `req.query`, unless the URL has no query string: Express 5 parses it again on every read of `req.query`
- * (a getter), and a URL without one has the query `{}`, where no token can be. A `query` set on the
- * request itself (Express 4's query middleware, or your own) is always read.
- */
-function queryOf(req: { url?: string | undefined; query?: unknown }): unknown {
-  return typeof req.url === 'string' && !req.url.includes('?') && !Object.hasOwn(req, 'query') ? undefined : req.query;
-}
-
 const runGuard = bindRequests<Request>({
-  read: (req) => ({ headers: req.headers, rawHeaders: req.rawHeaders, method: req.method, query: queryOf(req), body: req.body as unknown }),
+  read: (req) => ({ headers: req.headers, rawHeaders: req.rawHeaders, method: req.method, query: queryIfPresent(req), body: req.body as unknown }),
   getAuth: (req) => req.auth,
   setAuth: (req, token) => {
     req.auth = token;

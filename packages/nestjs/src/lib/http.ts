@@ -1,5 +1,5 @@
 // How tollgate reads a Nest request and writes a response on either platform (Express or Fastify).
-import { bindRequests, decidedToken, type ErrorResponse, type RequestLike } from '@tollgate/core';
+import { bindRequests, decidedToken, queryIfPresent, type ErrorResponse, type RequestLike } from '@tollgate/core';
 
 /** The request object of either platform: Express's `req`, or Fastify's `request` (its Node request in `raw`). */
 interface PlatformRequest {
@@ -34,9 +34,7 @@ export const runGuard = bindRequests<PlatformRequest>({
     // Two Authorization headers must be seen as two (Node keeps only the first in `headers`).
     rawHeaders: request.rawHeaders ?? request.raw?.rawHeaders,
     method: request.method,
-    // Express 5 parses the query string on every read of `req.query`: a URL without one has no token
-    // there. Fastify's `query` is the request's own property, parsed already, and always read.
-    query: typeof request.url === 'string' && !request.url.includes('?') && !Object.hasOwn(request, 'query') ? undefined : request.query,
+    query: queryIfPresent(request) as RequestLike['query'],
     body: request.body,
   }),
   getAuth: (request) => decidedToken(request),
