@@ -13,6 +13,7 @@ import {
   InsufficientScopeError,
   InvalidTokenError,
   MissingTokenError,
+  queryIfPresent,
   resolveAdapterOptions,
   TollgateConfigError,
 } from '../src/index.js';
@@ -250,6 +251,24 @@ describe('bindRequests', () => {
     // carries no token, so it is refused, and the token set by other code is not trusted.
     expect(error).toBeInstanceOf(MissingTokenError);
     expect(attached).toEqual([]);
+  });
+});
+
+describe('queryIfPresent', () => {
+  it("reads the query when the URL has one, or when query is the request's own property; never reads a getter for a URL without '?'", () => {
+    let reads = 0;
+    const parsed = { access_token: 'abc' };
+    // Express 5 style: query is a getter on the prototype that parses the URL on every read.
+    const prototype = { get query() { reads += 1; return parsed; } };
+    const withQuery = Object.assign(Object.create(prototype) as object, { url: '/orders?access_token=abc' });
+    const without = Object.assign(Object.create(prototype) as object, { url: '/orders' });
+    expect(queryIfPresent(withQuery)).toBe(parsed);
+    expect(queryIfPresent(without)).toBeUndefined();
+    expect(reads).toBe(1);
+    // Set by a parser, Fastify or user code on the request itself: always read, whatever the URL says.
+    expect(queryIfPresent({ url: '/orders', query: parsed })).toBe(parsed);
+    // No URL to go by: read.
+    expect(queryIfPresent({ query: parsed })).toBe(parsed);
   });
 });
 
