@@ -35,6 +35,31 @@ export interface Verifier {
   readonly options: ResolvedOptions;
 }
 
+/** A verifier's synchronous entry: the outcome itself on a cache hit (a throw for a refusal), a promise otherwise. */
+export type AuthenticateNow = (request: RequestLike, options?: AuthenticateOptions) => AccessToken | undefined | Promise<AccessToken>;
+
+// Keyed by the very object createVerifier returned: a copy or a wrapper (`{ ...verifier, authenticate }`)
+// is not in it, so a guard never goes around an `authenticate` that someone replaced.
+const synchronousEntries = new WeakMap<Verifier, AuthenticateNow>();
+
+/**
+ * The synchronous entry of a verifier made by {@link createVerifier} in this copy of core, for core's guard;
+ * `undefined` for any other object. Not part of the public API.
+ */
+export function synchronousEntryOf(verifier: Verifier): AuthenticateNow | undefined {
+  return synchronousEntries.get(verifier);
+}
+
+/** The outcome as a promise, a synchronous throw included. */
+function promise<T>(run: () => T | Promise<T>): Promise<T> {
+  try {
+    return Promise.resolve(run());
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+const NO_OPTIONS: AuthenticateOptions = Object.freeze({});
 // RFC 7515 section 7.1: three base64url segments; an empty signature is left for the alg check to refuse.
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 // RFC 9068 section 2.2: claims every JWT access token carries.
@@ -128,7 +153,8 @@ export function createVerifier(input: VerifierOptions): Verifier {
     return accessToken;
   }
 
-  async function check(token: string): Promise<AccessToken> {
+  // Synchronous on a cache hit or a remembered refusal (it throws); a promise only when a signature is checked.
+  function check(token: string): AccessToken | Promise<AccessToken> {
     // Size first: nothing is decoded or fetched for a token over the cap.
     if (typeof token !== 'string' || token.length === 0) throw fail('malformed_token', 'malformed token');
     if (token.length > options.maxTokenLength) throw fail('token_too_large', 'token too large');
@@ -165,31 +191,54 @@ export function createVerifier(input: VerifierOptions): Verifier {
   }
 
   // One audit event per call, whatever the outcome; authenticate does not go through the public verify.
-  async function audited<T extends AccessToken | undefined>(decide: () => Promise<T>, anonymous?: () => MissingTokenReason): Promise<T> {
+  const accepted = <T extends AccessToken | undefined>(accessToken: T): T => {
+    publishAuthentication(accessToken);
+    return accessToken;
+  };
+  const refused = (error: unknown): never => {
+    publishAuthentication(undefined, error);
+    throw error;
+  };
+  const settle = <T extends AccessToken | undefined>(outcome: T | Promise<T>): T | Promise<T> =>
+    outcome instanceof Promise ? outcome.then(accepted, refused) : accepted(outcome);
+  // A string the cache holds passed the b64token check when it was verified (every JWS is a b64token).
+  const isKnown = (token: string): boolean => cache.peek(token) !== undefined;
+
+  // The guard's entry: returns the outcome itself on a cache hit, so a reused token costs no promise.
+  function authenticateNow(request: RequestLike, authOptions: AuthenticateOptions = NO_OPTIONS): AccessToken | undefined | Promise<AccessToken> {
+    let outcome: AccessToken | Promise<AccessToken>;
     try {
-      const accessToken = await decide();
-      publishAuthentication(accessToken, undefined, anonymous?.());
-      return accessToken;
+      const credentials = readCredentials(request, authOptions, realm, isKnown);
+      if (typeof credentials !== 'string') {
+        // RFC 6750 section 3.1: credentials of another scheme are answered like none (401, bare challenge; an
+        // optional route lets the request through); the reason tells operators which it was.
+        const none: MissingTokenReason = credentials === OTHER_SCHEME ? 'unsupported_scheme' : 'missing_token';
+        if (!authOptions.optional) throw new MissingTokenError({ realm, reason: none });
+        publishAuthentication(undefined, undefined, none);
+        return undefined;
+      }
+      outcome = check(credentials);
     } catch (error) {
-      publishAuthentication(undefined, error);
-      throw error;
+      return refused(error);
     }
+    return settle(outcome);
   }
 
-  const verify = (token: string): Promise<AccessToken> => audited(() => check(token));
+  function verifyNow(token: string): AccessToken | Promise<AccessToken> {
+    let outcome: AccessToken | Promise<AccessToken>;
+    try {
+      outcome = check(token);
+    } catch (error) {
+      return refused(error);
+    }
+    return settle(outcome);
+  }
 
-  const authenticate = (request: RequestLike, authOptions: AuthenticateOptions = {}): Promise<AccessToken | undefined> => {
-    let none: MissingTokenReason = 'missing_token';
-    return audited(async () => {
-      const credentials = readCredentials(request, { ...authOptions, realm });
-      if (typeof credentials === 'string') return check(credentials);
-      // RFC 6750 section 3.1: credentials of another scheme are answered like none (401, bare challenge; an
-      // optional route lets the request through); the reason tells operators which it was.
-      none = credentials === OTHER_SCHEME ? 'unsupported_scheme' : 'missing_token';
-      if (!authOptions.optional) throw new MissingTokenError({ realm, reason: none });
-      return undefined;
-    }, () => none);
-  };
+  const verify = (token: string): Promise<AccessToken> => promise(() => verifyNow(token));
+  const authenticate = (request: RequestLike, authOptions?: AuthenticateOptions): Promise<AccessToken | undefined> =>
+    promise(() => authenticateNow(request, authOptions));
 
-  return Object.freeze({ verify, authenticate, options });
+  const verifier: Verifier = Object.freeze({ verify, authenticate, options });
+  synchronousEntries.set(verifier, authenticateNow);
+  return verifier;
 }

@@ -51,14 +51,20 @@ function startsWithBearer(header: string): boolean {
   return true;
 }
 
-/** The b64token of `Bearer 1*SP b64token` (the scheme in any case), or undefined. */
-function bearerCredentials(header: string): string | undefined {
+/**
+ * The b64token of `Bearer 1*SP b64token` (the scheme in any case), or undefined. A token `known` to have
+ * passed this check before (a verified-token cache hit) skips the character scan.
+ */
+function bearerCredentials(header: string, known: KnownToken | undefined): string | undefined {
   if (header.length < 8 || !startsWithBearer(header) || header.charCodeAt(6) !== 0x20) return undefined;
   let start = 7;
   while (header.charCodeAt(start) === 0x20) start += 1;
   const token = header.slice(start);
-  return WHOLE_B64TOKEN.test(token) ? token : undefined;
+  return known?.(token) || WHOLE_B64TOKEN.test(token) ? token : undefined;
 }
+
+/** Whether a string is exactly a token that already passed every check, so it is a b64token. */
+export type KnownToken = (token: string) => boolean;
 
 /** Strips spaces and tabs (RFC 9110 optional whitespace) from both ends, and nothing else. */
 function trimOptionalWhitespace(value: string): string {
@@ -80,7 +86,7 @@ function countAuthorizationHeaders(rawHeaders: readonly string[]): number {
   return count;
 }
 
-function fromHeader(request: RequestLike, realm: string | undefined): string | typeof OTHER_SCHEME | undefined {
+function fromHeader(request: RequestLike, realm: string | undefined, known: KnownToken | undefined): string | typeof OTHER_SCHEME | undefined {
   const value = request.headers.authorization;
   if (value === undefined) return undefined;
   if (typeof value !== 'string' || (request.rawHeaders && countAuthorizationHeaders(request.rawHeaders) > 1)) {
@@ -89,7 +95,7 @@ function fromHeader(request: RequestLike, realm: string | undefined): string | t
   // RFC 9110 section 5.5: only spaces and tabs surround a field value; String.prototype.trim would
   // also strip U+00A0, U+FEFF and others, accepting a line that is not `Bearer <b64token>`.
   const header = trimOptionalWhitespace(value);
-  const token = bearerCredentials(header);
+  const token = bearerCredentials(header, known);
   if (token !== undefined) return token;
   // Off the hot path: only a line that is not `Bearer <b64token>` gets here.
   const scheme = SCHEME.exec(header)?.[1];
@@ -121,12 +127,16 @@ function isFormBody(request: RequestLike): boolean {
 /**
  * Like {@link extractBearerToken}, but tells apart a request without credentials (`undefined`) from one
  * whose Authorization header uses another scheme ({@link OTHER_SCHEME}), so that the refusal and the audit
- * event can say which. Internal: the verifier's `authenticate` uses it.
+ * event can say which. Internal: the verifier's `authenticate` uses it, with its realm and its cache.
  * @see RFC 6750 sections 2 and 3.1
  */
-export function readCredentials(request: RequestLike, options: ExtractOptions = {}): string | typeof OTHER_SCHEME | undefined {
-  const { realm } = options;
-  const header = fromHeader(request, realm);
+export function readCredentials(
+  request: RequestLike,
+  options: ExtractOptions = {},
+  realm = options.realm,
+  known?: KnownToken,
+): string | typeof OTHER_SCHEME | undefined {
+  const header = fromHeader(request, realm, known);
   const query = parameter(request.query, realm);
   // RFC 6750 section 2.2: only a form-encoded body of a request that has a body, never GET.
   // GET and HEAD as Node gives them need no upper-cased copy; anything else is compared upper-cased.

@@ -1,6 +1,6 @@
 // createGuard: the one request check every adapter runs (authenticate if needed, then require scopes).
 import type { AccessToken } from './access-token.js';
-import { createVerifier, type AuthenticateOptions, type Verifier } from './create-verifier.js';
+import { createVerifier, synchronousEntryOf, type AuthenticateOptions, type Verifier } from './create-verifier.js';
 import { MissingTokenError, TollgateConfigError, TollgateError } from './errors.js';
 import type { RequestLike } from './extract-bearer-token.js';
 import { assertScopes, validateScopes, type ScopeMode } from './has-scopes.js';
@@ -182,7 +182,11 @@ export function createGuard(source: Verifier | DefaultConfiguration, rules: Guar
       }
       if (!decision) {
         const verifier = answersTo ?? upstream?.verifier ?? defaults!.verifier();
-        decision = { verifier, token: await verifier.authenticate(request, transport), realm, scope: here, allowQuery, allowBody, preflight: false };
+        // A verifier this copy of core made answers a cache hit synchronously; any other object, by promise.
+        const authenticateNow = synchronousEntryOf(verifier);
+        const outcome = authenticateNow ? authenticateNow(request, transport) : verifier.authenticate(request, transport);
+        const token = outcome instanceof Promise ? await outcome : outcome;
+        decision = { verifier, token, realm, scope: here, allowQuery, allowBody, preflight: false };
         state.decision = decision;
       }
       const token = decision.token;

@@ -323,6 +323,25 @@ describe('createGuard against a real verifier', () => {
     expect(() => createGuard(new DefaultConfiguration('@tollgate/test'), { scopes, name: 'requireAnyScope' })).toThrow(message);
   });
 
+  it('a copy of a verifier with its authenticate replaced is asked, even for a token the verifier has cached', async () => {
+    const jwt = await sign({ scope: 'orders:read', tenant: 'b' });
+    await verifierA.verify(jwt); // now a cache hit, which the verifier answers synchronously to core's guard
+    let asked = 0;
+    const tenantOnly: Verifier = {
+      ...verifierA,
+      authenticate: async (request, options) => {
+        asked += 1;
+        const token = await verifierA.authenticate(request, options);
+        if (token && token.claims.tenant !== 'a') throw new InvalidTokenError('wrong tenant', { reason: 'invalid_claim' });
+        return token;
+      },
+    };
+    expect(describeError(await rejection(createGuard(tenantOnly)(withHeader(jwt), {}))).reason).toBe('invalid_claim');
+    expect(asked).toBe(1);
+    // The verifier itself answers the same request from its cache.
+    expect((await createGuard(verifierA)(withHeader(jwt), {}))?.token).toBe(jwt);
+  });
+
   it('copies the scope list at creation: changing the caller\'s array later changes nothing', async () => {
     const scopes = ['orders:read'];
     const guard = createGuard(verifierA, { scopes });

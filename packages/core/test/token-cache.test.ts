@@ -61,6 +61,19 @@ describe('TokenCache', () => {
     expect(keys(cache, ['a', 'b', 'c', 'd', 'e'])).toEqual(['b', 'd', 'e']);
   });
 
+  it('an entry read at least once per maxEntries / 2 insertions is never evicted, and the cache stays bounded', () => {
+    const cache = new TokenCache(10);
+    cache.set('hot', entry('hot'));
+    for (let i = 0; i < 1000; i++) {
+      cache.set(`cold${i}`, entry(`cold${i}`));
+      if (i % 5 === 4) expect(cache.get('hot')?.accessToken.token).toBe('hot');
+    }
+    expect(cache.size).toBe(10);
+    // Read less often than that, it is evicted like any other entry.
+    for (let i = 0; i < 10; i++) cache.set(`later${i}`, entry(`later${i}`));
+    expect(cache.get('hot')).toBeUndefined();
+  });
+
   it('delete removes an entry', () => {
     const cache = new TokenCache(2);
     cache.set('a', entry('a'));

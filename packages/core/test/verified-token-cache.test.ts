@@ -179,6 +179,23 @@ describe('VerifiedTokenCache', () => {
     expect(none.recorded).toBe(0);
   });
 
+  it('answers only for the very token it holds: another token with the same fingerprint is a miss and cannot delete it', () => {
+    const cache = new VerifiedTokenCache(100);
+    const held = 'eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJhIn0.signatureSIGNATURE';
+    const twin = 'eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJiIn0.signatureSIGNATURE'; // same length and last characters
+    expect(fingerprint(twin)).toBe(fingerprint(held));
+    admit(cache, held);
+    admit(cache, held);
+    expect(cache.get(twin)).toBeUndefined();
+    expect(cache.peek(twin)).toBeUndefined();
+    cache.delete(twin);
+    expect(cache.get(held)?.accessToken.token).toBe(held);
+    // Storing the twin takes the place: a collision costs a verification, never a wrong answer.
+    admit(cache, twin);
+    expect(cache.get(held)).toBeUndefined();
+    expect(cache.get(twin)?.accessToken.token).toBe(twin);
+  });
+
   it('fingerprints tokens by their last characters and length, as a 30-bit integer', () => {
     const a = fingerprint('header.payload.signatureAAAA');
     expect(Number.isInteger(a) && a >= 0 && a < 2 ** 30).toBe(true);

@@ -7,41 +7,60 @@ export interface CachedVerification {
   readonly generation: number;
 }
 
-/** Least-recently-used map from raw token to its verification (or another entry), holding at most `maxEntries`. */
-export class TokenCache<Entry = CachedVerification> {
-  readonly #entries = new Map<string, Entry>();
-  constructor(readonly maxEntries: number) {}
+interface Slot<Entry> {
+  entry: Entry;
+  /** The insertion count when it was last put at the young end. */
+  tick: number;
+}
 
-  get(token: string): Entry | undefined {
-    const entry = this.#entries.get(token);
-    if (entry) {
-      // Re-insert to mark it most recently used (Map keeps insertion order).
-      this.#entries.delete(token);
-      this.#entries.set(token, entry);
-    }
-    return entry;
+/**
+ * Least-recently-used map from a key (a raw token, its digest or its fingerprint) to an entry, holding at
+ * most `maxEntries`. Recency is kept approximately, because moving an entry on every read costs a Map
+ * delete and insert on the hot path: a read moves an entry to the young end only when at least half the
+ * capacity was inserted since it was last put there. So an entry read at least once per `maxEntries / 2`
+ * insertions is never evicted, and eviction still takes the entry put at the young end longest ago.
+ */
+export class TokenCache<Entry = CachedVerification, Key = string> {
+  readonly #slots = new Map<Key, Slot<Entry>>();
+  readonly #moveAfter: number;
+  #insertions = 0;
+
+  constructor(readonly maxEntries: number) {
+    this.#moveAfter = Math.max(1, Math.ceil(maxEntries / 2));
   }
 
-  set(token: string, entry: Entry): void {
+  get(key: Key): Entry | undefined {
+    const slot = this.#slots.get(key);
+    if (slot === undefined) return undefined;
+    if (this.#insertions - slot.tick >= this.#moveAfter) {
+      // Map keeps insertion order: re-inserting puts it at the young end.
+      this.#slots.delete(key);
+      slot.tick = ++this.#insertions;
+      this.#slots.set(key, slot);
+    }
+    return slot.entry;
+  }
+
+  set(key: Key, entry: Entry): void {
     if (this.maxEntries <= 0) return;
-    this.#entries.delete(token);
-    this.#entries.set(token, entry);
-    if (this.#entries.size > this.maxEntries) {
-      const oldest = this.#entries.keys().next().value;
-      if (oldest !== undefined) this.#entries.delete(oldest);
+    this.#slots.delete(key);
+    this.#slots.set(key, { entry, tick: ++this.#insertions });
+    if (this.#slots.size > this.maxEntries) {
+      const oldest = this.#slots.keys().next();
+      if (!oldest.done) this.#slots.delete(oldest.value);
     }
   }
 
   /** The entry, without marking it used. */
-  peek(token: string): Entry | undefined {
-    return this.#entries.get(token);
+  peek(key: Key): Entry | undefined {
+    return this.#slots.get(key)?.entry;
   }
 
-  delete(token: string): void {
-    this.#entries.delete(token);
+  delete(key: Key): void {
+    this.#slots.delete(key);
   }
 
   get size(): number {
-    return this.#entries.size;
+    return this.#slots.size;
   }
 }

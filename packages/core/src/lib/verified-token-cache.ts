@@ -4,6 +4,8 @@ import { TokenCache } from './token-cache.js';
 
 /** A cached verification: the AccessToken and the key-set generation its signature was checked against. */
 export interface VerifiedEntry {
+  /** The raw token: the LRU is keyed by its fingerprint, and a hit must be this very string. */
+  readonly token: string;
   readonly accessToken: AccessToken;
   readonly generation: number;
   /** Seen once so far: held only while it is among the last few admitted this way. */
@@ -20,10 +22,13 @@ export const TRIAL_SLOTS = 16;
  * unused leaves a fingerprint (a small integer) in a bounded record, and its next verification is admitted
  * at once. So a reused token is verified at most twice, as long as it comes back before `maxEntries`
  * other tokens were seen once, while distinct tokens, each seen once, never fill the LRU.
- * A fingerprint collision only admits a token one verification early: the entries are keyed by the token.
+ * The LRU is keyed by the token's fingerprint, which hashes a dozen characters where a Map keyed by the
+ * token would hash all of them on every request; an entry answers only for the very token it holds. So a
+ * fingerprint collision costs a verification (one token's entry replaces the other's) or admits a token
+ * one verification early, and never answers for another token.
  */
 export class VerifiedTokenCache {
-  readonly #lru: TokenCache<VerifiedEntry>;
+  readonly #lru: TokenCache<VerifiedEntry, number>;
   readonly #trialTokens: Array<string | undefined>;
   readonly #trialEntries: Array<VerifiedEntry | undefined>;
   #next = 0;
@@ -33,17 +38,24 @@ export class VerifiedTokenCache {
   #seenBefore = new Set<number>();
 
   constructor(readonly maxEntries: number) {
-    this.#lru = new TokenCache<VerifiedEntry>(maxEntries);
+    this.#lru = new TokenCache<VerifiedEntry, number>(maxEntries);
     const slots = Math.max(0, Math.min(TRIAL_SLOTS, maxEntries));
     this.#trialTokens = new Array<string | undefined>(slots).fill(undefined);
     this.#trialEntries = new Array<VerifiedEntry | undefined>(slots).fill(undefined);
   }
 
   get(token: string): VerifiedEntry | undefined {
-    const entry = this.#lru.get(token);
+    const found = this.#lru.get(fingerprint(token));
+    const entry = found?.token === token ? found : undefined;
     // Coming back is what earns a full place; its trial slot is simply left to be overwritten.
     if (entry?.onTrial) entry.onTrial = false;
     return entry;
+  }
+
+  /** The token's entry, without counting a use. */
+  peek(token: string): VerifiedEntry | undefined {
+    const found = this.#lru.peek(fingerprint(token));
+    return found?.token === token ? found : undefined;
   }
 
   /** Stores a verification that just passed every check. */
@@ -51,8 +63,8 @@ export class VerifiedTokenCache {
     if (this.maxEntries <= 0) return;
     const print = fingerprint(token);
     const seen = this.#seen.has(print) || this.#seenBefore.has(print);
-    const entry: VerifiedEntry = { accessToken, generation, onTrial: !seen };
-    this.#lru.set(token, entry);
+    const entry: VerifiedEntry = { token, accessToken, generation, onTrial: !seen };
+    this.#lru.set(print, entry);
     if (seen) return;
     const slot = this.#next;
     this.#next = (slot + 1) % this.#trialTokens.length;
@@ -62,14 +74,19 @@ export class VerifiedTokenCache {
     this.#trialEntries[slot] = entry;
     // Only the very entry that took this slot, still unused: a hit, a re-verification or an LRU eviction
     // since then means the slot no longer decides anything about that token.
-    if (evicted !== undefined && evictedEntry?.onTrial && this.#lru.peek(evicted) === evictedEntry) {
-      this.#lru.delete(evicted);
-      this.#remember(fingerprint(evicted));
+    if (evicted !== undefined && evictedEntry?.onTrial) {
+      const evictedPrint = fingerprint(evicted);
+      if (this.#lru.peek(evictedPrint) === evictedEntry) {
+        this.#lru.delete(evictedPrint);
+        this.#remember(evictedPrint);
+      }
     }
   }
 
+  /** Removes the token's entry; another token's entry under the same fingerprint stays. */
   delete(token: string): void {
-    this.#lru.delete(token);
+    const print = fingerprint(token);
+    if (this.#lru.peek(print)?.token === token) this.#lru.delete(print);
   }
 
   get size(): number {
@@ -91,11 +108,11 @@ export class VerifiedTokenCache {
 }
 
 /**
- * A 30-bit fingerprint of the token's last characters (its signature's, the part that differs most
- * between tokens) and its length: a handful of multiply-adds, no hashing of the whole token.
+ * A 30-bit fingerprint of the token's last 12 characters (its signature's, which differ between any two
+ * tokens an issuer signed) and its length: a dozen multiply-adds, no hashing of the whole token.
  */
 export function fingerprint(token: string): number {
   let hash = token.length;
-  for (let i = Math.max(0, token.length - 10); i < token.length; i++) hash = (Math.imul(hash, 31) + token.charCodeAt(i)) | 0;
-  return hash & 0x3fffffff;
+  for (let i = Math.max(0, token.length - 12); i < token.length; i++) hash = Math.imul(hash ^ token.charCodeAt(i), 0x01000193);
+  return (hash ^ (hash >>> 15)) & 0x3fffffff;
 }
