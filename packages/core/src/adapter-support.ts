@@ -2,10 +2,11 @@
 import type { AccessToken } from './access-token.js';
 import type { Verifier } from './create-verifier.js';
 import type { RequestLike } from './extract-bearer-token.js';
-import { createGuard, holdsIn, isVerifier, toVerifier, type Decision, type DefaultConfiguration, type Guard, type GuardOptions, type GuardState } from './guard.js';
+import { createGuard, holdsIn, isVerifier, synchronousGuardOf, toVerifier, type Decision, type DefaultConfiguration, type Guard, type GuardOptions, type GuardState } from './guard.js';
 import type { ScopeMode } from './has-scopes.js';
 import { TollgateConfigError } from './errors.js';
 import { checkGuardOptions, GUARD_SWITCHES } from './lib/guard-options.js';
+import { isThenable } from './lib/thenable.js';
 import type { VerifierOptions } from './options.js';
 
 /** Options of an adapter's `requireAuth`: the verifier's options plus how requests are read. */
@@ -126,16 +127,49 @@ const DECISION = Symbol('tollgate.decision');
 type Decided = { [DECISION]?: Decision | undefined };
 
 /**
- * Binds a guard runner to a framework's request shape. It keeps each guard's {@link Decision} on the
- * request, so a later guard knows which verifier attached the token (or found none).
+ * Runs a guard against a framework request and attaches the token it resolves, synchronously when the
+ * guard could decide without a signature check: returns `undefined` once done, or a promise; a refusal is
+ * thrown (or rejects). For callback-style frameworks (Express middleware, Fastify hooks).
  */
-export function bindRequests<Request extends object>(access: RequestAccess<Request>): RunGuard<Request> {
-  return async (guard, request) => {
+export type RunGuardNow<Request extends object> = (guard: Guard, request: Request) => void | Promise<void>;
+
+/**
+ * Binds a synchronous-when-possible guard runner to a framework's request shape. It keeps each guard's
+ * {@link Decision} on the request, so a later guard knows which verifier attached the token (or found
+ * none). A caller must handle both a throw and a returned promise, and must not call the framework's
+ * `next` inside the `try` that catches the throw (a throw from the route would look like a refusal).
+ * @example
+ * let pending;
+ * try { pending = runGuardNow(guard, req); } catch (error) { return refuse(error); }
+ * if (pending) pending.then(() => next(), refuse); else next();
+ */
+export function bindRequestsNow<Request extends object>(access: RequestAccess<Request>): RunGuardNow<Request> {
+  const attach = (request: Request, state: GuardState, token: AccessToken | undefined): void => {
     const decided = request as Request & Decided;
-    const state: GuardState = { auth: access.getAuth(request), decision: decided[DECISION], scope: access.scopeOf?.(request) };
-    const token = await guard(access.read(request), state);
     if (state.decision !== decided[DECISION]) decided[DECISION] = state.decision;
     if (token) access.setAuth(request, token);
+  };
+  return (guard, request) => {
+    const state: GuardState = { auth: access.getAuth(request), decision: (request as Request & Decided)[DECISION], scope: access.scopeOf?.(request) };
+    const decide = synchronousGuardOf(guard);
+    const outcome = decide ? decide(access.read(request), state) : guard(access.read(request), state);
+    if (isThenable<AccessToken | undefined>(outcome)) return Promise.resolve(outcome).then((token) => attach(request, state, token));
+    attach(request, state, outcome as AccessToken | undefined);
+    return undefined;
+  };
+}
+
+/**
+ * Binds a guard runner to a framework's request shape: {@link bindRequestsNow}, always as a promise.
+ */
+export function bindRequests<Request extends object>(access: RequestAccess<Request>): RunGuard<Request> {
+  const runNow = bindRequestsNow(access);
+  return (guard, request) => {
+    try {
+      return Promise.resolve(runNow(guard, request));
+    } catch (error) {
+      return Promise.reject(error);
+    }
   };
 }
 

@@ -13,6 +13,7 @@ import { checkTimeClaims } from './lib/time-claims.js';
 import { VerifiedTokenCache } from './lib/verified-token-cache.js';
 import { verifySignature } from './lib/verify-signature.js';
 import { isPermanentRefusal, RejectionCache } from './lib/rejection-cache.js';
+import { isThenable } from './lib/thenable.js';
 import { checkUrl } from './lib/url-policy.js';
 import { resolveOptions, type ResolvedOptions, type VerifierOptions } from './options.js';
 
@@ -200,7 +201,7 @@ export function createVerifier(input: VerifierOptions): Verifier {
     throw error;
   };
   const settle = <T extends AccessToken | undefined>(outcome: T | Promise<T>): T | Promise<T> =>
-    outcome instanceof Promise ? outcome.then(accepted, refused) : accepted(outcome);
+    isThenable<T>(outcome) ? Promise.resolve(outcome).then(accepted, refused) : accepted(outcome as T);
   // A string the cache holds passed the b64token check when it was verified (every JWS is a b64token).
   const isKnown = (token: string): boolean => cache.peek(token) !== undefined;
 

@@ -5,6 +5,7 @@ import { MissingTokenError, TollgateConfigError, TollgateError } from './errors.
 import type { RequestLike } from './extract-bearer-token.js';
 import { assertScopes, validateScopes, type ScopeMode } from './has-scopes.js';
 import { publishAuthentication, publishAuthorization } from './lib/publish-audit-events.js';
+import { isThenable } from './lib/thenable.js';
 import type { VerifierOptions } from './options.js';
 
 /** Options shared by every adapter's middleware: the verifier's, plus how the request is read. */
@@ -68,6 +69,20 @@ export function holdsIn(decided: string, current: string): boolean {
  * TollgateError otherwise. When it authenticated, it leaves its {@link Decision} in `state.decision`.
  */
 export type Guard = (request: RequestLike, state: GuardState) => Promise<AccessToken | undefined>;
+
+/**
+ * A guard's synchronous form, for adapters whose frameworks take callbacks: the outcome itself when no
+ * signature had to be checked, a promise otherwise; a refusal is thrown (or rejects).
+ */
+export type GuardNow = (request: RequestLike, state: GuardState) => AccessToken | undefined | Promise<AccessToken | undefined>;
+
+// Keyed by the very guard createGuard returned, as the verifiers' synchronous entries are.
+const synchronousGuards = new WeakMap<Guard, GuardNow>();
+
+/** The synchronous form of a guard made by {@link createGuard} in this copy of core; `undefined` for any other function. */
+export function synchronousGuardOf(guard: Guard): GuardNow | undefined {
+  return synchronousGuards.get(guard);
+}
 
 /** Whether `value` is a verifier made by {@link createVerifier} rather than options for one. */
 export function isVerifier(value: unknown): value is Verifier {
@@ -147,7 +162,30 @@ export function createGuard(source: Verifier | DefaultConfiguration, rules: Guar
 
   // Said once per guard: a request that makes it happen is not at fault, so no flood can repeat it.
   let warnedOfOtherVerifier = false;
-  return async (request, state) => {
+  // Every refusal leaves through here and gets its realm here, so none is worked out on success.
+  const withRealm = (error: unknown, decision: Decision | undefined, upstream: Decision | undefined): unknown => {
+    if (error instanceof TollgateError) {
+      const override = realm ?? decision?.realm ?? defaults?.guardOptions.realm ?? (decision?.verifier ?? own ?? upstream?.verifier ?? configuredVerifier(defaults))?.options.realm;
+      if (override !== undefined) error.realm = override;
+    }
+    return error;
+  };
+  // What a decision means for this guard: its scopes, or at least a token unless it is itself optional.
+  const conclude = (decision: Decision): AccessToken | undefined => {
+    const token = decision.token;
+    if (scopes.length > 0) return authorize(token);
+    // An optional guard upstream found no token: that is no authentication for a guard that requires one.
+    if (!token && !rules.optional) {
+      const missing = new MissingTokenError();
+      publishAuthentication(undefined, missing);
+      throw missing;
+    }
+    return token;
+  };
+
+  // Synchronous while nothing needs a signature check (a cached token, an upstream decision, a refusal,
+  // which it throws); a promise otherwise.
+  const decide: GuardNow = (request, state) => {
     const here = state.scope ?? '';
     const upstream = state.decision !== undefined && holdsIn(state.decision.scope, here) ? state.decision : undefined;
     // An upstream decision counts only while the token it attached is still the one on the request:
@@ -182,31 +220,38 @@ export function createGuard(source: Verifier | DefaultConfiguration, rules: Guar
       }
       if (!decision) {
         const verifier = answersTo ?? upstream?.verifier ?? defaults!.verifier();
+        const record = (token: AccessToken | undefined): Decision => {
+          decision = { verifier, token, realm, scope: here, allowQuery, allowBody, preflight: false };
+          state.decision = decision;
+          return decision;
+        };
         // A verifier this copy of core made answers a cache hit synchronously; any other object, by promise.
         const authenticateNow = synchronousEntryOf(verifier);
         const outcome = authenticateNow ? authenticateNow(request, transport) : verifier.authenticate(request, transport);
-        const token = outcome instanceof Promise ? await outcome : outcome;
-        decision = { verifier, token, realm, scope: here, allowQuery, allowBody, preflight: false };
-        state.decision = decision;
+        // Any pending outcome, of whatever realm or library (a custom verifier's), is waited for as await would.
+        if (isThenable<AccessToken | undefined>(outcome)) {
+          return Promise.resolve(outcome)
+            .then((token) => conclude(record(token)))
+            .catch((error: unknown) => {
+              throw withRealm(error, decision, upstream);
+            });
+        }
+        return conclude(record(outcome as AccessToken | undefined));
       }
-      const token = decision.token;
-      if (scopes.length > 0) return authorize(token);
-      // An optional guard upstream found no token: that is no authentication for a guard that requires one.
-      if (!token && !rules.optional) {
-        const missing = new MissingTokenError();
-        publishAuthentication(undefined, missing);
-        throw missing;
-      }
-      return token;
+      return conclude(decision);
     } catch (error) {
-      // Every refusal leaves through here and gets its realm here, so none is worked out on success.
-      if (error instanceof TollgateError) {
-        const override = realm ?? decision?.realm ?? defaults?.guardOptions.realm ?? (decision?.verifier ?? own ?? upstream?.verifier ?? configuredVerifier(defaults))?.options.realm;
-        if (override !== undefined) error.realm = override;
-      }
-      throw error;
+      throw withRealm(error, decision, upstream);
     }
   };
+  const guard: Guard = (request, state) => {
+    try {
+      return Promise.resolve(decide(request, state));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  };
+  synchronousGuards.set(guard, decide);
+  return guard;
 }
 
 /** The configured default verifier, if any: a missing default configuration must not mask the real error. */

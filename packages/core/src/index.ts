@@ -28,5 +28,5 @@ export { createGuard, DefaultConfiguration, isVerifier, toVerifier } from './gua
 export type { Decision, Guard, GuardOptions, GuardRules, GuardState } from './guard.js';
 export { renderJson, renderProblemJson, toErrorResponse, toUnhandledResponse } from './error-response.js';
 export type { ErrorRenderer, ErrorResponse, RenderedBody } from './error-response.js';
-export { bindRequests, configureDefaults, createMethodDecorator, decidedToken, defineMiddleware, defineScopeDecorators, isGuardOptionKey, queryIfPresent, resolveAdapterOptions, scopeGuardsBySource } from './adapter-support.js';
-export type { AdapterOptions, GuardSource, HandlerMethod, MiddlewareFactories, RequestAccess, RunGuard, ScopeDecorator } from './adapter-support.js';
+export { bindRequests, bindRequestsNow, configureDefaults, createMethodDecorator, decidedToken, defineMiddleware, defineScopeDecorators, isGuardOptionKey, queryIfPresent, resolveAdapterOptions, scopeGuardsBySource } from './adapter-support.js';
+export type { AdapterOptions, GuardSource, HandlerMethod, MiddlewareFactories, RequestAccess, RunGuard, RunGuardNow, ScopeDecorator } from './adapter-support.js';

@@ -1,5 +1,6 @@
 // createGuard: the one request check behind requireAuth, requireScope and the decorators, run against a real
 // verifier and the local test issuer; DefaultConfiguration: configure() vs requireAuth() defaults.
+import vm from 'node:vm';
 import { createTestIssuer, tamperSignature, type TestIssuer } from '@tollgate/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -340,6 +341,29 @@ describe('createGuard against a real verifier', () => {
     expect(asked).toBe(1);
     // The verifier itself answers the same request from its cache.
     expect((await createGuard(verifierA)(withHeader(jwt), {}))?.token).toBe(jwt);
+  });
+
+  it('waits for a pending outcome of any realm: with globalThis.Promise replaced (zone.js, Bluebird), and for a custom verifier returning a foreign promise', async () => {
+    const fresh = await sign({ scope: 'orders:read' });
+    const forged = tamperSignature(await sign({ scope: 'orders:read' }));
+    const foreign = vm.runInNewContext('Promise') as PromiseConstructor;
+    const custom: Verifier = {
+      options: verifierA.options,
+      verify: (token) => foreign.resolve(verifierA.verify(token)),
+      authenticate: (request, options) => foreign.resolve(verifierA.authenticate(request, options)),
+    };
+    const intrinsic = globalThis.Promise;
+    const verifier = createVerifier(optionsFor(issuer.audience)); // its first verification of `fresh` is a miss
+    globalThis.Promise = foreign;
+    try {
+      expect((await createGuard(verifier, { scopes: ['orders:read'] })(withHeader(fresh), {}))?.token).toBe(fresh);
+      expect(describeError(await rejection(createGuard(verifier, { scopes: ['orders:read'] })(withHeader(forged), {}))).reason).toBe('signature');
+      expect((await verifier.verify(fresh)).token).toBe(fresh);
+    } finally {
+      globalThis.Promise = intrinsic;
+    }
+    expect((await createGuard(custom, { scopes: ['orders:read'] })(withHeader(fresh), {}))?.token).toBe(fresh);
+    expect(describeError(await rejection(createGuard(custom, { scopes: ['orders:read'] })(withHeader(forged), {}))).reason).toBe('signature');
   });
 
   it('copies the scope list at creation: changing the caller\'s array later changes nothing', async () => {

@@ -1,8 +1,8 @@
 // Express middleware and scope decorators: requireAuth, requireScope, requireAnyScope, configure, @RequireScope.
-import { bindRequests, DefaultConfiguration, defineMiddleware, defineScopeDecorators, queryIfPresent, TollgateConfigError, TollgateError, toUnhandledResponse } from '@tollgate/core';
+import { bindRequests, bindRequestsNow, DefaultConfiguration, defineMiddleware, defineScopeDecorators, queryIfPresent, TollgateConfigError, TollgateError, toUnhandledResponse } from '@tollgate/core';
 import { errorHandled } from './error-handled.js';
 import { sendErrorResponse } from './error-handler.js';
-import type { AdapterOptions, GuardOptions, ScopeDecorator, Verifier } from '@tollgate/core';
+import type { AdapterOptions, GuardOptions, RequestAccess, ScopeDecorator, Verifier } from '@tollgate/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 
 /** Options of {@link requireAuth}: the verifier's (`issuer`, `audience`, ...) plus `optional`, `allowQuery`, `allowBody`, `realm`. */
@@ -10,7 +10,7 @@ export type ExpressAuthOptions = AdapterOptions;
 
 const defaults = new DefaultConfiguration('@tollgate/express');
 
-const runGuard = bindRequests<Request>({
+const requests: RequestAccess<Request> = {
   read: (req) => ({ headers: req.headers, rawHeaders: req.rawHeaders, method: req.method, query: queryIfPresent(req), body: req.body as unknown }),
   getAuth: (req) => req.auth,
   setAuth: (req, token) => {
@@ -19,7 +19,9 @@ const runGuard = bindRequests<Request>({
   // A router's decision holds inside that router only: a request that falls through to routes outside
   // it (Express restores baseUrl) must not carry another API's authentication to them.
   scopeOf: (req) => req.baseUrl ?? '',
-});
+};
+const runGuard = bindRequests(requests);
+const runGuardNow = bindRequestsNow(requests);
 
 /** Answers an error on `res` directly, for a decorated method that was called without `next`. */
 function answer(res: Response, error: unknown): void {
@@ -41,14 +43,24 @@ function refuse(req: Request, res: Response, next: NextFunction, error: unknown)
 // refuse). Called without next (a user's wrapper), it cannot pass the request on: it answers the refusal, or a
 // 500, itself, rather than leaving a rejected promise behind.
 const middleware = defineMiddleware<RequestHandler>(defaults, (guard) => (req, res, next) => {
-  if (typeof next === 'function') {
-    runGuard(guard, req).then(() => next(), (error: unknown) => refuse(req, res, next, error));
+  if (typeof next !== 'function') {
+    runGuard(guard, req).then(
+      () => answer(res, new TollgateConfigError('@tollgate/express: middleware called without next; mount it with app.use() or pass next')),
+      (error: unknown) => answer(res, error),
+    );
     return;
   }
-  runGuard(guard, req).then(
-    () => answer(res, new TollgateConfigError('@tollgate/express: middleware called without next; mount it with app.use() or pass next')),
-    (error: unknown) => answer(res, error),
-  );
+  // A cached token is decided synchronously: next() then runs at once, outside the try, so an error the
+  // routes after it throw is theirs for Express to handle, never taken for a refusal.
+  let pending: void | Promise<void>;
+  try {
+    pending = runGuardNow(guard, req);
+  } catch (error) {
+    refuse(req, res, next, error);
+    return;
+  }
+  if (pending) pending.then(() => next(), (error: unknown) => refuse(req, res, next, error));
+  else next();
 });
 
 // With next, the guard's errors and the handler's own errors both reach it, on Express 4 as on 5.

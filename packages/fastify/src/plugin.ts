@@ -1,6 +1,7 @@
 // The Fastify plugin: decorates request.auth, protects routes from their config, adds requireScope.
 import {
   bindRequests,
+  bindRequestsNow,
   configureDefaults,
   DefaultConfiguration,
   defineScopeDecorators,
@@ -9,6 +10,7 @@ import {
   type AdapterOptions,
   type Guard,
   type GuardOptions,
+  type RequestAccess,
   type ScopeDecorator,
   type ScopeMode,
   type Verifier,
@@ -27,13 +29,15 @@ const defaults = new DefaultConfiguration('@tollgate/fastify', {
   setup: 'register the plugin in the context that serves the route, app.register(tollgate, { issuer, audience }), or call configure({ issuer, audience })',
 });
 
-const runGuard = bindRequests<FastifyRequest>({
+const requests: RequestAccess<FastifyRequest> = {
   read: (request) => ({ headers: request.headers, rawHeaders: request.raw.rawHeaders, method: request.method, query: request.query, body: request.body }),
   getAuth: (request) => request.auth,
   setAuth: (request, token) => {
     request.auth = token;
   },
-});
+};
+const runGuard = bindRequests(requests);
+const runGuardNow = bindRequestsNow(requests);
 
 async function runGuards(guards: readonly Guard[], request: FastifyRequest): Promise<void> {
   for (const guard of guards) await runGuard(guard, request);
@@ -184,7 +188,21 @@ const plugin: FastifyPluginAsync<TollgateFastifyOptions> = async (fastify, optio
       done();
       return;
     }
-    (plan.length === 1 ? runGuard(plan[0]!, request) : runGuards(plan, request)).then(() => done(), done);
+    if (plan.length > 1) {
+      runGuards(plan, request).then(() => done(), done);
+      return;
+    }
+    // A cached token is decided synchronously: done() then runs at once, outside the try, so an error of
+    // the hooks and handler it runs is never taken for a refusal (nor answered twice).
+    let pending: void | Promise<void>;
+    try {
+      pending = runGuardNow(plan[0]!, request);
+    } catch (error) {
+      done(error as Error);
+      return;
+    }
+    if (pending) pending.then(() => done(), done);
+    else done();
   };
   // A body token needs the parsed body (preValidation); otherwise refuse before the body is read (onRequest).
   fastify.addHook(registration.guardOptions.allowBody ? 'preValidation' : 'onRequest', guardRoute);
