@@ -141,7 +141,8 @@ export type RunGuardNow<Request extends object> = (guard: Guard, request: Reques
  * @example
  * let pending;
  * try { pending = runGuardNow(guard, req); } catch (error) { return refuse(error); }
- * if (pending) pending.then(() => next(), refuse); else next();
+ * // next() throwing inside the promise must still end in a response, never an unhandled rejection.
+ * if (pending) pending.then(() => next(), refuse).catch(answerServerError); else next();
  */
 export function bindRequestsNow<Request extends object>(access: RequestAccess<Request>): RunGuardNow<Request> {
   const attach = (request: Request, state: GuardState, token: AccessToken | undefined): void => {

@@ -57,17 +57,22 @@ export function toErrorResponse(error: TollgateError, render: ErrorRenderer = re
 
 const warned = new Set<string>();
 
+// Control, format (bidi) and line-separator characters: a message can carry request data into the log.
+const UNPRINTABLE = /[\p{Cc}\p{Cf}\u2028\u2029]/gu;
+
 /**
  * The response for an error raised where no framework handler can take it (a decorated method called
- * without `next`): a refusal is rendered as usual; anything else, e.g. a configuration error, becomes a
- * bare 500 (never the message) and is reported once per message as a process warning, so it is seen.
+ * without `next`, or a `next` that threw inside tollgate's promise): a refusal is rendered as usual;
+ * anything else, e.g. a configuration error or the route's own bug, becomes a bare 500 (never the
+ * message) and is reported once per message as a process warning, so it is seen. The message is cut to
+ * 200 characters with unprintable characters replaced, as it may quote request data.
  */
 export function toUnhandledResponse(error: unknown): ErrorResponse {
   if (error instanceof TollgateError) return toErrorResponse(error);
-  const message = error instanceof Error ? `${error.name}: ${error.message}` : 'non-error thrown';
+  const message = (error instanceof Error ? `${error.name}: ${error.message}` : 'non-error thrown').slice(0, 200).replace(UNPRINTABLE, '?');
   if (!warned.has(message) && warned.size < 100) {
     warned.add(message);
-    process.emitWarning(`tollgate: a decorated handler called without next failed: ${message}`, 'TollgateWarning');
+    process.emitWarning(`tollgate: an error reached no framework error handler and was answered 500: ${message}`, 'TollgateWarning');
   }
   return { status: 500, headers: { 'Cache-Control': 'no-store' }, contentType: 'application/json; charset=utf-8', body: '{"error":"server_error"}' };
 }

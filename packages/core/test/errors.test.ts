@@ -8,6 +8,7 @@ import {
   MissingTokenError,
   TollgateConfigError,
   TollgateError,
+  toUnhandledResponse,
 } from '../src/index.js';
 
 describe('error classes: status and code', () => {
@@ -177,5 +178,26 @@ describe('toJSON bodies', () => {
 
   it('has no cause property when none was given', () => {
     expect('cause' in new InvalidTokenError('x', { reason: 'signature' })).toBe(false);
+  });
+});
+
+describe('toUnhandledResponse', () => {
+  it('answers a bare 500 for an error no framework handler took, and warns once with the message cut and unprintable characters replaced', async () => {
+    const warnings: string[] = [];
+    const listen = (warning: Error) => warnings.push(warning.message);
+    process.on('warning', listen);
+    try {
+      const hostile = `SyntaxError in "\u202Eevil\nline2\u2028" ${'x'.repeat(400)}`;
+      const response = toUnhandledResponse(new Error(hostile));
+      expect(response).toEqual({ status: 500, headers: { 'Cache-Control': 'no-store' }, contentType: 'application/json; charset=utf-8', body: '{"error":"server_error"}' });
+      toUnhandledResponse(new Error(hostile));
+      await new Promise((resolve) => setImmediate(resolve));
+      const ours = warnings.filter((message) => message.startsWith('tollgate: an error reached no framework error handler'));
+      expect(ours).toHaveLength(1);
+      expect(ours[0]).not.toMatch(/[\u202E\n\u2028]/);
+      expect(ours[0]!.length).toBeLessThan(300);
+    } finally {
+      process.off('warning', listen);
+    }
   });
 });

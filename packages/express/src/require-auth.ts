@@ -59,7 +59,9 @@ const middleware = defineMiddleware<RequestHandler>(defaults, (guard) => (req, r
     refuse(req, res, next, error);
     return;
   }
-  if (pending) pending.then(() => next(), (error: unknown) => refuse(req, res, next, error));
+  // What next() throws here (a user's wrapper calling its handler directly) would otherwise be an
+  // unhandled rejection that stops the process: it is answered as a 500, as on the synchronous path.
+  if (pending) pending.then(() => next(), (error: unknown) => refuse(req, res, next, error)).catch((error: unknown) => answer(res, error));
   else next();
 });
 

@@ -2,7 +2,7 @@
 // error of the route after it is the route's, answered once by the app's error handler, never a refusal.
 // Express 4 and 5.
 import { tamperSignature } from '@tollgate/testing';
-import type { ErrorRequestHandler } from 'express';
+import type { ErrorRequestHandler, RequestHandler } from 'express';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { byName, EXPRESS_VERSIONS } from '../../../test/support/frameworks.js';
@@ -52,5 +52,24 @@ describe.each(byName(EXPRESS_VERSIONS))('%s', (_name, version) => {
       expect(res.headers['www-authenticate']).toBe('Bearer realm="api", error="invalid_token", error_description="invalid signature"');
     }
     expect(handled.slice(3)).toEqual(['refusal 401', 'refusal 401', 'refusal 401']);
+  });
+
+  it("a user's wrapper whose handler throws, called as requireAuth's next, is answered 500 on both paths, never an unhandled rejection", async () => {
+    const app = version.module();
+    const auth = requireAuth(issuer.options());
+    // A common composition: the handler is called directly from the next the wrapper passes.
+    const protect = (handler: RequestHandler): RequestHandler => (req, res, next) => auth(req, res, (err?: unknown) => (err ? next(err) : handler(req, res, next)));
+    app.get('/parse', protect((req, res) => {
+      res.json(JSON.parse(String(req.headers['x-data'])));
+    }));
+    const served = await serve(app);
+    open.push(served);
+    const bearer = await issuer.bearer();
+    // Not cached (the signature is checked, the promise path), then cached (the synchronous path).
+    for (let i = 0; i < 3; i++) {
+      const res = await request(served.url).get('/parse').set('Authorization', bearer).set('x-data', '{not json');
+      expect(res.status).toBe(500);
+    }
+    expect((await request(served.url).get('/parse').set('Authorization', bearer).set('x-data', '{"ok":true}')).body).toEqual({ ok: true });
   });
 });

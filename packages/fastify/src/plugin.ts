@@ -176,7 +176,12 @@ const plugin: FastifyPluginAsync<TollgateFastifyOptions> = async (fastify, optio
   };
   // Callback style, so a route with nothing to check (another registration's, a public one) goes on at
   // once and a checked route's one guard runs without a promise of its own around it.
-  const guardRoute = (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void => {
+  // What done() throws on the promise path (Fastify 4 runs the schema validator after the last
+  // preValidation hook without a try) would be an unhandled rejection: it goes to the reply instead.
+  const answerThrown = (reply: FastifyReply) => (error: unknown) => {
+    if (!reply.sent) reply.send(error);
+  };
+  const guardRoute = (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
     let plan: readonly Guard[];
     try {
       plan = registrationOf(request.server) === registration ? planOf(request) : [];
@@ -189,7 +194,7 @@ const plugin: FastifyPluginAsync<TollgateFastifyOptions> = async (fastify, optio
       return;
     }
     if (plan.length > 1) {
-      runGuards(plan, request).then(() => done(), done);
+      runGuards(plan, request).then(() => done(), done).catch(answerThrown(reply));
       return;
     }
     // A cached token is decided synchronously: done() then runs at once, outside the try, so an error of
@@ -201,7 +206,7 @@ const plugin: FastifyPluginAsync<TollgateFastifyOptions> = async (fastify, optio
       done(error as Error);
       return;
     }
-    if (pending) pending.then(() => done(), done);
+    if (pending) pending.then(() => done(), done).catch(answerThrown(reply));
     else done();
   };
   // A body token needs the parsed body (preValidation); otherwise refuse before the body is read (onRequest).

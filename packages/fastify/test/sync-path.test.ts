@@ -47,4 +47,22 @@ describe.each(byName(FASTIFY_VERSIONS))('%s', (_framework, version) => {
     }
     expect(handled.slice(3)).toEqual(['refusal 401', 'refusal 401', 'refusal 401']);
   });
+
+  it('a throw after done() (Fastify 4 runs the schema validator after preValidation without a try) is answered 500 on both paths, never an unhandled rejection', async () => {
+    const app = create();
+    await app.register(tollgate, { ...issuer.options(), allowBody: true });
+    app.setValidatorCompiler(() => (data: unknown) => {
+      if ((data as { boom?: unknown } | null)?.boom) throw new Error('validator failure');
+      return true;
+    });
+    app.post('/orders', { schema: { body: { type: 'object' } } }, async (req) => ({ sub: req.auth?.subject }));
+    const url = await app.listen({ host: '127.0.0.1', port: 0 });
+    const bearer = await issuer.bearer();
+    // Not cached (the signature is checked, the promise path), then cached (the synchronous path).
+    for (let i = 0; i < 3; i++) {
+      const res = await request(url).post('/orders').set('Authorization', bearer).send({ boom: 1 });
+      expect(res.status).toBe(500);
+    }
+    expect((await request(url).post('/orders').set('Authorization', bearer).send({ fine: 1 })).body).toEqual({ sub: 'client-123' });
+  });
 });
