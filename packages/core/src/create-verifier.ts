@@ -8,6 +8,7 @@ import { isAcceptedTokenType } from './lib/token-type.js';
 import { checkClaims } from './lib/check-claims.js';
 import { decodeJws } from './lib/decode-jws.js';
 import { publishAuthentication } from './lib/publish-audit-events.js';
+import { createKeySets } from './lib/issuer-key-sets.js';
 import { RemoteJwks } from './lib/remote-jwks.js';
 import { checkTimeClaims } from './lib/time-claims.js';
 import { VerifiedTokenCache } from './lib/verified-token-cache.js';
@@ -80,23 +81,24 @@ export function createVerifier(input: VerifierOptions): Verifier {
   const fetchOptions = { fetch: options.fetch, timeoutSeconds: options.jwks.timeout, maxBytes: options.jwks.maxResponseBytes };
   const jwksSettings = { algorithms: options.algorithms, ...options.jwks, realm, now };
 
-  const jwksFor = (issuer: string | undefined): RemoteJwks =>
-    new RemoteJwks({
-      ...jwksSettings,
-      source: options.jwksUri ?? issuer!,
-      // Discovery runs inside the JWKS fetch, so it shares its single flight, timeout and cooldown.
-      load: options.jwksUri
-        ? configuredJwks(options.jwksUri, fetchOptions)
-        : discoveredJwks(issuer!, {
-            ...fetchOptions,
-            checkUrl: (url) => checkUrl('jwks_uri', url, options.insecureHosts.length > 0 ? { hosts: options.insecureHosts } : options.allowInsecureRequests),
-            cacheMaxAge: options.jwks.cacheMaxAge,
-            now,
-          }),
-    });
-  // One key set for an explicit jwksUri; otherwise one per issuer, each discovered from its metadata.
-  const shared = options.jwksUri ? jwksFor(undefined) : undefined;
-  const perIssuer = new Map(options.issuers.map((issuer) => [issuer, shared ?? jwksFor(issuer)]));
+  // One key set per configured URL; otherwise one per issuer, each discovered from its metadata. For an
+  // issuer pattern or function they are made as trusted issuers show up (lib/issuer-key-sets.ts).
+  const keySets = createKeySets(options, {
+    configured: (url) => new RemoteJwks({ ...jwksSettings, source: url, load: configuredJwks(url, fetchOptions) }),
+    discovered: (issuer) =>
+      new RemoteJwks({
+        ...jwksSettings,
+        source: issuer,
+        // Discovery runs inside the JWKS fetch, so it shares its single flight, timeout and cooldown.
+        load: discoveredJwks(issuer, {
+          ...fetchOptions,
+          checkUrl: (url) => checkUrl('jwks_uri', url, options.insecureHosts.length > 0 ? { hosts: options.insecureHosts } : options.allowInsecureRequests),
+          cacheMaxAge: options.jwks.cacheMaxAge,
+          now,
+        }),
+      }),
+  });
+  const exactIssuer = options.issuerRule !== undefined;
   const cache = new VerifiedTokenCache(options.cacheMaxEntries);
   const rejections = new RejectionCache(options.cacheMaxRejections);
   const claimRules = {
@@ -125,11 +127,12 @@ export function createVerifier(input: VerifierOptions): Verifier {
     // Decoded once; nothing below trusts a field of it until the signature has checked out.
     const { header, payload, signingInput, signature } = decodeJws(token, realm);
     checkHeader(header);
-    // The unverified iss only chooses which configured issuer's keys to try; checkClaims then checks it.
+    // The unverified iss only chooses which trusted issuer's keys to try (an issuer rule decides trust
+    // before anything is fetched for it); checkClaims then checks it.
     if (payload.iss === undefined) throw fail('missing_claim', 'missing iss claim');
-    const issuer = typeof payload.iss === 'string' ? payload.iss : undefined;
-    const jwks = issuer === undefined ? undefined : perIssuer.get(issuer);
-    if (!jwks || issuer === undefined) throw fail('issuer', 'issuer mismatch');
+    if (typeof payload.iss !== 'string') throw fail('issuer', 'issuer mismatch');
+    const issuer = payload.iss;
+    const jwks = await keySets.resolve(issuer);
     const verdict = await jwks.verify({ alg: header.alg, kid: header.kid as string | undefined }, (key) =>
       verifySignature(header.alg, key, signingInput, signature, options.jwks.maxRsaModulusBits),
     );
@@ -137,7 +140,9 @@ export function createVerifier(input: VerifierOptions): Verifier {
     let accessToken: AccessToken;
     try {
       if (!verdict.valid) throw fail('signature', 'invalid signature');
-      checkClaims(payload, now(), claimRules);
+      keySets.proven(issuer);
+      // Under a rule, the iss must be exactly the issuer whose keys verified the signature.
+      checkClaims(payload, now(), exactIssuer ? { ...claimRules, issuers: [issuer] } : claimRules);
       // RFC 9449 section 7.1 / RFC 8705 section 3: a token bound to a key (`cnf`) is only valid with proof
       // of that key. tollgate checks bearer tokens only, so accepting it would strip the binding.
       if (payload.cnf !== undefined) throw fail('sender_constrained', 'sender-constrained token used as a bearer token');
@@ -162,8 +167,8 @@ export function createVerifier(input: VerifierOptions): Verifier {
     // A hit is a string that passed every check below once, so the shape check waits for a miss.
     const hit = cache.get(token);
     if (hit) {
-      const jwks = perIssuer.get(hit.accessToken.issuer);
       const at = now();
+      const jwks = keySets.get(hit.accessToken.issuer, at);
       // Reuse only while the same keys are current and usable: a removed key stops verifying once a refetch
       // shows it gone. Keys past cacheMaxAge still serve here while they are refreshed in the background.
       if (jwks && jwks.generation === hit.generation && jwks.inHand(at)) {
@@ -180,8 +185,8 @@ export function createVerifier(input: VerifierOptions): Verifier {
     if (!COMPACT_JWS.test(token)) throw fail('malformed_token', 'malformed token');
     const refused = rejections.get(token);
     if (refused) {
-      const jwks = perIssuer.get(refused.issuer);
       const at = now();
+      const jwks = keySets.get(refused.issuer, at);
       // Same rule as above: a refusal holds only while the key set that decided it is current, and no
       // longer than a refetch could change it.
       const standing = refused.recheckAt === undefined || at < refused.recheckAt;

@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { TollgateConfigError } from './errors.js';
 import { DEFAULT_ALGORITHMS, DEFAULT_MAX_RSA_MODULUS_BITS, MAX_RSA_MODULUS_BITS, MIN_RSA_MODULUS_BITS, SUPPORTED_ALGORITHMS, type Algorithm } from './algorithms.js';
 import { parseSeconds } from './lib/duration.js';
-import { checkInsecureHost, checkIssuerUrl, checkUrl, type InsecurePolicy } from './lib/url-policy.js';
+import { checkIssuers, issuerSchema, jwksUriSchema } from './lib/issuer-option.js';
+import { checkInsecureHost, type InsecurePolicy } from './lib/url-policy.js';
 
 /** A duration: seconds as a number, or text such as `'30s'`, `'10m'`, `'1h'`. */
 export type Duration = number | string;
@@ -45,17 +46,64 @@ export interface JwksOptions {
   maxRsaModulusBits?: number;
 }
 
+/**
+ * Decides whether a token's issuer is trusted, before anything is fetched for it. Called with the token's
+ * unverified `iss` (a string, spelled as an issuer URL must be); only a return of exactly `true` (or a
+ * promise of it) trusts it, and the `iss` is still compared exactly once the signature checked out. A
+ * throw, a rejection or any other value refuses the token (401); no answer within `jwks.timeout` is a
+ * 503. Each answer is reused for 60 seconds per issuer.
+ * @example
+ * const issuer: IssuerFunction = async (iss) => (await customers.findByIssuer(iss)) !== undefined;
+ * @see RFC 9068 section 4 (iss validation), RFC 8414 section 3.3
+ */
+export type IssuerFunction = (iss: string) => boolean | Promise<boolean>;
+
+/**
+ * Trusts every issuer identifier of one shape: `pattern` is an issuer URL with `{tenant}` once, as a
+ * whole path segment (`https://login.microsoftonline.com/{tenant}/v2.0`) or as the leftmost host label
+ * (`https://{tenant}.us.auth0.com/`). A tenant is 1 to 64 of `A-Z a-z 0-9 _ -` in a path, a lower-case
+ * DNS label in a host; nothing else matches. `tenants` lists the tenants trusted, or is `'*'` for every
+ * tenant of the provider: then anyone who can open a tenant there can mint tokens your API accepts
+ * unless the audience stops them (see docs/multi-tenant.md).
+ * @example
+ * const issuer: IssuerPattern = { pattern: 'https://login.microsoftonline.com/{tenant}/v2.0', tenants: ['9188040d-6c67-4c5b-b112-36a304b66dad'] };
+ * @see RFC 8414 section 2
+ */
+export interface IssuerPattern {
+  /** The issuer identifier with `{tenant}` where the tenant goes. */
+  pattern: string;
+  /** The tenants trusted, or `'*'` for any. */
+  tenants: readonly string[] | '*';
+}
+
 /** Options of `createVerifier` and `verifyToken`. */
 export interface VerifierOptions {
   /**
    * The authorization server's issuer identifier, matched exactly against `iss`. Several are allowed.
    * Without `jwksUri` the keys are discovered from it (RFC 8414, then OpenID Connect Discovery).
+   * For many tenants: an {@link IssuerPattern} or an {@link IssuerFunction}; a key set is then made per
+   * trusted issuer on first use (see `maxIssuers`).
    */
-  issuer: string | readonly string[];
+  issuer: string | readonly string[] | IssuerPattern | IssuerFunction;
   /** This API's identifier; the token's `aud` must contain one of these. */
   audience: string | readonly string[];
-  /** The JWKS URL; skips discovery. */
-  jwksUri?: string;
+  /**
+   * The JWKS URL; skips discovery. Under an issuer pattern it may hold `{tenant}` (one key set per
+   * tenant); without it, every issuer shares this one key set. Or one URL per issuer identifier,
+   * `{ [issuer]: url }`: issuers not named there are discovered.
+   */
+  jwksUri?: string | Readonly<Record<string, string>>;
+  /**
+   * Issuer pattern or function only: most key sets held at once, one per trusted issuer (default 100);
+   * the least recently used are dropped (those that never verified a token first).
+   */
+  maxIssuers?: number;
+  /**
+   * Issuer pattern or function only: most key sets of their own (discovery and JWKS fetches) made per
+   * minute, so tokens naming many tenants cannot make tollgate fetch from each (default 60). Past it,
+   * a token of a new issuer gets a 503 with `Retry-After`.
+   */
+  newIssuersPerMinute?: number;
   /** Allowed signature algorithms (asymmetric only). Default RS256, PS256, ES256, EdDSA. */
   algorithms?: readonly Algorithm[];
   /** Leeway for `exp`, `nbf` and `iat`. Default `5` seconds. */
@@ -93,12 +141,20 @@ export interface VerifierOptions {
 
 /** Options after validation and defaults: durations in seconds, lists as arrays. Frozen. */
 export interface ResolvedOptions {
-  /** Accepted `iss` values, without duplicates. */
+  /** Accepted `iss` values, without duplicates; empty when `issuerRule` decides. */
   readonly issuers: readonly string[];
+  /** The issuer pattern or function; `undefined` for a list of issuers. */
+  readonly issuerRule: IssuerPattern | IssuerFunction | undefined;
   /** Accepted audiences: the token's `aud` must contain one. */
   readonly audiences: readonly string[];
-  /** The configured JWKS URL; `undefined`: the keys are discovered from the issuer. */
+  /** The configured JWKS URL (under a pattern, maybe a `{tenant}` template); `undefined`: see `jwksUris`, else discovery. */
   readonly jwksUri: string | undefined;
+  /** JWKS URLs per issuer identifier; issuers not in it use `jwksUri` or discovery. */
+  readonly jwksUris: Readonly<Record<string, string>>;
+  /** Most key sets held for an issuer rule. */
+  readonly maxIssuers: number;
+  /** Most key sets of their own made per minute for an issuer rule. */
+  readonly newIssuersPerMinute: number;
   /** Allowed signature algorithms. */
   readonly algorithms: readonly Algorithm[];
   /** Leeway for `exp`, `nbf` and `iat`, in seconds. */
@@ -172,9 +228,11 @@ const algorithm = z.string().superRefine((alg, ctx) => {
 const rsaBitsMessage = `must be a whole number of bits from ${MIN_RSA_MODULUS_BITS} (RFC 7518 section 3.3) to ${MAX_RSA_MODULUS_BITS}`;
 
 const schema = z.strictObject({
-  issuer: nonEmptyList('issuer identifier (the iss of your tokens, e.g. https://auth.example.com/)'),
+  issuer: issuerSchema,
   audience: nonEmptyList('audience (this API\'s identifier, the aud of your tokens)'),
-  jwksUri: z.string().optional(),
+  jwksUri: jwksUriSchema.optional(),
+  maxIssuers: z.number().int().min(1).max(100_000).optional(),
+  newIssuersPerMinute: z.number().int().min(1).max(100_000).optional(),
   algorithms: z.array(algorithm).min(1, { message: 'must allow at least one algorithm' }).optional(),
   clockTolerance: duration('clockTolerance').optional(),
   maxTokenAge: duration('maxTokenAge').optional(),
@@ -256,22 +314,18 @@ export function resolveOptions(input: VerifierOptions): ResolvedOptions {
   const options = parsed.data;
   const insecureHosts = typeof options.allowInsecureRequests === 'object' ? options.allowInsecureRequests.hosts.map((host) => host.toLowerCase()) : [];
   const allowInsecure: InsecurePolicy = insecureHosts.length > 0 ? { hosts: insecureHosts } : (options.allowInsecureRequests === true);
-  const problems: string[] = [];
-  for (const issuer of options.issuer) {
-    const problem = checkUrl('issuer', issuer, allowInsecure) ?? checkIssuerUrl('issuer', issuer);
-    if (problem) problems.push(problem);
-  }
-  if (options.jwksUri !== undefined) {
-    const problem = checkUrl('jwksUri', options.jwksUri, allowInsecure);
-    if (problem) problems.push(problem);
-  }
+  const { issuers, jwksUris, problems } = checkIssuers(options.issuer, options.jwksUri, options, allowInsecure);
   if (problems.length) throw new TollgateConfigError(`tollgate: invalid options\n${problems.map((p) => `  - ${p}`).join('\n')}`);
 
   const strict = options.strict ?? false;
   const resolved: ResolvedOptions = {
-    issuers: Object.freeze([...new Set(options.issuer)]),
+    issuers: Object.freeze(issuers),
+    issuerRule: 'decide' in options.issuer ? options.issuer.decide : 'pattern' in options.issuer ? freezePattern(options.issuer.pattern) : undefined,
     audiences: Object.freeze([...new Set(options.audience)]),
-    jwksUri: options.jwksUri,
+    jwksUri: typeof options.jwksUri === 'string' ? options.jwksUri : undefined,
+    jwksUris: Object.freeze(jwksUris),
+    maxIssuers: options.maxIssuers ?? 100,
+    newIssuersPerMinute: options.newIssuersPerMinute ?? 60,
     algorithms: Object.freeze([...new Set(options.algorithms ?? DEFAULT_ALGORITHMS)]) as readonly Algorithm[],
     clockTolerance: options.clockTolerance ?? 5,
     maxTokenAge: options.maxTokenAge,
@@ -295,4 +349,8 @@ export function resolveOptions(input: VerifierOptions): ResolvedOptions {
     now: options.now ?? Date.now,
   };
   return Object.freeze(resolved);
+}
+
+function freezePattern(pattern: IssuerPattern): IssuerPattern {
+  return Object.freeze({ pattern: pattern.pattern, tenants: pattern.tenants === '*' ? '*' : Object.freeze([...pattern.tenants]) });
 }

@@ -210,8 +210,12 @@ describe('resolveOptions: defaults and conversions', () => {
     const { fetch, now, ...rest } = resolved;
     expect(rest).toEqual({
       issuers: [ISSUER],
+      issuerRule: undefined,
       audiences: [AUDIENCE],
       jwksUri: undefined,
+      jwksUris: {},
+      maxIssuers: 100,
+      newIssuersPerMinute: 60,
       algorithms: ['RS256', 'PS256', 'ES256', 'EdDSA'],
       clockTolerance: 5,
       maxTokenAge: undefined,

@@ -43,6 +43,10 @@ export interface SignatureVerdict {
   readonly recheckAt: number;
 }
 
+// Generations are unique across key sets: a decision cached under a key set that was dropped (an evicted
+// tenant's) never matches the key set made for that issuer later, whatever keys either fetched.
+let lastGeneration = 0;
+
 // Longest error text published in an audit event: a custom fetch may throw anything.
 const MAX_ERROR_TEXT = 1000;
 
@@ -86,7 +90,8 @@ export class RemoteJwks {
   #imported = new WeakMap<PublicJwk, KeyObject>();
   /**
    * Bumped whenever a fetch returns a different key set, so decisions made with older keys are redone.
-   * It names the keys' content, not their age: a refresh that finds the same keys keeps it.
+   * It names the keys' content, not their age: a refresh that finds the same keys keeps it. Unique across
+   * key sets; 0 until keys were fetched.
    */
   generation = 0;
 
@@ -271,7 +276,7 @@ export class RemoteJwks {
       if (changed) {
         this.#fingerprint = fingerprint;
         this.#keys = keys;
-        this.generation += 1;
+        this.generation = ++lastGeneration;
       }
       this.#fetchedAt = this.#settings.now();
       this.#fetchedNumber = number;
