@@ -19,11 +19,26 @@ export type ClaimMember = string | number;
  */
 export type ClaimRule =
   | ClaimValue
-  | { readonly equals: ClaimValue }
-  | { readonly oneOf: readonly ClaimValue[] }
-  | { readonly includes: ClaimMember }
-  | { readonly includesAll: readonly ClaimMember[] }
-  | { readonly includesAny: readonly ClaimMember[] };
+  | {
+      /** The claim is exactly this value, of this type. */
+      readonly equals: ClaimValue;
+    }
+  | {
+      /** The claim is exactly one of these values (at least one). */
+      readonly oneOf: readonly ClaimValue[];
+    }
+  | {
+      /** The claim is an array with this member, or a space-delimited string with this word. */
+      readonly includes: ClaimMember;
+    }
+  | {
+      /** The claim includes every one of these members (at least one). */
+      readonly includesAll: readonly ClaimMember[];
+    }
+  | {
+      /** The claim includes at least one of these members (at least one). */
+      readonly includesAny: readonly ClaimMember[];
+    };
 
 /** Rules by claim name; every rule must hold. At least one rule. */
 export interface ClaimRules {
@@ -84,7 +99,15 @@ export interface ResolvedClaimRules {
   /** The declarative rules, in the order given. */
   readonly rules: readonly ResolvedClaimRule[];
   /** The validators, in the order given, each with the name it is reported by. */
-  readonly validators: readonly { readonly name: string; readonly validate: ClaimValidator }[];
+  readonly validators: readonly ResolvedClaimValidator[];
+}
+
+/** One validator after validation. */
+export interface ResolvedClaimValidator {
+  /** The name audit events and errors report it by: its function name, or `validator#<n>`. */
+  readonly name: string;
+  /** The validator itself. */
+  readonly validate: ClaimValidator;
 }
 
 /** One declarative rule after validation. */

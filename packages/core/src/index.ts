@@ -15,6 +15,7 @@ export type {
   ClaimValue,
   ResolvedClaimRule,
   ResolvedClaimRules,
+  ResolvedClaimValidator,
 } from './claim-rules.js';
 export { createVerifier } from './create-verifier.js';
 export type { AuthenticateOptions, Verifier } from './create-verifier.js';
