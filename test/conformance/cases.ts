@@ -87,6 +87,8 @@ const refusal = (status: number, error: string, description: string, scope?: str
 });
 const invalidRequest = (description: string) => refusal(400, 'invalid_request', description);
 const invalidToken = (description: string) => refusal(401, 'invalid_token', description);
+/** A route's claim rule failed: 403 insufficient_scope without a scope attribute (no scope would help). */
+const insufficientClaims = refusal(403, 'insufficient_scope', 'token claims do not permit this request');
 const insufficientScope = (scope: string, mode: 'all' | 'any' = 'all') =>
   refusal(403, 'insufficient_scope', mode === 'any' ? 'token lacks any of the required scopes' : 'token lacks a required scope', scope);
 
@@ -474,6 +476,75 @@ export const cases: readonly ConformanceCase[] = [
     app: 'main',
     request: async (ctx) => get('/me', authorization('Basic dXNlcjpwYXNz'), { access_token: await ctx.sign() }),
     expect: invalidRequest('access_token in the query is not accepted; use the Authorization header'),
+  },
+
+  // -- claim rules: a route's (403, authorization) and the verifier's (401, token validity) -----------------
+  {
+    name: 'claims route, token satisfying every rule (groups as an array)',
+    app: 'main',
+    request: async (ctx) => get('/claims', bearer(await ctx.sign({ tenant: 'acme', groups: ['dev', 'admin'] }))),
+    expect: ok('/claims', client()),
+  },
+  {
+    name: 'claims route, groups as a space-delimited string including the word',
+    app: 'main',
+    request: async (ctx) => get('/claims', bearer(await ctx.sign({ tenant: 'acme', groups: 'dev admin' }))),
+    expect: ok('/claims', client()),
+  },
+  {
+    name: 'claims route, another tenant: 403 insufficient_scope without a scope attribute, no claim value echoed',
+    app: 'main',
+    request: async (ctx) => get('/claims', bearer(await ctx.sign({ tenant: 'globex', groups: ['admin'] }))),
+    expect: insufficientClaims,
+  },
+  {
+    name: 'claims route, the tenant as an array holding it: 403 (equals never matches an array)',
+    app: 'main',
+    request: async (ctx) => get('/claims', bearer(await ctx.sign({ tenant: ['acme'], groups: ['admin'] }))),
+    expect: insufficientClaims,
+  },
+  {
+    name: 'claims route, a word that only starts like the group: 403',
+    app: 'main',
+    request: async (ctx) => get('/claims', bearer(await ctx.sign({ tenant: 'acme', groups: 'administrators' }))),
+    expect: insufficientClaims,
+  },
+  {
+    name: 'claims route, the validator refuses (a revoked token): 403',
+    app: 'main',
+    request: async (ctx) => get('/claims', bearer(await ctx.sign({ tenant: 'acme', groups: ['admin'], jti: 'revoked' }))),
+    expect: insufficientClaims,
+  },
+  {
+    name: 'claims route, the validator throws: 503 with Retry-After, never a pass or a 500',
+    app: 'main',
+    request: async (ctx) => get('/claims', bearer(await ctx.sign({ tenant: 'acme', groups: ['admin'], jti: 'crash' }))),
+    expect: { ...refusal(503, 'temporarily_unavailable', 'token claims could not be checked'), retryAfter: '5' },
+  },
+  { name: 'claims route without a token: 401 with a bare challenge', app: 'main', request: () => get('/claims'), expect: missingToken },
+  {
+    name: 'claims route, a bad token is 401, not 403',
+    app: 'main',
+    request: async (ctx) => get('/claims', bearer(tamperSignature(await ctx.sign({ tenant: 'acme', groups: ['admin'] })))),
+    expect: invalidToken('invalid signature'),
+  },
+  {
+    name: 'verifier claims: a token of the required tenant',
+    app: 'claims',
+    request: async (ctx) => get('/me', bearer(await ctx.sign({ tenant: 'acme' }))),
+    expect: ok('/me', client()),
+  },
+  {
+    name: 'verifier claims: another tenant is an invalid token here: 401 invalid_token',
+    app: 'claims',
+    request: async (ctx) => get('/me', bearer(await ctx.sign({ tenant: 'globex' }))),
+    expect: invalidToken('token claims not accepted'),
+  },
+  {
+    name: 'verifier claims: no tenant claim at all: 401 invalid_token',
+    app: 'claims',
+    request: async (ctx) => get('/me', bearer(await ctx.sign())),
+    expect: invalidToken('token claims not accepted'),
   },
 
   // -- requireScope on its own, after configure() (Fastify: the plugin's global scopes) -------------------

@@ -1,6 +1,6 @@
 // The shared route spec of the conformance suite: which apps exist, which routes each one has, and
 // what a route answers when it lets a request through. Every app factory builds exactly these routes.
-import type { AccessToken, GuardOptions, VerifierOptions } from '@tollgate/core';
+import type { AccessToken, ClaimRuleSet, ClaimValidator, GuardOptions, VerifierOptions } from '@tollgate/core';
 import type { Server } from 'node:http';
 
 /** Realm of every app's challenge. */
@@ -20,10 +20,25 @@ export const DECORATED_SCOPE = 'orders:write';
  *   (Express: a router with its own error handler; Koa: route-level handler; Fastify: an encapsulated
  *   context with its own error handler and `preHandler: app.requireScope(...)`).
  * - `plain`: no guard of its own (protected by the app-wide `requireScope` of the `app-wide-scope` layout).
+ * - `claims`: authentication, then the route's claim rules (Express/Koa/Hono `requireAuth` + `requireClaims`,
+ *   Fastify `config: { claims }`, Nest `@Claims`).
  */
 export type RouteSpec =
   | { path: string; kind: 'auth' | 'optional' | 'decorated' | 'plain' }
-  | { path: string; kind: 'scopes' | 'anyScopes' | 'problem'; scopes: readonly string[] };
+  | { path: string; kind: 'scopes' | 'anyScopes' | 'problem'; scopes: readonly string[] }
+  | { path: string; kind: 'claims'; claims: ClaimRuleSet };
+
+/**
+ * The validator of the `/claims` route: refuses the token whose `jti` is `revoked`, and fails (as a
+ * revocation store that is down would) for the one whose `jti` is `crash`.
+ */
+export const notRevoked: ClaimValidator = function notRevoked(claims) {
+  if (claims.jti === 'crash') throw new Error('revocation store unreachable');
+  return claims.jti !== 'revoked';
+};
+
+/** The claim rules of the `/claims` route (route level: 403 when one fails). */
+export const ROUTE_CLAIMS: ClaimRuleSet = [{ tenant: 'acme', groups: { includes: 'admin' } }, notRevoked];
 
 /** One app, as every factory must build it. */
 export interface AppSpec {
@@ -59,7 +74,7 @@ export function routeBody(route: string, auth: AccessToken | null | undefined): 
 }
 
 /** The apps each framework runs, each built right before its cases. */
-export const APP_NAMES = ['main', 'query', 'standalone', 'stale', 'outage'] as const;
+export const APP_NAMES = ['main', 'query', 'standalone', 'stale', 'outage', 'claims'] as const;
 export type AppName = (typeof APP_NAMES)[number];
 
 /** Which issuer each app trusts: `outage` is an issuer whose endpoints are down from the start. */
@@ -69,6 +84,7 @@ export const ISSUER_OF: Readonly<Record<AppName, 'main' | 'outage'>> = {
   standalone: 'main',
   stale: 'main',
   outage: 'outage',
+  claims: 'main',
 };
 
 /** What an app spec is built from: the issuers and the clock of the app under test. */
@@ -111,7 +127,16 @@ export function appSpec(name: AppName, env: SpecEnvironment): AppSpec {
           { path: '/optional', kind: 'optional' },
           { path: '/decorated', kind: 'decorated' },
           { path: '/problem', kind: 'problem', scopes: ['orders:read'] },
+          { path: '/claims', kind: 'claims', claims: ROUTE_CLAIMS },
         ],
+      };
+    case 'claims':
+      return {
+        // The verifier's own claim rules: part of every token's validity (401 when one fails).
+        verifier: { ...base, jwksUri: env.issuer.jwksUri, claims: { tenant: 'acme' } },
+        guard: {},
+        layout: 'per-route',
+        routes: [{ path: '/me', kind: 'auth' }],
       };
     case 'query':
       return {

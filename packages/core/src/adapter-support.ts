@@ -1,5 +1,6 @@
 // What every framework adapter is built from: option splitting, request binding, middleware factories, decorators.
 import type { AccessToken } from './access-token.js';
+import type { ClaimRuleSet } from './claim-rules.js';
 import type { Verifier } from './create-verifier.js';
 import type { RequestLike } from './extract-bearer-token.js';
 import { createGuard, holdsIn, isVerifier, synchronousGuardOf, toVerifier, type Decision, type DefaultConfiguration, type Guard, type GuardOptions, type GuardState } from './guard.js';
@@ -198,10 +199,12 @@ export interface MiddlewareFactories<Middleware> {
   requireScope(...scopes: string[]): Middleware;
   /** Middleware that requires at least one of the listed scopes. */
   requireAnyScope(...scopes: string[]): Middleware;
+  /** Middleware that requires the token's claims to satisfy `rules` (403 when one fails). */
+  requireClaims(rules: ClaimRuleSet): Middleware;
 }
 
 /**
- * Builds `configure`, `requireAuth`, `requireScope` and `requireAnyScope` for one framework from the
+ * Builds `configure`, `requireAuth`, `requireScope`, `requireAnyScope` and `requireClaims` for one framework from the
  * function that turns a guard into that framework's middleware.
  */
 export function defineMiddleware<Middleware>(
@@ -218,6 +221,11 @@ export function defineMiddleware<Middleware>(
     },
     requireScope: (...scopes) => toMiddleware(createGuard(defaults, { scopes, mode: 'all', name: 'requireScope' })),
     requireAnyScope: (...scopes) => toMiddleware(createGuard(defaults, { scopes, mode: 'any', name: 'requireAnyScope' })),
+    // `claims` is passed even when the caller gave nothing, so requireClaims() is a startup error, never "no rule".
+    requireClaims: (...args: [ClaimRuleSet]) => {
+      if (args.length !== 1) throw new TollgateConfigError(`requireClaims: expected one rule set (rules, a validator, or a list of them); got ${args.length} arguments`);
+      return toMiddleware(createGuard(defaults, { claims: args[0], name: 'requireClaims' }));
+    },
   };
 }
 

@@ -1,4 +1,5 @@
 // Audit events: every decision and every JWKS fetch, published on node:diagnostics_channel.
+import type { ClaimRuleRef } from './claim-rules.js';
 import type { MissingTokenReason, TollgateErrorCode, TollgateErrorReason } from './errors.js';
 import type { ScopeMode } from './has-scopes.js';
 
@@ -40,6 +41,8 @@ export interface AcceptedDecision extends DecisionSubject {
   requiredScopes?: readonly string[];
   /** Authorization only: whether all of `requiredScopes` were required, or any one. */
   mode?: ScopeMode;
+  /** A route's claim rules only: each rule it checked (claim and kind, or validator name; never a value). */
+  claimRules?: readonly ClaimRuleRef[];
 }
 
 /** Optional authentication found no token and let the request through. */
@@ -74,6 +77,10 @@ export interface RejectedDecision extends Partial<DecisionSubject> {
   requiredScopes?: readonly string[];
   /** Authorization only: whether all of `requiredScopes` were required, or any one. */
   mode?: ScopeMode;
+  /** `claim_rule` and `claim_check_failed` only: the rule that decided (claim and kind, or validator name and how it failed); never a value. */
+  rule?: ClaimRuleRef;
+  /** A route's claim rules only: every rule of the requirement. */
+  claimRules?: readonly ClaimRuleRef[];
 }
 
 /** One decision, as published on {@link DECISION_CHANNEL}. */

@@ -1,12 +1,14 @@
 // createVerifier: checks a JWT access token's signature and claims and returns an AccessToken.
 import type { ProtectedHeaderParameters } from 'jose';
 import { toAccessToken, type AccessToken, type JwtAccessTokenClaims } from './access-token.js';
+import type { ClaimRuleRef } from './claim-rules.js';
 import { InvalidTokenError, MissingTokenError, type MissingTokenReason, type TollgateErrorReason } from './errors.js';
 import { OTHER_SCHEME, readCredentials, type ExtractOptions, type RequestLike } from './extract-bearer-token.js';
 import { configuredJwks, discoveredJwks } from './lib/jwks-location.js';
 import { isAcceptedTokenType } from './lib/token-type.js';
 import { checkClaims } from './lib/check-claims.js';
 import { decodeJws } from './lib/decode-jws.js';
+import { enforceDeclarativeRules, enforceValidators, type RefuseClaims } from './lib/enforce-claim-rules.js';
 import { publishAuthentication } from './lib/publish-audit-events.js';
 import { createKeySets } from './lib/issuer-key-sets.js';
 import { RemoteJwks } from './lib/remote-jwks.js';
@@ -77,7 +79,11 @@ const RFC9068_CLAIMS = ['iss', 'exp', 'aud', 'sub', 'client_id', 'iat', 'jti'];
 export function createVerifier(input: VerifierOptions): Verifier {
   const options = resolveOptions(input);
   const { realm, now } = options;
-  const fail = (reason: TollgateErrorReason, description: string) => new InvalidTokenError(description, { reason, realm });
+  const fail = (reason: TollgateErrorReason, description: string, rule?: ClaimRuleRef) => new InvalidTokenError(description, { reason, realm, rule });
+  // The verifier's claim rules are part of the token's validity: a token that fails one is invalid here (401).
+  const refuseClaims: RefuseClaims = (rule) => fail('claim_rule', 'token claims not accepted', rule);
+  const claimRuleSet = options.claims;
+  const hasValidators = claimRuleSet !== undefined && claimRuleSet.validators.length > 0;
   const fetchOptions = { fetch: options.fetch, timeoutSeconds: options.jwks.timeout, maxBytes: options.jwks.maxResponseBytes };
   const jwksSettings = { algorithms: options.algorithms, ...options.jwks, realm, now };
 
@@ -147,11 +153,14 @@ export function createVerifier(input: VerifierOptions): Verifier {
       // of that key. tollgate checks bearer tokens only, so accepting it would strip the binding.
       if (payload.cnf !== undefined) throw fail('sender_constrained', 'sender-constrained token used as a bearer token');
       accessToken = toAccessToken(token, header as ProtectedHeaderParameters, payload as JwtAccessTokenClaims, realm);
+      // Declarative rules read only the signed claims, so their answer holds for the token's whole life:
+      // checked once here, their refusal remembered like any other. Validators run per request (check()).
+      if (claimRuleSet) enforceDeclarativeRules(claimRuleSet, accessToken.claims, refuseClaims);
     } catch (error) {
       if (error instanceof InvalidTokenError && isPermanentRefusal(error.reason)) {
         // A bad signature holds only until a refetch could show a key replaced behind the kid.
         const recheckAt = error.reason === 'signature' ? verdict.recheckAt : undefined;
-        rejections.set(token, { reason: error.reason, description: error.description, issuer, generation, recheckAt });
+        rejections.set(token, { reason: error.reason, description: error.description, issuer, generation, recheckAt, rule: error.rule });
       }
       throw error;
     }
@@ -159,7 +168,13 @@ export function createVerifier(input: VerifierOptions): Verifier {
     return accessToken;
   }
 
-  // Synchronous on a cache hit or a remembered refusal (it throws); a promise only when a signature is checked.
+  // A validator may read state that changes (a revocation list), so it runs on every request, cache hits
+  // included, and its answer is never cached. Synchronous while the validator is.
+  const validated = (accessToken: AccessToken): AccessToken | Promise<AccessToken> =>
+    hasValidators ? enforceValidators(claimRuleSet, accessToken, refuseClaims, realm) : accessToken;
+
+  // Synchronous on a cache hit or a remembered refusal (it throws); a promise only when a signature is checked
+  // (or a claim validator answers by promise).
   function check(token: string): AccessToken | Promise<AccessToken> {
     // Size first: nothing is decoded or fetched for a token over the cap.
     if (typeof token !== 'string' || token.length === 0) throw fail('malformed_token', 'malformed token');
@@ -178,7 +193,7 @@ export function createVerifier(input: VerifierOptions): Verifier {
           cache.delete(token);
           throw error;
         }
-        return hit.accessToken;
+        return validated(hit.accessToken);
       }
       cache.delete(token);
     }
@@ -190,10 +205,10 @@ export function createVerifier(input: VerifierOptions): Verifier {
       // Same rule as above: a refusal holds only while the key set that decided it is current, and no
       // longer than a refetch could change it.
       const standing = refused.recheckAt === undefined || at < refused.recheckAt;
-      if (jwks && jwks.generation === refused.generation && standing && jwks.inHand(at)) throw fail(refused.reason, refused.description);
+      if (jwks && jwks.generation === refused.generation && standing && jwks.inHand(at)) throw fail(refused.reason, refused.description, refused.rule);
       rejections.delete(token);
     }
-    return verifyUncached(token);
+    return hasValidators ? verifyUncached(token).then(validated) : verifyUncached(token);
   }
 
   // One audit event per call, whatever the outcome; authenticate does not go through the public verify.

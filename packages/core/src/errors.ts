@@ -1,4 +1,5 @@
 // RFC 6750 errors: one class per error code, each able to render its own WWW-Authenticate challenge.
+import type { ClaimRuleRef } from './claim-rules.js';
 import { renderChallenge } from './lib/challenge.js';
 
 /** The RFC 6750 section 3.1 error codes, plus `temporarily_unavailable` for a JWKS outage. */
@@ -35,10 +36,14 @@ export type TollgateErrorReason =
   | 'missing_claim'
   | 'invalid_claim'
   | 'sender_constrained'
+  // invalid_token (the verifier's `claims`) or insufficient_scope (a route's claim rules): `error.rule` says which
+  | 'claim_rule'
   // insufficient_scope
   | 'insufficient_scope'
   // temporarily_unavailable
-  | 'jwks_unavailable';
+  | 'jwks_unavailable'
+  // a claim validator threw, returned no boolean or timed out: `error.rule` says which
+  | 'claim_check_failed';
 
 /** Options every tollgate error accepts. */
 export interface TollgateErrorOptions {
@@ -48,6 +53,8 @@ export interface TollgateErrorOptions {
   realm?: string | undefined;
   /** The underlying error; never rendered into a response. */
   cause?: unknown;
+  /** The claim rule that decided, for `claim_rule` and `claim_check_failed`. */
+  rule?: ClaimRuleRef | undefined;
 }
 
 /**
@@ -63,6 +70,8 @@ export abstract class TollgateError extends Error {
   readonly reason: TollgateErrorReason;
   /** Realm for the challenge; adapters set it from their options. */
   realm: string | undefined;
+  /** For `claim_rule` and `claim_check_failed`: the rule that decided (claim and kind, or validator name; never a value). */
+  readonly rule: ClaimRuleRef | undefined;
   /** Safe to show to the client (Koa reads this). */
   readonly expose = true;
 
@@ -80,6 +89,7 @@ export abstract class TollgateError extends Error {
     this.stack = `${this.name}: ${description}`;
     this.reason = options.reason;
     this.realm = options.realm;
+    this.rule = options.rule;
   }
 
   /** The `error_description` sent to the client. */
@@ -183,6 +193,45 @@ export class InsufficientScopeError extends TollgateError {
 
   override get scope(): string {
     return this.requiredScopes.join(' ');
+  }
+}
+
+/**
+ * The token is valid but a claim rule of the route refused it (`reason: 'claim_rule'`, `rule` names it):
+ * 403 `insufficient_scope` without a `scope` attribute, since no scope would help. RFC 6750 section 3.1:
+ * the request needs privileges the token does not carry. The response never names the claim's value.
+ * Not a subclass of {@link InvalidTokenError}, so `instanceof` checks in any order give 403.
+ * @example new InsufficientClaimsError({ rule: { kind: 'equals', claim: 'tenant' } }).status // 403
+ * @see RFC 6750 section 3.1
+ */
+export class InsufficientClaimsError extends TollgateError {
+  readonly status = 403;
+  readonly code = 'insufficient_scope';
+  constructor(options: { rule: ClaimRuleRef; realm?: string | undefined }) {
+    super('token claims do not permit this request', { reason: 'claim_rule', ...options });
+  }
+}
+
+/**
+ * A claim validator could not decide (it threw, rejected, returned no boolean, or took too long):
+ * 503 `temporarily_unavailable` with `Retry-After`. The server is at fault, not the token, so this is
+ * not a 401; and the request is never let through. `rule` names the validator and how it failed.
+ * @example new ClaimsUnavailableError({ rule: { kind: 'validator', validator: 'notRevoked', failure: 'timeout' } }).status // 503
+ * @see RFC 6750 section 3.1, RFC 9110 section 15.6.4
+ */
+export class ClaimsUnavailableError extends TollgateError {
+  readonly status = 503;
+  readonly code = 'temporarily_unavailable';
+  /** Seconds the client should wait before it retries. */
+  readonly retryAfter: number;
+
+  constructor(options: { rule: ClaimRuleRef; realm?: string | undefined; cause?: unknown; retryAfter?: number }) {
+    super('token claims could not be checked', { reason: 'claim_check_failed', ...options });
+    this.retryAfter = Math.max(1, Math.ceil(options.retryAfter ?? 5));
+  }
+
+  override get headers(): Record<string, string> {
+    return { ...super.headers, 'Retry-After': String(this.retryAfter) };
   }
 }
 

@@ -1,10 +1,13 @@
 // createGuard: the one request check every adapter runs (authenticate if needed, then require scopes).
 import type { AccessToken } from './access-token.js';
+import type { ClaimRuleRef, ClaimRuleSet } from './claim-rules.js';
 import { createVerifier, synchronousEntryOf, type AuthenticateOptions, type Verifier } from './create-verifier.js';
-import { MissingTokenError, TollgateConfigError, TollgateError } from './errors.js';
+import { InsufficientClaimsError, MissingTokenError, TollgateConfigError, TollgateError } from './errors.js';
 import type { RequestLike } from './extract-bearer-token.js';
 import { assertScopes, validateScopes, type ScopeMode } from './has-scopes.js';
-import { publishAuthentication, publishAuthorization } from './lib/publish-audit-events.js';
+import { enforceClaimRules, type RefuseClaims } from './lib/enforce-claim-rules.js';
+import { publishAuthentication, publishAuthorization, publishClaimAuthorization } from './lib/publish-audit-events.js';
+import { resolveClaimRules } from './lib/resolve-claim-rules.js';
 import { isThenable } from './lib/thenable.js';
 import type { VerifierOptions } from './options.js';
 
@@ -103,6 +106,12 @@ export interface GuardRules extends GuardOptions {
   scopes?: readonly string[];
   /** `all` (default): every scope in `scopes` is required; `any`: one is enough. */
   mode?: ScopeMode;
+  /**
+   * Claim rules the token must satisfy on this route, checked after `scopes`: 403 `insufficient_scope`
+   * (no `scope` attribute) when one fails, 503 when a validator cannot decide. Given (even as
+   * `undefined`), it must hold at least one rule: anything else is a configuration error.
+   */
+  claims?: ClaimRuleSet;
   /** Name used in configuration errors, e.g. `requireScope`. */
   name?: string;
 }
@@ -131,7 +140,17 @@ export function createGuard(source: Verifier | DefaultConfiguration, rules: Guar
     throw new TollgateConfigError(`${name}: names no scope; an empty list would admit any token. Name at least one scope, or use requireAuth for authentication only`);
   }
   const scopes = validateScopes(rules.scopes ?? [], name);
+  // `claims` present at all, even undefined (requireClaims(process.env.X)), must be a valid, non-empty rule set.
+  const claimRules = Object.hasOwn(rules, 'claims') ? resolveClaimRules(rules.claims, name, 'route') : undefined;
+  const claimRefs: readonly ClaimRuleRef[] = claimRules
+    ? Object.freeze([
+        ...claimRules.rules.map((rule): ClaimRuleRef => Object.freeze({ kind: rule.kind, claim: rule.claim })),
+        ...claimRules.validators.map((validator): ClaimRuleRef => Object.freeze({ kind: 'validator', validator: validator.name })),
+      ])
+    : [];
   const { realm, mode = 'all' } = rules;
+  // A route's claim rule is an authorization rule (RFC 6750 section 3.1): the token is valid, but not for this resource.
+  const refuseClaims: RefuseClaims = (rule) => new InsufficientClaimsError({ rule, realm });
   const own = source instanceof DefaultConfiguration ? undefined : source;
   const defaults = source instanceof DefaultConfiguration ? source : undefined;
   // A guard on the defaults reads configure()'s allowPreflight per request, like its transport options.
@@ -147,17 +166,43 @@ export function createGuard(source: Verifier | DefaultConfiguration, rules: Guar
   const fixedTransport = defaults ? undefined : transportOf({});
   // Scopes need a token, even behind an optional requireAuth upstream; only a guard that is itself
   // optional lets a request without any token through.
-  const authorize = (token: AccessToken | undefined): AccessToken | undefined => {
+  const authorize = (token: AccessToken | undefined): AccessToken | undefined | Promise<AccessToken> => {
     if (!token && rules.optional) return undefined;
+    if (scopes.length > 0) {
+      try {
+        if (!token) throw new MissingTokenError();
+        assertScopes(token, scopes, { mode });
+      } catch (error) {
+        publishAuthorization(token, scopes, mode, error);
+        throw error;
+      }
+      publishAuthorization(token, scopes, mode);
+    }
+    return claimRules ? authorizeClaims(token) : token;
+  };
+  const authorizeClaims = (token: AccessToken | undefined): AccessToken | Promise<AccessToken> => {
+    let outcome: AccessToken | Promise<AccessToken>;
     try {
       if (!token) throw new MissingTokenError();
-      assertScopes(token, scopes, { mode });
+      outcome = enforceClaimRules(claimRules!, token, refuseClaims, realm);
     } catch (error) {
-      publishAuthorization(token, scopes, mode, error);
+      publishClaimAuthorization(token, claimRefs, error);
       throw error;
     }
-    publishAuthorization(token, scopes, mode);
-    return token;
+    if (!isThenable<AccessToken>(outcome)) {
+      publishClaimAuthorization(token, claimRefs);
+      return outcome;
+    }
+    return Promise.resolve(outcome).then(
+      (accepted) => {
+        publishClaimAuthorization(accepted, claimRefs);
+        return accepted;
+      },
+      (error: unknown) => {
+        publishClaimAuthorization(token, claimRefs, error);
+        throw error;
+      },
+    );
   };
 
   // Said once per guard: a request that makes it happen is not at fault, so no flood can repeat it.
@@ -170,10 +215,11 @@ export function createGuard(source: Verifier | DefaultConfiguration, rules: Guar
     }
     return error;
   };
-  // What a decision means for this guard: its scopes, or at least a token unless it is itself optional.
-  const conclude = (decision: Decision): AccessToken | undefined => {
+  // What a decision means for this guard: its scopes and claim rules, or at least a token unless it is
+  // itself optional. A claim validator may make it a promise.
+  const conclude = (decision: Decision): AccessToken | undefined | Promise<AccessToken> => {
     const token = decision.token;
-    if (scopes.length > 0) return authorize(token);
+    if (scopes.length > 0 || claimRules) return authorize(token);
     // An optional guard upstream found no token: that is no authentication for a guard that requires one.
     if (!token && !rules.optional) {
       const missing = new MissingTokenError();
@@ -182,6 +228,18 @@ export function createGuard(source: Verifier | DefaultConfiguration, rules: Guar
     }
     return token;
   };
+
+  // A claim validator's pending answer: its refusal gets the realm like every other.
+  const settled = (
+    outcome: AccessToken | undefined | Promise<AccessToken>,
+    decision: Decision | undefined,
+    upstream: Decision | undefined,
+  ): AccessToken | undefined | Promise<AccessToken> =>
+    isThenable<AccessToken>(outcome)
+      ? Promise.resolve(outcome).catch((error: unknown) => {
+          throw withRealm(error, decision, upstream);
+        })
+      : outcome;
 
   // Synchronous while nothing needs a signature check (a cached token, an upstream decision, a refusal,
   // which it throws); a promise otherwise.
@@ -236,9 +294,9 @@ export function createGuard(source: Verifier | DefaultConfiguration, rules: Guar
               throw withRealm(error, decision, upstream);
             });
         }
-        return conclude(record(outcome as AccessToken | undefined));
+        return settled(conclude(record(outcome as AccessToken | undefined)), decision, upstream);
       }
-      return conclude(decision);
+      return settled(conclude(decision), decision, upstream);
     } catch (error) {
       throw withRealm(error, decision, upstream);
     }

@@ -1,6 +1,22 @@
 // @tollgate/core: verify OAuth 2.0 JWT access tokens against a remote JWKS, with RFC 6750 errors.
 export { DECISION_CHANNEL, JWKS_CHANNEL } from './audit-events.js';
 export type { AcceptedDecision, AnonymousDecision, DecisionEvent, DecisionSubject, JwksEvent, JwksProblem, RejectedDecision } from './audit-events.js';
+export { validateClaimRules } from './claim-rules.js';
+export type {
+  ClaimMember,
+  ClaimRule,
+  ClaimRuleKind,
+  ClaimRuleRef,
+  ClaimRules,
+  ClaimRuleSet,
+  ClaimValidator,
+  ClaimValidatorContext,
+  ClaimValidatorFailure,
+  ClaimValue,
+  ResolvedClaimRule,
+  ResolvedClaimRules,
+  ResolvedClaimValidator,
+} from './claim-rules.js';
 export { createVerifier } from './create-verifier.js';
 export type { AuthenticateOptions, Verifier } from './create-verifier.js';
 export { verifyToken } from './verify-token.js';
@@ -9,6 +25,8 @@ export type { ExtractOptions, RequestLike } from './extract-bearer-token.js';
 export { assertScopes, hasScopes, readScopes, validateScopes } from './has-scopes.js';
 export type { GrantedScopes, ScopeMode, ScopeOptions } from './has-scopes.js';
 export {
+  ClaimsUnavailableError,
+  InsufficientClaimsError,
   InsufficientScopeError,
   InvalidRequestError,
   InvalidTokenError,

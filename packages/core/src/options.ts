@@ -2,8 +2,10 @@
 import { z } from 'zod';
 import { TollgateConfigError } from './errors.js';
 import { DEFAULT_ALGORITHMS, DEFAULT_MAX_RSA_MODULUS_BITS, MAX_RSA_MODULUS_BITS, MIN_RSA_MODULUS_BITS, SUPPORTED_ALGORITHMS, type Algorithm } from './algorithms.js';
+import type { ClaimRuleSet, ResolvedClaimRules } from './claim-rules.js';
 import { parseSeconds } from './lib/duration.js';
 import { checkIssuers, issuerSchema, jwksUriSchema } from './lib/issuer-option.js';
+import { claimRuleSetSchema } from './lib/resolve-claim-rules.js';
 import { checkInsecureHost, type InsecurePolicy } from './lib/url-policy.js';
 
 /** A duration: seconds as a number, or text such as `'30s'`, `'10m'`, `'1h'`. */
@@ -114,6 +116,15 @@ export interface VerifierOptions {
   strict?: boolean;
   /** Claims that must be present (besides `exp`, always required). */
   requiredClaims?: readonly string[];
+  /**
+   * Claim rules every token must satisfy, else 401 `invalid_token` (`reason: 'claim_rule'`): rules by
+   * claim name (`{ tenant: 'acme', groups: { includes: 'admin' } }`), a validator
+   * `(claims, token) => boolean | Promise<boolean>`, or a list of both. Declarative rules are checked once
+   * per token (their answer cannot change); validators on every request. A validator that throws,
+   * returns no boolean or takes over 5 seconds refuses with 503. See docs/claim-rules.md.
+   * @example claims: [{ tenant: 'acme' }, async (claims) => !(await revoked.has(String(claims.jti)))]
+   */
+  claims?: ClaimRuleSet;
   /** Realm of the `WWW-Authenticate` challenge. Default `'api'`. */
   realm?: string;
   /** Longest raw token accepted, in characters, checked before any parsing. Default 8192. */
@@ -165,6 +176,8 @@ export interface ResolvedOptions {
   readonly strict: boolean;
   /** Claims that must be present, besides `exp`. */
   readonly requiredClaims: readonly string[];
+  /** The validated `claims` rules; `undefined` when none were given. */
+  readonly claims: ResolvedClaimRules | undefined;
   /** Realm of the `WWW-Authenticate` challenge. */
   readonly realm: string;
   /** Longest raw token accepted, in characters. */
@@ -238,6 +251,7 @@ const schema = z.strictObject({
   maxTokenAge: duration('maxTokenAge').optional(),
   strict: z.boolean().optional(),
   requiredClaims: z.array(z.string().min(1)).optional(),
+  claims: claimRuleSetSchema('verifier').optional(),
   realm: z
     .string()
     .regex(/^[\x20-\x7e]*$/, { message: 'must be printable ASCII (it is sent in the WWW-Authenticate header)' })
@@ -331,6 +345,7 @@ export function resolveOptions(input: VerifierOptions): ResolvedOptions {
     maxTokenAge: options.maxTokenAge,
     strict,
     requiredClaims: Object.freeze([...new Set(options.requiredClaims ?? [])]),
+    claims: options.claims,
     realm: options.realm ?? 'api',
     maxTokenLength: options.maxTokenLength ?? 8192,
     jwks: Object.freeze({

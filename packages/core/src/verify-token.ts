@@ -10,13 +10,20 @@ const byContent = new Map<string, Verifier>();
 const MAX_VERIFIERS = 32;
 
 function contentKey(options: VerifierOptions): string | undefined {
-  // Functions (fetch, now) have no stable content: such options are matched by identity only.
-  if (Object.values(options).some((value) => typeof value === 'function')) return undefined;
   const sorted = (value: unknown): unknown =>
-    value && typeof value === 'object' && !Array.isArray(value)
-      ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, sorted(v)]))
-      : value;
-  return JSON.stringify(sorted(options));
+    Array.isArray(value)
+      ? value.map(sorted)
+      : value && typeof value === 'object'
+        ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, sorted(v)]))
+        : value;
+  // Functions (fetch, now, a claim validator) have no stable content, and JSON would drop them (two rule
+  // lists that differ only in their validator would look alike): such options are matched by identity only.
+  let hasFunction = false;
+  const key = JSON.stringify(sorted(options), (_name, value: unknown) => {
+    if (typeof value === 'function') hasFunction = true;
+    return value;
+  });
+  return hasFunction ? undefined : key;
 }
 
 function verifierFor(options: VerifierOptions): Verifier {

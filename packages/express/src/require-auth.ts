@@ -1,8 +1,8 @@
-// Express middleware and scope decorators: requireAuth, requireScope, requireAnyScope, configure, @RequireScope.
+// Express middleware and scope decorators: requireAuth, requireScope, requireAnyScope, requireClaims, configure, @RequireScope.
 import { bindRequests, bindRequestsNow, DefaultConfiguration, defineMiddleware, defineScopeDecorators, queryIfPresent, TollgateConfigError, TollgateError, toUnhandledResponse } from '@tollgate/core';
 import { errorHandled } from './error-handled.js';
 import { sendErrorResponse } from './error-handler.js';
-import type { AdapterOptions, GuardOptions, RequestAccess, ScopeDecorator, Verifier } from '@tollgate/core';
+import type { AdapterOptions, ClaimRuleSet, GuardOptions, RequestAccess, ScopeDecorator, Verifier } from '@tollgate/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 
 /** Options of {@link requireAuth}: the verifier's (`issuer`, `audience`, ...) plus `optional`, `allowQuery`, `allowBody`, `realm`. */
@@ -104,6 +104,17 @@ export const requireScope: (...scopes: string[]) => RequestHandler = middleware.
  * @example app.get('/orders', requireAnyScope('orders:read', 'orders:admin'), listOrders);
  */
 export const requireAnyScope: (...scopes: string[]) => RequestHandler = middleware.requireAnyScope;
+
+/**
+ * Requires the token's claims to satisfy `rules`: rules by claim name, a validator, or a list of both
+ * (see {@link ClaimRuleSet}). A failed rule is a 403 `insufficient_scope` without a `scope` attribute
+ * (the token is valid, but not for this route); a validator that throws, returns no boolean or times
+ * out is a 503. Like `requireScope`, it goes by the `requireAuth` before it, else `configure()`, else
+ * fails closed; an empty or invalid rule set is refused at startup.
+ * @example app.get('/admin', requireAuth(verifier), requireClaims({ groups: { includes: 'admin' } }), handler);
+ * @see RFC 6750 section 3.1
+ */
+export const requireClaims: (rules: ClaimRuleSet) => RequestHandler = middleware.requireClaims;
 
 /** A scope decorator for Express handler methods `(req, res, next)`. */
 export type ExpressScopeDecorator = ScopeDecorator<[req: Request, res: Response, next: NextFunction]>;

@@ -1,5 +1,5 @@
 // What a route's tollgate config asks for, checked for contradictions, as the guards that enforce it.
-import { createGuard, TollgateConfigError, type Guard } from '@tollgate/core';
+import { createGuard, TollgateConfigError, type ClaimRuleSet, type Guard } from '@tollgate/core';
 import { checkScopeList, type Registration } from './registration.js';
 
 /** Route `config` that tollgate reads. */
@@ -8,6 +8,13 @@ export interface TollgateRouteConfig {
   scopes?: readonly string[];
   /** Scopes of which this route requires at least one. At least one when given. */
   anyScopes?: readonly string[];
+  /**
+   * Claim rules this route requires, checked after the scopes: rules by claim name, a validator, or a list
+   * of both. A failed rule is a 403 `insufficient_scope` (no `scope` attribute); a validator that cannot
+   * decide, a 503. At least one rule when given. Like scopes, it makes the route require a token.
+   * @example config: { claims: { groups: { includes: 'admin' } } }
+   */
+  claims?: ClaimRuleSet;
   /**
    * `false`: a public route (no scopes allowed beside it); `'optional'`: a token is checked when
    * present; `true`: a token is required, whatever the plugin's `optional`. Default: required when
@@ -21,9 +28,9 @@ export interface TollgateRouteConfig {
   scopesIfPresent?: boolean;
 }
 
-const KEYS = ['scopes', 'anyScopes', 'auth', 'scopesIfPresent'] as const;
+const KEYS = ['scopes', 'anyScopes', 'claims', 'auth', 'scopesIfPresent'] as const;
 // Near misses of tollgate's keys: ignored, they would leave a route public under `global: false`.
-const MISSPELT: Readonly<Record<string, string>> = { scope: 'scopes', anyScope: 'anyScopes', scopesAny: 'anyScopes', authenticate: 'auth' };
+const MISSPELT: Readonly<Record<string, string>> = { scope: 'scopes', anyScope: 'anyScopes', scopesAny: 'anyScopes', authenticate: 'auth', claim: 'claims', claimRules: 'claims' };
 // Read on every request by the hook that catches stray config: computed once.
 const WATCHED_KEYS: readonly string[] = [...KEYS, ...Object.keys(MISSPELT)];
 
@@ -57,10 +64,12 @@ export function planRoute(registration: Registration, config: TollgateRouteConfi
     throw new TollgateConfigError(`${where('auth')}: expected true, false or 'optional'`);
   }
   if (scopesIfPresent !== undefined && typeof scopesIfPresent !== 'boolean') throw new TollgateConfigError(`${where('scopesIfPresent')}: expected true or false`);
-  const namesScopes = scopes !== undefined || anyScopes !== undefined;
+  // Claim rules count as scopes do: a requirement that needs a token.
+  const namesClaims = config !== undefined && Object.hasOwn(config, 'claims');
+  const namesScopes = scopes !== undefined || anyScopes !== undefined || namesClaims;
   if (auth === false) {
     if (namesScopes || scopesIfPresent) {
-      throw new TollgateConfigError(`${where('auth')}: false makes the route public, yet it names scopes; remove auth: false to require them, or remove the scopes`);
+      throw new TollgateConfigError(`${where('auth')}: false makes the route public, yet it names scopes or claims; remove auth: false to require them, or remove the scopes and claims`);
     }
     return [];
   }
@@ -85,5 +94,7 @@ export function planRoute(registration: Registration, config: TollgateRouteConfi
   const guards = [guard(pluginScopes, 'all', '@tollgate/fastify scopes')];
   if (scopes) guards.push(guard(scopes, 'all', where('scopes')));
   if (anyScopes) guards.push(guard(anyScopes, 'any', where('anyScopes')));
+  // Validated now (createGuard resolves the rules): an empty or invalid rule set fails where the route is declared.
+  if (namesClaims) guards.push(createGuard(registration.verifier, { ...registration.guardOptions, optional, claims: config.claims, name: where('claims') }));
   return guards;
 }

@@ -109,6 +109,13 @@ describe.each(byName(FASTIFY_VERSIONS))('%s', (_framework, version) => {
       [{ auth: 'yes' }, "GET /r config.auth: expected true, false or 'optional'"],
       [{ scope: ['admin'] }, 'GET /r config.scope: not a tollgate option; did you mean scopes?'],
       [{ anyScope: ['admin'] }, 'GET /r config.anyScope: not a tollgate option; did you mean anyScopes?'],
+      [{ auth: false, claims: { tenant: 'acme' } }, 'GET /r config.auth: false makes the route public, yet it names scopes or claims'],
+      [{ claims: {} }, 'GET /r config.claims: invalid claim rules\n  - (rules): names no claim rule'],
+      [{ claims: undefined, scopes: ['a'] }, 'GET /r config.claims: invalid claim rules'],
+      [{ claims: { tier: { oneOf: [] } } }, 'tier.oneOf: is empty'],
+      [{ claims: { exp: 1 } }, 'no claim rule on exp'],
+      [{ auth: 'optional', claims: { tenant: 'acme' } }, "GET /r config.auth: 'optional' with scopes would let requests without a token through"],
+      [{ claim: { tenant: 'acme' } }, 'GET /r config.claim: not a tollgate option; did you mean claims?'],
     ])('%j is refused at declaration', async (config, message) => {
       const app = create();
       await app.register(tollgate, { ...issuer.options(), global: false });

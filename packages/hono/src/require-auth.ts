@@ -1,6 +1,6 @@
-// Hono middleware: requireAuth, requireScope, requireAnyScope, configure; the token at c.get('auth').
+// Hono middleware: requireAuth, requireScope, requireAnyScope, requireClaims, configure; the token at c.get('auth').
 import { bindRequests, DefaultConfiguration, defineMiddleware, TollgateError } from '@tollgate/core';
-import type { AccessToken, AdapterOptions, GuardOptions, Verifier } from '@tollgate/core';
+import type { AccessToken, AdapterOptions, ClaimRuleSet, GuardOptions, Verifier } from '@tollgate/core';
 import type { Context, MiddlewareHandler } from 'hono';
 import { TollgateHttpException } from './http-exception.js';
 
@@ -123,3 +123,14 @@ export const requireScope: (...scopes: string[]) => TollgateMiddleware = middlew
  * @example app.get('/orders', requireAnyScope('orders:read', 'orders:admin'), listOrders);
  */
 export const requireAnyScope: (...scopes: string[]) => TollgateMiddleware = middleware.requireAnyScope;
+
+/**
+ * Requires the token's claims to satisfy `rules`: rules by claim name, a validator, or a list of both
+ * (see {@link ClaimRuleSet}). A failed rule is a 403 `insufficient_scope` without a `scope` attribute
+ * (the token is valid, but not for this route); a validator that throws, returns no boolean or times
+ * out is a 503. Like `requireScope`, it goes by the `requireAuth` before it, else `configure()`, else
+ * fails closed; an empty or invalid rule set is refused at startup.
+ * @example app.get('/admin', requireClaims({ groups: { includes: 'admin' } }), (c) => c.json({ ok: true }));
+ * @see RFC 6750 section 3.1
+ */
+export const requireClaims: (rules: ClaimRuleSet) => TollgateMiddleware = middleware.requireClaims;

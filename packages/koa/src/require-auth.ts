@@ -1,6 +1,6 @@
-// Koa middleware and scope decorators: requireAuth, requireScope, requireAnyScope, configure, @RequireScope.
+// Koa middleware and scope decorators: requireAuth, requireScope, requireAnyScope, requireClaims, configure, @RequireScope.
 import { bindRequests, DefaultConfiguration, defineMiddleware, defineScopeDecorators, toUnhandledResponse } from '@tollgate/core';
-import type { AdapterOptions, GuardOptions, ScopeDecorator, Verifier } from '@tollgate/core';
+import type { AdapterOptions, ClaimRuleSet, GuardOptions, ScopeDecorator, Verifier } from '@tollgate/core';
 import type { Context, Middleware, Next } from 'koa';
 import { setErrorResponse } from './error-handler.js';
 
@@ -79,6 +79,17 @@ export const requireScope: (...scopes: string[]) => Middleware = middleware.requ
  * @example router.get('/orders', requireAnyScope('orders:read', 'orders:admin'), listOrders);
  */
 export const requireAnyScope: (...scopes: string[]) => Middleware = middleware.requireAnyScope;
+
+/**
+ * Requires the token's claims to satisfy `rules`: rules by claim name, a validator, or a list of both
+ * (see {@link ClaimRuleSet}). A failed rule is a 403 `insufficient_scope` without a `scope` attribute
+ * (the token is valid, but not for this route); a validator that throws, returns no boolean or times
+ * out is a 503. Like `requireScope`, it goes by the `requireAuth` before it, else `configure()`, else
+ * fails closed; an empty or invalid rule set is refused at startup.
+ * @example router.get('/admin', requireAuth(verifier), requireClaims({ groups: { includes: 'admin' } }), handler);
+ * @see RFC 6750 section 3.1
+ */
+export const requireClaims: (rules: ClaimRuleSet) => Middleware = middleware.requireClaims;
 
 /** A scope decorator for Koa handler methods `(ctx, next)`. */
 export type KoaScopeDecorator = ScopeDecorator<[ctx: Context, next: Next]>;

@@ -1,6 +1,6 @@
-// The route decorators: @Scopes, @AnyScope, @Public, @OptionalAuth (metadata read by TollgateGuard) and @Auth().
+// The route decorators: @Scopes, @AnyScope, @Claims, @Public, @OptionalAuth (metadata read by TollgateGuard) and @Auth().
 import { createParamDecorator, UseGuards, type ExecutionContext } from '@nestjs/common';
-import { decidedToken, TollgateConfigError, type AccessToken } from '@tollgate/core';
+import { decidedToken, TollgateConfigError, validateClaimRules, type AccessToken, type ClaimRuleSet } from '@tollgate/core';
 import { record, scopeList, type Declaration } from './lib/declarations.js';
 import { enforcedPlan, TollgateGuard } from './tollgate-guard.js';
 
@@ -53,6 +53,20 @@ export function Scopes(...scopes: string[]): TollgateDecorator {
  */
 export function AnyScope(...scopes: string[]): TollgateDecorator {
   return declare({ kind: 'anyScope', scopes: scopeList(scopes, '@AnyScope') }, true);
+}
+
+/**
+ * Requires the token's claims to satisfy `rules`: rules by claim name, a validator, or a list of both
+ * (see {@link ClaimRuleSet}). A failed rule is a 403 `insufficient_scope` without a `scope` attribute; a
+ * validator that throws, returns no boolean or times out, a 503. On a class it applies to every route of
+ * the controller; each `@Claims` (class and handler) is its own requirement. An empty or invalid rule
+ * set throws where the class is defined.
+ * @example \@Claims({ tenant: 'acme', groups: { includes: 'admin' } }) \@Get('admin') admin() { ... }
+ * @see RFC 6750 section 3.1
+ */
+export function Claims(rules: ClaimRuleSet): TollgateDecorator {
+  validateClaimRules(rules, '@tollgate/nestjs: @Claims');
+  return declare({ kind: 'claims', rules }, true);
 }
 
 /**

@@ -6,7 +6,7 @@ import { Test } from '@nestjs/testing';
 import { createTestIssuer, type TestIssuer } from '@tollgate/testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { optionsFor, useIssuer } from '../../../test/support/issuer.js';
-import { AnyScope, Auth, OptionalAuth, Public, Scopes, TollgateConfigError, TollgateGuard, TollgateModule, type AccessToken } from '../src/index.js';
+import { AnyScope, Auth, Claims, OptionalAuth, Public, Scopes, TollgateConfigError, TollgateGuard, TollgateModule, type AccessToken } from '../src/index.js';
 import { PLATFORMS, start } from './support.js';
 
 @Controller('me')
@@ -192,6 +192,13 @@ describe.each(PLATFORMS)('Nest on %s', (platform) => {
 });
 
 describe('decorators fail where the class is defined', () => {
+  it('@Claims with an empty, invalid or missing rule set', () => {
+    expect(() => Claims({})).toThrow(/@Claims: invalid claim rules\n {2}- \(rules\): names no claim rule/);
+    expect(() => Claims({ tier: { oneOf: [] } })).toThrow(/tier\.oneOf: is empty/);
+    expect(() => Claims(undefined as never)).toThrow(/@Claims: invalid claim rules/);
+    expect(() => Claims({ scope: 'admin' })).toThrow(/no claim rule on scope/);
+  });
+
   it('@Scopes() and @AnyScope() with no scope', () => {
     expect(() => Scopes()).toThrow(/@Scopes\(\) names no scope/);
     expect(() => AnyScope()).toThrow(/@AnyScope\(\) names no scope/);

@@ -5,6 +5,7 @@ import {
   renderProblemJson,
   requireAnyScope,
   requireAuth,
+  requireClaims,
   RequireScope,
   requireScope,
   tollgateErrorHandler,
@@ -61,6 +62,9 @@ export const createExpressApp: AppFactory<ExpressModule> = async (expressModule:
         return;
       case 'optional':
         app.get(route.path, optional(), answer(route.path));
+        return;
+      case 'claims':
+        app.get(route.path, required(), requireClaims(route.claims), answer(route.path));
         return;
       case 'decorated':
         app.get(route.path, controller.write);

@@ -1,7 +1,7 @@
 // The conformance app for Hono 4 (the Hono class is passed in), served by @hono/node-server's adaptor server.
 import type { Server } from 'node:http';
 import { createAdaptorServer } from '@hono/node-server';
-import { configure, renderProblemJson, requireAnyScope, requireAuth, requireScope, tollgateErrorHandler, type TollgateMiddleware } from '@tollgate/hono';
+import { configure, renderProblemJson, requireAnyScope, requireAuth, requireClaims, requireScope, tollgateErrorHandler, type TollgateMiddleware } from '@tollgate/hono';
 import type { Hono } from 'hono';
 import type { Handler } from 'hono';
 import { DECORATED_SCOPE, routeBody, type AppFactory, type AppSpec, type RouteSpec } from '../spec.js';
@@ -41,6 +41,9 @@ export const createHonoApp: AppFactory<HonoModule> = async (HonoClass: HonoModul
         return;
       case 'optional':
         app.get(route.path, optional(), answer(route.path));
+        return;
+      case 'claims':
+        app.get(route.path, required(), requireClaims(route.claims), answer(route.path));
         return;
       case 'decorated':
         // Hono has no controller classes, so @tollgate/hono has no scope decorators: the closest idiom is

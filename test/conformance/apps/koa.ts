@@ -6,6 +6,7 @@ import {
   renderProblemJson,
   requireAnyScope,
   requireAuth,
+  requireClaims,
   RequireScope,
   requireScope,
   tollgateErrorHandler,
@@ -65,6 +66,9 @@ export const createKoaApp: AppFactory<KoaModule> = async (KoaClass: KoaModule, s
         return;
       case 'optional':
         router.get(route.path, optional(), answer(route.path));
+        return;
+      case 'claims':
+        router.get(route.path, required(), requireClaims(route.claims), answer(route.path));
         return;
       case 'decorated':
         router.get(route.path, controller.write);

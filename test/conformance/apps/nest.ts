@@ -5,7 +5,7 @@ import 'reflect-metadata';
 import type { Server } from 'node:http';
 import { Controller, Get, Module, UseFilters, UseGuards, type INestApplication, type Type } from '@nestjs/common';
 import { APP_GUARD, NestFactory, type AbstractHttpAdapter } from '@nestjs/core';
-import { AnyScope, Auth, OptionalAuth, renderProblemJson, Scopes, TollgateExceptionFilter, TollgateGuard, TollgateModule, type AccessToken } from '@tollgate/nestjs';
+import { AnyScope, Auth, Claims, OptionalAuth, renderProblemJson, Scopes, TollgateExceptionFilter, TollgateGuard, TollgateModule, type AccessToken } from '@tollgate/nestjs';
 import { DECORATED_SCOPE, routeBody, type AppFactory, type AppSpec, type RouteBody, type RouteSpec } from '../spec.js';
 
 /** A Nest platform: how to make its HTTP adapter, and whether its instance must be made ready (Fastify). */
@@ -39,6 +39,8 @@ function routeDecorators(route: RouteSpec): Decorator[] {
       return [AnyScope(...route.scopes)];
     case 'optional':
       return [OptionalAuth()];
+    case 'claims':
+      return [Claims(route.claims)];
     case 'decorated':
       return [Scopes(DECORATED_SCOPE)];
     case 'problem':

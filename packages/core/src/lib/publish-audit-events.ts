@@ -1,6 +1,7 @@
 // Publishing audit events: built only when someone subscribes, so an unobserved decision costs one check.
 import { channel } from 'node:diagnostics_channel';
 import type { AccessToken } from '../access-token.js';
+import type { ClaimRuleRef } from '../claim-rules.js';
 import { DECISION_CHANNEL, JWKS_CHANNEL, type AcceptedDecision, type DecisionEvent, type DecisionSubject, type JwksEvent, type RejectedDecision } from '../audit-events.js';
 import { TollgateError, type MissingTokenReason } from '../errors.js';
 import type { ScopeMode } from '../has-scopes.js';
@@ -16,7 +17,10 @@ function subjectOf(token: AccessToken): DecisionSubject {
 function rejection(stage: RejectedDecision['stage'], error: unknown): RejectedDecision | undefined {
   // Anything else is a bug or a configuration error, not a decision about the request.
   if (!(error instanceof TollgateError)) return undefined;
-  return { outcome: 'rejected', stage, status: error.status, code: error.code, reason: error.reason, description: error.description };
+  const event: RejectedDecision = { outcome: 'rejected', stage, status: error.status, code: error.code, reason: error.reason, description: error.description };
+  // The rule's claim and kind, or the validator's name: never a value.
+  if (error.rule !== undefined) event.rule = error.rule;
+  return event;
 }
 
 /**
@@ -43,6 +47,17 @@ export function publishAuthorization(token: AccessToken | undefined, requiredSco
   }
   const event = rejection('authorization', error);
   if (event) decisions.publish({ ...event, ...(token ? subjectOf(token) : {}), requiredScopes, mode } satisfies RejectedDecision);
+}
+
+/** Publishes the outcome of a route's claim rules (`claimRules`: every rule of the requirement, by claim and kind). */
+export function publishClaimAuthorization(token: AccessToken | undefined, claimRules: readonly ClaimRuleRef[], error?: unknown): void {
+  if (!decisions.hasSubscribers) return;
+  if (error === undefined) {
+    if (token) decisions.publish({ outcome: 'accepted', stage: 'authorization', ...subjectOf(token), claimRules } satisfies AcceptedDecision);
+    return;
+  }
+  const event = rejection('authorization', error);
+  if (event) decisions.publish({ ...event, ...(token ? subjectOf(token) : {}), claimRules } satisfies RejectedDecision);
 }
 
 /** Publishes one JWKS fetch. */

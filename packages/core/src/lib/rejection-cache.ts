@@ -1,6 +1,7 @@
 // A bounded LRU of refusals that cannot change while the key set stays the same, so a client stuck
 // on one bad token (an expired one it never refreshes, say) costs a hash and a lookup, not a signature check.
 import { createHash } from 'node:crypto';
+import type { ClaimRuleRef } from '../claim-rules.js';
 import type { TollgateErrorReason } from '../errors.js';
 import { TokenCache } from './token-cache.js';
 
@@ -17,6 +18,8 @@ export interface RememberedRefusal {
    * only a new key set changes it.
    */
   readonly recheckAt?: number | undefined;
+  /** For a `claim_rule` refusal: the rule that decided, so the repeated refusal names it too. */
+  readonly rule?: ClaimRuleRef | undefined;
 }
 
 // Decided by the signature or by claims that time cannot repair. Not here: nbf/iat in the future
@@ -30,6 +33,9 @@ const PERMANENT: ReadonlySet<TollgateErrorReason> = new Set<TollgateErrorReason>
   'missing_claim',
   'invalid_claim',
   'sender_constrained',
+  // Only the verifier's declarative rules are remembered: a validator's refusal is thrown outside the
+  // verification that records refusals, since the state it read may change.
+  'claim_rule',
 ]);
 
 /** Whether a refusal for this reason stays right for as long as the key set does not change. */

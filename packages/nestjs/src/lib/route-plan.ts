@@ -17,6 +17,7 @@ export interface RoutePlan {
  *   `@OptionalAuth()` overrides its class; a handler's `@Scopes`/`@AnyScope` makes it require a token
  *   even in a `@Public()` or `@OptionalAuth()` class; a subclass overrides the class it extends the same
  *   way. Nothing declared anywhere: a token is required.
+ * - Claims: each `@Claims` up to that same level is its own requirement, like `@AnyScope`.
  * - Scopes, when a token is required: every `@Scopes` of every level up to the nearest `@Public()` or
  *   `@OptionalAuth()` level is required (they add up: a subclass's `@Scopes` adds to its parent's), and
  *   each `@AnyScope` is its own one-of requirement. A level that overrides with `@Public()` /
@@ -41,6 +42,8 @@ export function planRoute(config: TollgateConfig, levels: readonly (readonly Dec
   ];
   for (const d of declarations) {
     if (d.kind === 'anyScope') guards.push(createGuard(config.verifier, { ...base, scopes: d.scopes, mode: 'any', name: `@AnyScope on ${route}` }));
+    // Each @Claims is its own requirement, checked after the scopes: a class's and a handler's both hold.
+    if (d.kind === 'claims') guards.push(createGuard(config.verifier, { ...base, claims: d.rules, name: `@Claims on ${route}` }));
   }
   return Object.freeze({ access, guards: Object.freeze(guards) });
 }
