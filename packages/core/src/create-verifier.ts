@@ -9,6 +9,7 @@ import { checkClaims } from './lib/check-claims.js';
 import { decodeJws } from './lib/decode-jws.js';
 import { publishAuthentication } from './lib/publish-audit-events.js';
 import { RemoteJwks } from './lib/remote-jwks.js';
+import { StaticJwks, type KeySet } from './lib/static-jwks.js';
 import { checkTimeClaims } from './lib/time-claims.js';
 import { VerifiedTokenCache } from './lib/verified-token-cache.js';
 import { verifySignature } from './lib/verify-signature.js';
@@ -93,9 +94,9 @@ export function createVerifier(input: VerifierOptions): Verifier {
             now,
           }),
     });
-  // One key set for an explicit jwksUri; otherwise one per issuer, each discovered from its metadata.
-  const shared = options.jwksUri ? jwksFor(undefined) : undefined;
-  const perIssuer = new Map(options.issuers.map((issuer) => [issuer, shared ?? jwksFor(issuer)]));
+  // One key set for static keys or an explicit jwksUri; otherwise one per issuer, each discovered from its metadata.
+  const shared: KeySet | undefined = options.keys ? new StaticJwks(options.keys, realm) : options.jwksUri ? jwksFor(undefined) : undefined;
+  const perIssuer = new Map<string, KeySet>(options.issuers.map((issuer) => [issuer, shared ?? jwksFor(issuer)]));
   const cache = new VerifiedTokenCache(options.cacheMaxEntries);
   const rejections = new RejectionCache(options.cacheMaxRejections);
   const claimRules = {

@@ -1,9 +1,11 @@
 // Verifier options: the public type, and their validation (zod) into a frozen, resolved form.
+import type { JsonWebKey, KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import { TollgateConfigError } from './errors.js';
 import { DEFAULT_ALGORITHMS, DEFAULT_MAX_RSA_MODULUS_BITS, MAX_RSA_MODULUS_BITS, MIN_RSA_MODULUS_BITS, SUPPORTED_ALGORITHMS, type Algorithm } from './algorithms.js';
 import { parseSeconds } from './lib/duration.js';
 import { checkInsecureHost, checkIssuerUrl, checkUrl, type InsecurePolicy } from './lib/url-policy.js';
+import { resolveStaticKeys } from './lib/static-keys.js';
 
 /** A duration: seconds as a number, or text such as `'30s'`, `'10m'`, `'1h'`. */
 export type Duration = number | string;
@@ -45,6 +47,22 @@ export interface JwksOptions {
   maxRsaModulusBits?: number;
 }
 
+/**
+ * Static keys: a JWKS document (`{ keys: [...] }`, as an issuer serves it) or an array of public JWKs
+ * and node:crypto public `KeyObject`s.
+ * @example keys: [createPublicKey(readFileSync('issuer-public.pem'))]
+ * @see RFC 7517 section 5
+ */
+export type StaticKeys = { readonly keys: readonly (JsonWebKey | KeyObject)[] } | readonly (JsonWebKey | KeyObject)[];
+
+/** A static key after validation (see {@link VerifierOptions.keys}). */
+export interface ResolvedKey {
+  /** The public JWK as given (with its `kid` and `alg`), or exported from a KeyObject (then without either). */
+  readonly jwk: Readonly<JsonWebKey>;
+  /** The node:crypto public key signatures are checked with. */
+  readonly key: KeyObject;
+}
+
 /** Options of `createVerifier` and `verifyToken`. */
 export interface VerifierOptions {
   /**
@@ -56,6 +74,19 @@ export interface VerifierOptions {
   audience: string | readonly string[];
   /** The JWKS URL; skips discovery. */
   jwksUri?: string;
+  /**
+   * Static keys, for air-gapped services and tests: nothing is ever fetched (no discovery, no JWKS).
+   * They apply to every configured issuer. Every key must be usable, or `createVerifier` throws
+   * `TollgateConfigError` naming it: a public key (never a private or symmetric one) of an allowed
+   * algorithm, RSA within 2048..`jwks.maxRsaModulusBits` bits, `use` `sig` (or none), `key_ops` with
+   * `verify` (or none), each `kid` given once. A token's `kid` selects the key of that `kid`; keys
+   * without a `kid` (a KeyObject has none) serve tokens without one and tokens whose `kid` no key has.
+   * An unknown `kid` is a 401 at once. Not together with `jwksUri`, nor with the `jwks` fetch
+   * settings (only `jwks.maxRsaModulusBits` applies).
+   * @example keys: { keys: [{ kty: 'EC', crv: 'P-256', x: '...', y: '...', kid: 'k1', alg: 'ES256' }] }
+   * @see RFC 7517 section 5, RFC 7515 section 4.1.4
+   */
+  keys?: StaticKeys;
   /** Allowed signature algorithms (asymmetric only). Default RS256, PS256, ES256, EdDSA. */
   algorithms?: readonly Algorithm[];
   /** Leeway for `exp`, `nbf` and `iat`. Default `5` seconds. */
@@ -97,8 +128,10 @@ export interface ResolvedOptions {
   readonly issuers: readonly string[];
   /** Accepted audiences: the token's `aud` must contain one. */
   readonly audiences: readonly string[];
-  /** The configured JWKS URL; `undefined`: the keys are discovered from the issuer. */
+  /** The configured JWKS URL; `undefined`: the keys are discovered from the issuer (or static). */
   readonly jwksUri: string | undefined;
+  /** The static keys, validated and imported; `undefined`: the keys are fetched. */
+  readonly keys: readonly ResolvedKey[] | undefined;
   /** Allowed signature algorithms. */
   readonly algorithms: readonly Algorithm[];
   /** Leeway for `exp`, `nbf` and `iat`, in seconds. */
@@ -175,6 +208,11 @@ const schema = z.strictObject({
   issuer: nonEmptyList('issuer identifier (the iss of your tokens, e.g. https://auth.example.com/)'),
   audience: nonEmptyList('audience (this API\'s identifier, the aud of your tokens)'),
   jwksUri: z.string().optional(),
+  keys: z
+    .custom<StaticKeys>((value) => Array.isArray(value) || (typeof value === 'object' && value !== null && Array.isArray((value as { keys?: unknown }).keys)), {
+      message: 'expected a JWKS ({ keys: [...] }) or an array of public JWKs or node:crypto public KeyObjects',
+    })
+    .optional(),
   algorithms: z.array(algorithm).min(1, { message: 'must allow at least one algorithm' }).optional(),
   clockTolerance: duration('clockTolerance').optional(),
   maxTokenAge: duration('maxTokenAge').optional(),
@@ -265,6 +303,14 @@ export function resolveOptions(input: VerifierOptions): ResolvedOptions {
     const problem = checkUrl('jwksUri', options.jwksUri, allowInsecure);
     if (problem) problems.push(problem);
   }
+  const algorithms = Object.freeze([...new Set(options.algorithms ?? DEFAULT_ALGORITHMS)]) as readonly Algorithm[];
+  const maxRsaModulusBits = options.jwks?.maxRsaModulusBits ?? DEFAULT_MAX_RSA_MODULUS_BITS;
+  let keys: readonly ResolvedKey[] | undefined;
+  if (options.keys !== undefined) {
+    const resolvedKeys = resolveStaticKeys(options.keys, algorithms, maxRsaModulusBits);
+    problems.push(...(resolvedKeys.problems ?? []), ...staticKeyConflicts(options));
+    keys = resolvedKeys.keys;
+  }
   if (problems.length) throw new TollgateConfigError(`tollgate: invalid options\n${problems.map((p) => `  - ${p}`).join('\n')}`);
 
   const strict = options.strict ?? false;
@@ -272,7 +318,8 @@ export function resolveOptions(input: VerifierOptions): ResolvedOptions {
     issuers: Object.freeze([...new Set(options.issuer)]),
     audiences: Object.freeze([...new Set(options.audience)]),
     jwksUri: options.jwksUri,
-    algorithms: Object.freeze([...new Set(options.algorithms ?? DEFAULT_ALGORITHMS)]) as readonly Algorithm[],
+    keys,
+    algorithms,
     clockTolerance: options.clockTolerance ?? 5,
     maxTokenAge: options.maxTokenAge,
     strict,
@@ -285,7 +332,7 @@ export function resolveOptions(input: VerifierOptions): ResolvedOptions {
       timeout: options.jwks?.timeout ?? 5,
       maxResponseBytes: options.jwks?.maxResponseBytes ?? 256 * 1024,
       staleIfError: options.jwks?.staleIfError ?? 3600,
-      maxRsaModulusBits: options.jwks?.maxRsaModulusBits ?? DEFAULT_MAX_RSA_MODULUS_BITS,
+      maxRsaModulusBits,
     }),
     cacheMaxEntries: options.cache === false ? 0 : (options.cache?.maxEntries ?? 1000),
     cacheMaxRejections: options.cache === false ? 0 : (options.cache?.maxRejections ?? 1000),
@@ -295,4 +342,14 @@ export function resolveOptions(input: VerifierOptions): ResolvedOptions {
     now: options.now ?? Date.now,
   };
   return Object.freeze(resolved);
+}
+
+/** Options that contradict `keys`: a URL to fetch keys from, and settings of fetches that never happen. */
+function staticKeyConflicts(options: { jwksUri?: string | undefined; jwks?: object | undefined }): string[] {
+  const conflicts: string[] = [];
+  if (options.jwksUri !== undefined) conflicts.push('keys and jwksUri: give one (keys are never fetched; jwksUri is where keys are fetched from)');
+  for (const [name, value] of Object.entries(options.jwks ?? {})) {
+    if (name !== 'maxRsaModulusBits' && value !== undefined) conflicts.push(`jwks.${name}: has no effect with keys (nothing is fetched); remove it`);
+  }
+  return conflicts;
 }

@@ -9,9 +9,19 @@ const byIdentity = new WeakMap<VerifierOptions, Verifier>();
 const byContent = new Map<string, Verifier>();
 const MAX_VERIFIERS = 32;
 
+/** Whether JSON text captures all of a value: plain objects, arrays and scalars, no function, no class instance. */
+function isPlainData(value: unknown, depth = 0): boolean {
+  if (typeof value === 'function' || depth > 8) return false;
+  if (typeof value !== 'object' || value === null) return true;
+  const prototype = Object.getPrototypeOf(value) as unknown;
+  if (prototype !== Object.prototype && prototype !== Array.prototype && prototype !== null) return false;
+  return Object.values(value).every((member) => isPlainData(member, depth + 1));
+}
+
 function contentKey(options: VerifierOptions): string | undefined {
-  // Functions (fetch, now) have no stable content: such options are matched by identity only.
-  if (Object.values(options).some((value) => typeof value === 'function')) return undefined;
+  // Functions (fetch, now) and class instances (a KeyObject in `keys` reads as {}) have no stable JSON
+  // content: two different keys would share a verifier. Such options are matched by identity only.
+  if (!isPlainData(options)) return undefined;
   const sorted = (value: unknown): unknown =>
     value && typeof value === 'object' && !Array.isArray(value)
       ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, sorted(v)]))
