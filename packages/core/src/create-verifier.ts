@@ -6,6 +6,7 @@ import { OTHER_SCHEME, readCredentials, type ExtractOptions, type RequestLike } 
 import { configuredJwks, discoveredJwks } from './lib/jwks-location.js';
 import { isAcceptedTokenType } from './lib/token-type.js';
 import { checkClaims } from './lib/check-claims.js';
+import { freshFor } from './lib/cache-control.js';
 import { decodeJws } from './lib/decode-jws.js';
 import { publishAuthentication } from './lib/publish-audit-events.js';
 import { RemoteJwks } from './lib/remote-jwks.js';
@@ -77,7 +78,10 @@ export function createVerifier(input: VerifierOptions): Verifier {
   const options = resolveOptions(input);
   const { realm, now } = options;
   const fail = (reason: TollgateErrorReason, description: string) => new InvalidTokenError(description, { reason, realm });
-  const fetchOptions = { fetch: options.fetch, timeoutSeconds: options.jwks.timeout, maxBytes: options.jwks.maxResponseBytes };
+  // How long a fetched JWKS or metadata document is fresh: its caching headers within bounds, else cacheMaxAge.
+  const policy = { fallback: options.jwks.cacheMaxAge, bounds: options.jwks.cacheControl };
+  const lifetime = (headers: Pick<Headers, 'get'>) => freshFor(headers, now(), policy);
+  const fetchOptions = { fetch: options.fetch, timeoutSeconds: options.jwks.timeout, maxBytes: options.jwks.maxResponseBytes, lifetime };
   const jwksSettings = { algorithms: options.algorithms, ...options.jwks, realm, now };
 
   const jwksFor = (issuer: string | undefined): RemoteJwks =>
@@ -90,7 +94,6 @@ export function createVerifier(input: VerifierOptions): Verifier {
         : discoveredJwks(issuer!, {
             ...fetchOptions,
             checkUrl: (url) => checkUrl('jwks_uri', url, options.insecureHosts.length > 0 ? { hosts: options.insecureHosts } : options.allowInsecureRequests),
-            cacheMaxAge: options.jwks.cacheMaxAge,
             now,
           }),
     });

@@ -13,7 +13,8 @@ export type Duration = number | string;
 /** How the JWKS is fetched and cached. */
 export interface JwksOptions {
   /**
-   * How long fetched keys (and the issuer's discovery metadata) are used before they are fetched again.
+   * How long fetched keys (and the issuer's discovery metadata) are used before they are fetched again,
+   * when the response's caching headers do not say (see `cacheControl`).
    * Older keys keep serving while they are refreshed in the background, within `staleIfError`.
    * Keys are refetched for age at most once per `cooldown`, even when this is shorter. Default `'10m'`.
    */
@@ -24,6 +25,17 @@ export interface JwksOptions {
    * flood of forged tokens costs one fetch per cooldown. Default `'30s'`; at least 1 second.
    */
   cooldown?: Duration;
+  /**
+   * Whether the JWKS and discovery responses' caching headers set how long they are used, and within
+   * which bounds. A response's `Cache-Control: max-age` (less its `Age`), else its `Expires`, replaces
+   * `cacheMaxAge` for that fetch, held within `min`..`max`; `no-store` and `no-cache` count as 0 (so
+   * `min`). A response without these headers gets `cacheMaxAge`. Fetches for age stay at most one per
+   * `cooldown` whatever the header says. Default `true`: `min` `'1m'` and `max` `'1h'` (widened to
+   * include `cacheMaxAge`); `false` ignores the headers. `cacheMaxAge` must lie within the bounds.
+   * @example jwks: { cacheControl: { min: '5m', max: '1d' } }
+   * @see RFC 9111 sections 4.2 and 5.2.2
+   */
+  cacheControl?: boolean | { min?: Duration; max?: Duration };
   /** Timeout of one HTTP request (discovery or JWKS). Default `'5s'`. */
   timeout?: Duration;
   /** Largest JWKS or discovery response accepted, in bytes. Default 256 KiB. */
@@ -150,6 +162,8 @@ export interface ResolvedOptions {
   readonly jwks: {
     /** How long fetched keys are used before they are fetched again. */
     readonly cacheMaxAge: number;
+    /** Bounds of a response's own lifetime (its caching headers), in seconds; `false`: headers ignored. */
+    readonly cacheControl: { readonly min: number; readonly max: number } | false;
     /** Least time between the refetches that unknown kids, failing signatures or failed fetches cause. */
     readonly cooldown: number;
     /** Timeout of one HTTP request. */
@@ -229,6 +243,11 @@ const schema = z.strictObject({
       // The cooldown is what bounds the fetches an attacker's tokens cause: 0 would turn each into a JWKS request.
       cooldown: duration('cooldown')
         .refine((seconds) => seconds >= 1, { message: 'must be at least 1 second: it bounds the JWKS fetches that unknown kids and forged signatures can cause' })
+        .optional(),
+      cacheControl: z
+        .union([z.boolean(), z.strictObject({ min: duration('cacheControl.min').optional(), max: duration('cacheControl.max').optional() })], {
+          error: "expected true, false or { min?, max? } (durations like '1m', '1h')",
+        })
         .optional(),
       timeout: duration('timeout').optional(),
       maxResponseBytes: z.number().int().min(1024).max(64 * 1024 * 1024).optional(),
@@ -311,6 +330,8 @@ export function resolveOptions(input: VerifierOptions): ResolvedOptions {
     problems.push(...(resolvedKeys.problems ?? []), ...staticKeyConflicts(options));
     keys = resolvedKeys.keys;
   }
+  const cacheMaxAge = options.jwks?.cacheMaxAge ?? 600;
+  const cacheControl = cacheControlBounds(options.jwks?.cacheControl, cacheMaxAge, problems);
   if (problems.length) throw new TollgateConfigError(`tollgate: invalid options\n${problems.map((p) => `  - ${p}`).join('\n')}`);
 
   const strict = options.strict ?? false;
@@ -327,7 +348,8 @@ export function resolveOptions(input: VerifierOptions): ResolvedOptions {
     realm: options.realm ?? 'api',
     maxTokenLength: options.maxTokenLength ?? 8192,
     jwks: Object.freeze({
-      cacheMaxAge: options.jwks?.cacheMaxAge ?? 600,
+      cacheMaxAge,
+      cacheControl,
       cooldown: options.jwks?.cooldown ?? 30,
       timeout: options.jwks?.timeout ?? 5,
       maxResponseBytes: options.jwks?.maxResponseBytes ?? 256 * 1024,
@@ -352,4 +374,25 @@ function staticKeyConflicts(options: { jwksUri?: string | undefined; jwks?: obje
     if (name !== 'maxRsaModulusBits' && value !== undefined) conflicts.push(`jwks.${name}: has no effect with keys (nothing is fetched); remove it`);
   }
   return conflicts;
+}
+
+/**
+ * The bounds a response's caching headers are held to. Unset bounds default to 1 minute and 1 hour,
+ * widened to include cacheMaxAge; set ones must include it (cacheMaxAge is what a response without
+ * caching headers gets, so bounds that exclude it contradict it).
+ */
+function cacheControlBounds(
+  input: boolean | { min?: number | undefined; max?: number | undefined } | undefined,
+  cacheMaxAge: number,
+  problems: string[],
+): { min: number; max: number } | false {
+  if (input === false) return false;
+  const given = typeof input === 'object' ? input : {};
+  const min = given.min ?? Math.min(60, cacheMaxAge);
+  const max = given.max ?? Math.max(3600, cacheMaxAge);
+  if (min > max) problems.push('jwks.cacheControl: min is over max; give min <= max');
+  else if (cacheMaxAge < min || cacheMaxAge > max) {
+    problems.push(`jwks.cacheControl: cacheMaxAge (${cacheMaxAge} s, used when a response has no caching headers) must lie within min (${min} s) and max (${max} s)`);
+  }
+  return Object.freeze({ min, max });
 }
