@@ -35,7 +35,14 @@ export interface JwksOptions {
    * @example jwks: { cacheControl: { min: '5m', max: '1d' } }
    * @see RFC 9111 sections 4.2 and 5.2.2
    */
-  cacheControl?: boolean | { min?: Duration; max?: Duration };
+  cacheControl?:
+    | boolean
+    | {
+        /** The shortest freshness a response can ask for (`max-age=0`, `no-store`...). Default `'1m'` (or `cacheMaxAge`, when shorter). */
+        min?: Duration;
+        /** The longest freshness a response can ask for. Default `'1h'` (or `cacheMaxAge`, when longer). */
+        max?: Duration;
+      };
   /** Timeout of one HTTP request (discovery or JWKS). Default `'5s'`. */
   timeout?: Duration;
   /** Largest JWKS or discovery response accepted, in bytes. Default 256 KiB. */
@@ -65,7 +72,12 @@ export interface JwksOptions {
  * @example keys: [createPublicKey(readFileSync('issuer-public.pem'))]
  * @see RFC 7517 section 5
  */
-export type StaticKeys = { readonly keys: readonly (JsonWebKey | KeyObject)[] } | readonly (JsonWebKey | KeyObject)[];
+export type StaticKeys =
+  | {
+      /** The keys of the set (RFC 7517 section 5.1). */
+      readonly keys: readonly (JsonWebKey | KeyObject)[];
+    }
+  | readonly (JsonWebKey | KeyObject)[];
 
 /** A static key after validation (see {@link VerifierOptions.keys}). */
 export interface ResolvedKey {
@@ -163,7 +175,14 @@ export interface ResolvedOptions {
     /** How long fetched keys are used before they are fetched again. */
     readonly cacheMaxAge: number;
     /** Bounds of a response's own lifetime (its caching headers), in seconds; `false`: headers ignored. */
-    readonly cacheControl: { readonly min: number; readonly max: number } | false;
+    readonly cacheControl:
+      | {
+          /** The shortest freshness a response's headers can set, in seconds. */
+          readonly min: number;
+          /** The longest freshness a response's headers can set, in seconds. */
+          readonly max: number;
+        }
+      | false;
     /** Least time between the refetches that unknown kids, failing signatures or failed fetches cause. */
     readonly cooldown: number;
     /** Timeout of one HTTP request. */
