@@ -152,6 +152,9 @@ describe('static keys: what is refused at startup', () => {
     expect(configError(options('https://auth.example.com/jwks' as never))).toMatch(/keys: expected a JWKS \(\{ keys: \[\.\.\.\] \}\) or an array/);
     expect(configError(options({ key: [] } as never))).toMatch(/keys: expected a JWKS/);
     expect(configError(options(Array.from({ length: 101 }, () => ec.publicJwk)))).toMatch(/keys: holds 101 keys; at most 100/);
+    // A sparse array's holes are entries that are no key, not entries to skip into an empty key set.
+    expect(configError(options(new Array(2) as never))).toMatch(/keys\[0\]: cannot verify tokens: it is not a JWK[\s\S]*keys\[1\]/);
+    expect(configError(options([null, undefined] as never))).toMatch(/keys\[0\]: cannot verify tokens: it is not a JWK/);
   });
 
   it('refuses a private or symmetric KeyObject, saying what to give instead', () => {

@@ -29,12 +29,13 @@ export function resolveStaticKeys(input: unknown, algorithms: readonly string[],
   const problems: string[] = [];
   const keys: StaticKey[] = [];
   const kids = new Map<string, number>();
-  entries.forEach((entry: unknown, index) => {
+  // By index, not forEach: a hole in a sparse array is an entry that is no key, not one to skip.
+  for (let index = 0; index < entries.length; index += 1) {
     const where = `keys[${index}]`;
-    const resolved = resolveEntry(entry, algorithms, maxRsaModulusBits);
+    const resolved = resolveEntry(entries[index] as unknown, algorithms, maxRsaModulusBits);
     if (typeof resolved === 'string') {
       problems.push(`${where}: ${resolved}`);
-      return;
+      continue;
     }
     // unusableKeyReason let through only a string kid or none.
     const kid = resolved.jwk.kid as string | undefined;
@@ -45,7 +46,7 @@ export function resolveStaticKeys(input: unknown, algorithms: readonly string[],
       else kids.set(kid, index);
     }
     keys.push(resolved);
-  });
+  }
   return problems.length > 0 ? { problems } : { keys: Object.freeze(keys) };
 }
 
@@ -68,7 +69,7 @@ function resolveEntry(entry: unknown, algorithms: readonly string[], maxRsaModul
   if (reason !== undefined) return `cannot verify tokens: ${reason}`;
   try {
     const key = createPublicKey({ key: entry as JsonWebKey, format: 'jwk' });
-    return { jwk: Object.freeze({ ...(entry as object) }) as JsonWebKey, key };
+    return Object.freeze({ jwk: Object.freeze({ ...(entry as object) }) as JsonWebKey, key });
   } catch {
     // e.g. an EC point that is not on its curve, or a member that is not base64url.
     return 'is not a valid public key (node:crypto cannot import it)';
@@ -87,5 +88,5 @@ function fromKeyObject(key: KeyObject, algorithms: readonly string[], maxRsaModu
   // The same rules as a JWK (type, curve, RSA size and exponent, allowed algorithms); a KeyObject has no kid or alg.
   const reason = unusableKeyReason(jwk, algorithms, { maxRsaModulusBits });
   if (reason !== undefined) return `cannot verify tokens: ${reason}`;
-  return { jwk: Object.freeze({ ...jwk }), key };
+  return Object.freeze({ jwk: Object.freeze({ ...jwk }), key });
 }
