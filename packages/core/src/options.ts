@@ -5,7 +5,8 @@ import { TollgateConfigError } from './errors.js';
 import { DEFAULT_ALGORITHMS, DEFAULT_MAX_RSA_MODULUS_BITS, MAX_RSA_MODULUS_BITS, MIN_RSA_MODULUS_BITS, SUPPORTED_ALGORITHMS, type Algorithm } from './algorithms.js';
 import { parseSeconds } from './lib/duration.js';
 import { checkInsecureHost, checkIssuerUrl, checkUrl, type InsecurePolicy } from './lib/url-policy.js';
-import { resolveStaticKeys } from './lib/static-keys.js';
+import { resolveStaticKeys, staticKeyConflicts } from './lib/static-keys.js';
+import { cacheControlBounds } from './lib/cache-control.js';
 
 /** A duration: seconds as a number, or text such as `'30s'`, `'10m'`, `'1h'`. */
 export type Duration = number | string;
@@ -383,35 +384,4 @@ export function resolveOptions(input: VerifierOptions): ResolvedOptions {
     now: options.now ?? Date.now,
   };
   return Object.freeze(resolved);
-}
-
-/** Options that contradict `keys`: a URL to fetch keys from, and settings of fetches that never happen. */
-function staticKeyConflicts(options: { jwksUri?: string | undefined; jwks?: object | undefined }): string[] {
-  const conflicts: string[] = [];
-  if (options.jwksUri !== undefined) conflicts.push('keys and jwksUri: give one (keys are never fetched; jwksUri is where keys are fetched from)');
-  for (const [name, value] of Object.entries(options.jwks ?? {})) {
-    if (name !== 'maxRsaModulusBits' && value !== undefined) conflicts.push(`jwks.${name}: has no effect with keys (nothing is fetched); remove it`);
-  }
-  return conflicts;
-}
-
-/**
- * The bounds a response's caching headers are held to. Unset bounds default to 1 minute and 1 hour,
- * widened to include cacheMaxAge; set ones must include it (cacheMaxAge is what a response without
- * caching headers gets, so bounds that exclude it contradict it).
- */
-function cacheControlBounds(
-  input: boolean | { min?: number | undefined; max?: number | undefined } | undefined,
-  cacheMaxAge: number,
-  problems: string[],
-): { min: number; max: number } | false {
-  if (input === false) return false;
-  const given = typeof input === 'object' ? input : {};
-  const min = given.min ?? Math.min(60, cacheMaxAge);
-  const max = given.max ?? Math.max(3600, cacheMaxAge);
-  if (min > max) problems.push('jwks.cacheControl: min is over max; give min <= max');
-  else if (cacheMaxAge < min || cacheMaxAge > max) {
-    problems.push(`jwks.cacheControl: cacheMaxAge (${cacheMaxAge} s, used when a response has no caching headers) must lie within min (${min} s) and max (${max} s)`);
-  }
-  return Object.freeze({ min, max });
 }

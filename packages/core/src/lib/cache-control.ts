@@ -75,3 +75,24 @@ export function freshFor(headers: Pick<Headers, 'get'>, nowMs: number, policy: F
   if (lifetime === undefined) return policy.fallback;
   return Math.min(policy.bounds.max, Math.max(policy.bounds.min, lifetime));
 }
+
+/**
+ * The bounds a response's caching headers are held to. Unset bounds default to 1 minute and 1 hour,
+ * widened to include cacheMaxAge; set ones must include it (cacheMaxAge is what a response without
+ * caching headers gets, so bounds that exclude it contradict it).
+ */
+export function cacheControlBounds(
+  input: boolean | { min?: number | undefined; max?: number | undefined } | undefined,
+  cacheMaxAge: number,
+  problems: string[],
+): { min: number; max: number } | false {
+  if (input === false) return false;
+  const given = typeof input === 'object' ? input : {};
+  const min = given.min ?? Math.min(60, cacheMaxAge);
+  const max = given.max ?? Math.max(3600, cacheMaxAge);
+  if (min > max) problems.push('jwks.cacheControl: min is over max; give min <= max');
+  else if (cacheMaxAge < min || cacheMaxAge > max) {
+    problems.push(`jwks.cacheControl: cacheMaxAge (${cacheMaxAge} s, used when a response has no caching headers) must lie within min (${min} s) and max (${max} s)`);
+  }
+  return Object.freeze({ min, max });
+}

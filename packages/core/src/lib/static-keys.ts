@@ -90,3 +90,13 @@ function fromKeyObject(key: KeyObject, algorithms: readonly string[], maxRsaModu
   if (reason !== undefined) return `cannot verify tokens: ${reason}`;
   return Object.freeze({ jwk: Object.freeze({ ...jwk }), key });
 }
+
+/** Options that contradict `keys`: a URL to fetch keys from, and settings of fetches that never happen. */
+export function staticKeyConflicts(options: { jwksUri?: string | undefined; jwks?: object | undefined }): string[] {
+  const conflicts: string[] = [];
+  if (options.jwksUri !== undefined) conflicts.push('keys and jwksUri: give one (keys are never fetched; jwksUri is where keys are fetched from)');
+  for (const [name, value] of Object.entries(options.jwks ?? {})) {
+    if (name !== 'maxRsaModulusBits' && value !== undefined) conflicts.push(`jwks.${name}: has no effect with keys (nothing is fetched); remove it`);
+  }
+  return conflicts;
+}
