@@ -313,6 +313,24 @@ export const cases: readonly ConformanceCase[] = [
     expect: ok('/orders', client('orders:read', 'orders:write')),
   },
   {
+    name: 'scope route, scopes in a "scope" array claim (as some issuers send it)',
+    app: 'main',
+    request: async (ctx) => get('/orders', bearer(await ctx.sign({ scope: ['orders:read', 'orders:write'] }))),
+    expect: ok('/orders', client('orders:read', 'orders:write')),
+  },
+  {
+    name: 'scope route, a "scope" array member holding a space: 401 (one scope or two?)',
+    app: 'main',
+    request: async (ctx) => get('/orders', bearer(await ctx.sign({ scope: ['orders:read orders:write'] }))),
+    expect: invalidToken('invalid scope claim'),
+  },
+  {
+    name: 'a "scope" array with a non-string member: 401',
+    app: 'main',
+    request: async (ctx) => get('/me', bearer(await ctx.sign({ scope: ['orders:read', 7] }))),
+    expect: invalidToken('invalid scope claim'),
+  },
+  {
     name: 'scope route, a bad token is 401, not 403',
     app: 'main',
     request: async (ctx) => get('/orders', bearer(tamperSignature(await ctx.sign({ scope: 'orders:read' })))),
@@ -613,4 +631,41 @@ export const cases: readonly ConformanceCase[] = [
     jwksRequests: 0,
   },
   { name: 'JWKS down, no token: still 401 with a bare challenge', app: 'outage', request: () => get('/me'), expect: missingToken },
+  // -- static keys (the `keys` option), strict mode: nothing is ever fetched --------------------------
+  { name: 'static keys: no token at all: 401', app: 'static', request: () => get('/me'), expect: missingToken, jwksRequests: 0 },
+  {
+    name: 'static keys: a valid token, verified without any JWKS request',
+    app: 'static',
+    request: async (ctx) => get('/me', bearer(await ctx.sign())),
+    expect: ok('/me', client()),
+    jwksRequests: 0,
+  },
+  {
+    name: 'static keys: scope route with the space-delimited "scope" claim',
+    app: 'static',
+    request: async (ctx) => get('/orders', bearer(await ctx.sign({ scope: 'orders:read' }))),
+    expect: ok('/orders', client('orders:read')),
+    jwksRequests: 0,
+  },
+  {
+    name: 'static keys, strict: a "scope" array is refused (RFC 9068 section 2.2.3: a string)',
+    app: 'static',
+    request: async (ctx) => get('/orders', bearer(await ctx.sign({ scope: ['orders:read'] }))),
+    expect: invalidToken('invalid scope claim'),
+    jwksRequests: 0,
+  },
+  {
+    name: 'static keys: an unknown kid is 401 at once (nothing to refetch)',
+    app: 'static',
+    request: async (ctx) => get('/me', bearer(await ctx.sign({}, { header: { kid: 'not-configured' } }))),
+    expect: invalidToken('unknown signing key'),
+    jwksRequests: 0,
+  },
+  {
+    name: 'static keys: a tampered signature is 401',
+    app: 'static',
+    request: async (ctx) => get('/me', bearer(tamperSignature(await ctx.sign()))),
+    expect: invalidToken('invalid signature'),
+    jwksRequests: 0,
+  },
 ];

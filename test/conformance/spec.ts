@@ -1,6 +1,7 @@
 // The shared route spec of the conformance suite: which apps exist, which routes each one has, and
 // what a route answers when it lets a request through. Every app factory builds exactly these routes.
 import type { AccessToken, ClaimRuleSet, ClaimValidator, GuardOptions, VerifierOptions } from '@tollgate/core';
+import type { JsonWebKey } from 'node:crypto';
 import type { Server } from 'node:http';
 
 /** Realm of every app's challenge. */
@@ -74,7 +75,7 @@ export function routeBody(route: string, auth: AccessToken | null | undefined): 
 }
 
 /** The apps each framework runs, each built right before its cases. */
-export const APP_NAMES = ['main', 'query', 'standalone', 'stale', 'outage', 'claims'] as const;
+export const APP_NAMES = ['main', 'query', 'standalone', 'stale', 'outage', 'claims', 'static'] as const;
 export type AppName = (typeof APP_NAMES)[number];
 
 /** Which issuer each app trusts: `outage` is an issuer whose endpoints are down from the start. */
@@ -85,12 +86,13 @@ export const ISSUER_OF: Readonly<Record<AppName, 'main' | 'outage'>> = {
   stale: 'main',
   outage: 'outage',
   claims: 'main',
+  static: 'main',
 };
 
 /** What an app spec is built from: the issuers and the clock of the app under test. */
 export interface SpecEnvironment {
-  /** The issuer of every app but `outage`. */
-  issuer: { issuer: string; audience: string; jwksUri: string };
+  /** The issuer of every app but `outage`; the `static` app is given the public JWK of its first key. */
+  issuer: { issuer: string; audience: string; jwksUri: string; keys: readonly { readonly publicJwk: JsonWebKey }[] };
   /** An issuer whose endpoints are down from the start (no key was ever fetched from it). */
   outage: { issuer: string; audience: string; jwksUri: string };
   /** The app's clock, in milliseconds. */
@@ -159,6 +161,23 @@ export function appSpec(name: AppName, env: SpecEnvironment): AppSpec {
         guard: {},
         layout: 'per-route',
         routes: [{ path: '/me', kind: 'auth' }],
+      };
+    case 'static':
+      return {
+        // An air-gapped API: static keys (the issuer's default signing key), RFC 9068 strict mode, and a
+        // fetch that fails if anything is ever fetched.
+        verifier: {
+          ...base,
+          keys: { keys: [env.issuer.keys[0]!.publicJwk] },
+          strict: true,
+          fetch: () => Promise.reject(new Error('the static app must never fetch')),
+        },
+        guard: {},
+        layout: 'per-route',
+        routes: [
+          { path: '/me', kind: 'auth' },
+          { path: '/orders', kind: 'scopes', scopes: ['orders:read'] },
+        ],
       };
     case 'outage':
       return {

@@ -76,6 +76,8 @@ const scopeValue = fc.oneof(
     weight: 4,
     arbitrary: fc.array(fc.constantFrom('orders:read', 'orders:write', 'profile', 'a', 'b', ''), { maxLength: 4 }).map((items) => items.join(' ')),
   },
+  // The array form some issuers send: members with a space or empty ones make the claim invalid.
+  { weight: 1, arbitrary: fc.array(fc.constantFrom('orders:read', 'orders:write', 'a', 'b', '', 'a b', 7), { maxLength: 4 }) },
   { weight: 1, arbitrary: anyJson() },
 );
 

@@ -88,7 +88,12 @@ export function expectedVerdict(facts: TokenFacts, rules: Rules): Verdict {
   if (has(claims, 'iat') && typeof claims.iat !== 'number') return no('iat not a number');
   if (has(claims, 'cnf')) return no('sender-constrained (cnf)');
   if (depthOf(claims) > 64) return no('claims nested too deeply');
-  if (has(claims, 'scope') && typeof claims.scope !== 'string') return no('scope not a string');
+  // A space-delimited string, or an array of scope names (non-empty strings without a space: ["a b"] is ambiguous).
+  if (has(claims, 'scope')) {
+    const scope = claims.scope;
+    const names = Array.isArray(scope) && scope.every((item) => typeof item === 'string' && item !== '' && !item.includes(' '));
+    if (typeof scope !== 'string' && !names) return no('scope neither a string nor an array of scope names');
+  }
   // RFC 7519 section 4.1.2 (sub), RFC 8693 section 4.3 (client_id), OIDC Core section 2 (azp): strings. A
   // verifier that read another type as "absent" would hand a route no subject, or the azp as the client.
   for (const name of ['sub', 'client_id', 'azp']) if (has(claims, name) && typeof claims[name] !== 'string') return no(`${name} not a string`);

@@ -62,7 +62,8 @@ function claimWarnings(claims: Readonly<Record<string, unknown>>, nowMs: number)
   if (claims.cnf !== undefined) {
     warnings.push('cnf claim: the token is bound to a key (DPoP, RFC 9449, or mTLS, RFC 8705): refused as a bearer token');
   }
-  if (!readScopes(claims).valid) warnings.push('scope/scp is neither a string nor an array of strings: refused');
+  if (!readScopes(claims).valid) warnings.push('scope/scp is malformed (scope: a string or an array of scope names without spaces; scp: a string or an array of strings): refused');
+  else if (Array.isArray(claims.scope)) warnings.push('scope is an array: accepted, but refused in strict mode (RFC 9068 section 2.2.3 makes it a space-delimited string)');
   // Core refuses these rather than read a wrong type as absent (a numeric client_id must not let azp speak).
   for (const name of ['sub', 'client_id', 'azp']) {
     if (claims[name] !== undefined && typeof claims[name] !== 'string') warnings.push(`${name} is not a string: refused`);

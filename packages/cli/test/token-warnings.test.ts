@@ -52,9 +52,11 @@ describe('tokenWarnings', () => {
     expect(warn({}, { cnf: { jkt: 'x' } })).toEqual([
       'cnf claim: the token is bound to a key (DPoP, RFC 9449, or mTLS, RFC 8705): refused as a bearer token',
     ]);
-    expect(warn({}, { scp: [1, 2] })).toEqual(['scope/scp is neither a string nor an array of strings: refused']);
-    // scope must be a string (RFC 9068 section 2.2.3); core refuses an array, so inspect warns.
-    expect(warn({}, { scope: ['orders:read'] })).toEqual(['scope/scp is neither a string nor an array of strings: refused']);
+    const malformed = 'scope/scp is malformed (scope: a string or an array of scope names without spaces; scp: a string or an array of strings): refused';
+    expect(warn({}, { scp: [1, 2] })).toEqual([malformed]);
+    expect(warn({}, { scope: ['orders:read orders:write'] })).toEqual([malformed]);
+    // scope is a string in RFC 9068 (section 2.2.3); core accepts an array of names outside strict mode only.
+    expect(warn({}, { scope: ['orders:read'] })).toEqual(['scope is an array: accepted, but refused in strict mode (RFC 9068 section 2.2.3 makes it a space-delimited string)']);
   });
 
   it('warns about sub, client_id or azp of a type other than string, which core refuses rather than read as absent', () => {

@@ -15,8 +15,11 @@ export interface AccessTokenClaims {}
 
 /** Registered claims of a JWT access token (RFC 7519, RFC 9068, RFC 8693). */
 export interface JwtAccessTokenClaims extends JWTPayload {
-  /** Space-delimited scopes (RFC 8693 section 4.2, RFC 9068 section 2.2.3). */
-  scope?: string;
+  /**
+   * Space-delimited scopes (RFC 8693 section 4.2, RFC 9068 section 2.2.3), or an array of scope names as
+   * some issuers send it (refused with `strict`). Read `scopes` of the AccessToken rather than this.
+   */
+  scope?: string | string[];
   /** Scopes as an array (Okta) or a space-delimited string (Entra ID). */
   scp?: string | string[];
   /** The OAuth client the token was issued to (RFC 8693 section 4.3, RFC 9068 section 2.2). */

@@ -7,11 +7,13 @@ import { OTHER_SCHEME, readCredentials, type ExtractOptions, type RequestLike } 
 import { configuredJwks, discoveredJwks } from './lib/jwks-location.js';
 import { isAcceptedTokenType } from './lib/token-type.js';
 import { checkClaims } from './lib/check-claims.js';
+import { freshFor } from './lib/cache-control.js';
 import { decodeJws } from './lib/decode-jws.js';
 import { enforceDeclarativeRules, enforceValidators, type RefuseClaims } from './lib/enforce-claim-rules.js';
 import { publishAuthentication } from './lib/publish-audit-events.js';
-import { createKeySets } from './lib/issuer-key-sets.js';
+import { createKeySets, fixedKeySets, type KeySets } from './lib/issuer-key-sets.js';
 import { RemoteJwks } from './lib/remote-jwks.js';
+import { StaticJwks } from './lib/static-jwks.js';
 import { checkTimeClaims } from './lib/time-claims.js';
 import { VerifiedTokenCache } from './lib/verified-token-cache.js';
 import { verifySignature } from './lib/verify-signature.js';
@@ -84,26 +86,31 @@ export function createVerifier(input: VerifierOptions): Verifier {
   const refuseClaims: RefuseClaims = (rule) => fail('claim_rule', 'token claims not accepted', rule);
   const claimRuleSet = options.claims;
   const hasValidators = claimRuleSet !== undefined && claimRuleSet.validators.length > 0;
-  const fetchOptions = { fetch: options.fetch, timeoutSeconds: options.jwks.timeout, maxBytes: options.jwks.maxResponseBytes };
+  // How long a fetched JWKS or metadata document is fresh: its caching headers within bounds, else cacheMaxAge.
+  const policy = { fallback: options.jwks.cacheMaxAge, bounds: options.jwks.cacheControl };
+  const lifetime = (headers: Pick<Headers, 'get'>) => freshFor(headers, now(), policy);
+  const fetchOptions = { fetch: options.fetch, timeoutSeconds: options.jwks.timeout, maxBytes: options.jwks.maxResponseBytes, lifetime };
   const jwksSettings = { algorithms: options.algorithms, ...options.jwks, realm, now };
 
-  // One key set per configured URL; otherwise one per issuer, each discovered from its metadata. For an
-  // issuer pattern or function they are made as trusted issuers show up (lib/issuer-key-sets.ts).
-  const keySets = createKeySets(options, {
-    configured: (url) => new RemoteJwks({ ...jwksSettings, source: url, load: configuredJwks(url, fetchOptions) }),
-    discovered: (issuer) =>
-      new RemoteJwks({
-        ...jwksSettings,
-        source: issuer,
-        // Discovery runs inside the JWKS fetch, so it shares its single flight, timeout and cooldown.
-        load: discoveredJwks(issuer, {
-          ...fetchOptions,
-          checkUrl: (url) => checkUrl('jwks_uri', url, options.insecureHosts.length > 0 ? { hosts: options.insecureHosts } : options.allowInsecureRequests),
-          cacheMaxAge: options.jwks.cacheMaxAge,
-          now,
-        }),
-      }),
-  });
+  // Static keys serve every listed issuer. Otherwise one key set per configured URL, or one per issuer, each
+  // discovered from its metadata; for an issuer pattern or function they are made as trusted issuers show
+  // up (lib/issuer-key-sets.ts).
+  const keySets: KeySets = options.keys
+    ? fixedKeySets(options.issuers, new StaticJwks(options.keys, realm), realm)
+    : createKeySets(options, {
+        configured: (url) => new RemoteJwks({ ...jwksSettings, source: url, load: configuredJwks(url, fetchOptions) }),
+        discovered: (issuer) =>
+          new RemoteJwks({
+            ...jwksSettings,
+            source: issuer,
+            // Discovery runs inside the JWKS fetch, so it shares its single flight, timeout and cooldown.
+            load: discoveredJwks(issuer, {
+              ...fetchOptions,
+              checkUrl: (url) => checkUrl('jwks_uri', url, options.insecureHosts.length > 0 ? { hosts: options.insecureHosts } : options.allowInsecureRequests),
+              now,
+            }),
+          }),
+      });
   const exactIssuer = options.issuerRule !== undefined;
   const cache = new VerifiedTokenCache(options.cacheMaxEntries);
   const rejections = new RejectionCache(options.cacheMaxRejections);

@@ -17,33 +17,44 @@ export interface ScopeOptions {
 export interface GrantedScopes {
   /** From `scope` then `scp` (those of a valid type), without duplicates or empty entries, in token order. */
   readonly scopes: string[];
-  /** `false` when `scope` is not a string, or `scp` neither a string nor an array of strings. */
+  /**
+   * `false` when `scope` is neither a string nor an array of scope names (non-empty strings without a
+   * space), or `scp` neither a string nor an array of strings.
+   */
   readonly valid: boolean;
 }
 
 /**
  * Reads the scopes granted by (possibly unverified) claims: `scope` (space-delimited, RFC 8693
- * section 4.2) and `scp` (an array, as Okta sends it, or a space-delimited string, as Entra ID does).
- * A verifier refuses a token whose claims are not `valid`; this function only reports it.
+ * section 4.2, or an array of scope names, as some issuers send it) and `scp` (an array, as Okta sends
+ * it, or a space-delimited string, as Entra ID does). A `scope` array whose members are not all
+ * non-empty strings without a space is not `valid`: `["a b"]` could mean one scope or two.
+ * A verifier refuses a token whose claims are not `valid` (and, with `strict`, any `scope` array:
+ * RFC 9068 section 2.2.3 makes it a string); this function only reports it.
  * @example readScopes({ scope: 'a b', scp: ['b', 'c'] }) // { scopes: ['a', 'b', 'c'], valid: true }
- * @see RFC 9068 section 2.2.3
+ * @example readScopes({ scope: ['a', 'b'] }) // { scopes: ['a', 'b'], valid: true }
+ * @see RFC 9068 section 2.2.3, RFC 6749 section 3.3
  */
 export function readScopes(claims: Readonly<Record<string, unknown>>): GrantedScopes {
   const scopes = new Set<string>();
   let valid = true;
-  const add = (value: unknown, arrayAllowed: boolean) => {
+  const add = (value: unknown, isMember: (item: unknown) => boolean) => {
     if (typeof value === 'string') {
       for (const scope of value.split(' ')) if (scope) scopes.add(scope);
-    } else if (arrayAllowed && Array.isArray(value) && value.every((item) => typeof item === 'string')) {
+    } else if (Array.isArray(value) && value.every(isMember)) {
       for (const scope of value as string[]) if (scope) scopes.add(scope);
     } else if (value !== undefined) {
       valid = false;
     }
   };
-  add(claims.scope, false);
-  add(claims.scp, true);
+  add(claims.scope, isScopeName);
+  add(claims.scp, isString);
   return { scopes: [...scopes], valid };
 }
+
+const isString = (item: unknown): boolean => typeof item === 'string';
+// A member of a `scope` array is one scope-token (RFC 6749 section 3.3): never empty, never two joined by a space.
+const isScopeName = (item: unknown): boolean => typeof item === 'string' && item.length > 0 && !item.includes(' ');
 
 // RFC 6749 section 3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
 const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;

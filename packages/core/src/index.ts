@@ -38,7 +38,7 @@ export {
 } from './errors.js';
 export type { MissingTokenReason, TollgateErrorCode, TollgateErrorOptions, TollgateErrorReason } from './errors.js';
 export { resolveOptions } from './options.js';
-export type { Duration, IssuerFunction, IssuerPattern, JwksOptions, ResolvedOptions, VerifierOptions } from './options.js';
+export type { Duration, IssuerFunction, IssuerPattern, JwksOptions, ResolvedKey, ResolvedOptions, StaticKeys, VerifierOptions } from './options.js';
 export type { AccessToken, AccessTokenClaims, JwtAccessTokenClaims } from './access-token.js';
 export { SUPPORTED_ALGORITHMS } from './algorithms.js';
 export type { Algorithm } from './algorithms.js';

@@ -1,4 +1,5 @@
 // Verifier options: the public type, and their validation (zod) into a frozen, resolved form.
+import type { JsonWebKey, KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import { TollgateConfigError } from './errors.js';
 import { DEFAULT_ALGORITHMS, DEFAULT_MAX_RSA_MODULUS_BITS, MAX_RSA_MODULUS_BITS, MIN_RSA_MODULUS_BITS, SUPPORTED_ALGORITHMS, type Algorithm } from './algorithms.js';
@@ -7,6 +8,8 @@ import { parseSeconds } from './lib/duration.js';
 import { checkIssuers, issuerSchema, jwksUriSchema } from './lib/issuer-option.js';
 import { claimRuleSetSchema } from './lib/resolve-claim-rules.js';
 import { checkInsecureHost, type InsecurePolicy } from './lib/url-policy.js';
+import { resolveStaticKeys, staticKeyConflicts } from './lib/static-keys.js';
+import { cacheControlBounds } from './lib/cache-control.js';
 
 /** A duration: seconds as a number, or text such as `'30s'`, `'10m'`, `'1h'`. */
 export type Duration = number | string;
@@ -14,7 +17,8 @@ export type Duration = number | string;
 /** How the JWKS is fetched and cached. */
 export interface JwksOptions {
   /**
-   * How long fetched keys (and the issuer's discovery metadata) are used before they are fetched again.
+   * How long fetched keys (and the issuer's discovery metadata) are used before they are fetched again,
+   * when the response's caching headers do not say (see `cacheControl`).
    * Older keys keep serving while they are refreshed in the background, within `staleIfError`.
    * Keys are refetched for age at most once per `cooldown`, even when this is shorter. Default `'10m'`.
    */
@@ -25,6 +29,25 @@ export interface JwksOptions {
    * flood of forged tokens costs one fetch per cooldown. Default `'30s'`; at least 1 second.
    */
   cooldown?: Duration;
+  /**
+   * Whether the JWKS and discovery responses' caching headers set how long they are used, and within
+   * which bounds. A response's `Cache-Control: max-age` (less its `Age`), else its `Expires`, replaces
+   * `cacheMaxAge` for that fetch, held within `min`..`max`; `no-store` and `no-cache` count as 0 (so
+   * `min`). A response without these headers gets `cacheMaxAge`. Fetches for age stay at most one per
+   * `cooldown` whatever the header says. Default `true`: `min` `'1m'` (or `cacheMaxAge`, when shorter)
+   * and `max` `cacheMaxAge`, so a response may shorten how long keys are kept but never lengthen it;
+   * `false` ignores the headers. `cacheMaxAge` must lie within the bounds.
+   * @example jwks: { cacheControl: { min: '5m', max: '1d' } }
+   * @see RFC 9111 sections 4.2 and 5.2.2
+   */
+  cacheControl?:
+    | boolean
+    | {
+        /** The shortest freshness a response can ask for (`max-age=0`, `no-store`...). Default `'1m'` (or `cacheMaxAge`, when shorter). */
+        min?: Duration;
+        /** The longest freshness a response can ask for. Default `cacheMaxAge`: a withdrawn key is dropped no later than without the header. */
+        max?: Duration;
+      };
   /** Timeout of one HTTP request (discovery or JWKS). Default `'5s'`. */
   timeout?: Duration;
   /** Largest JWKS or discovery response accepted, in bytes. Default 256 KiB. */
@@ -78,6 +101,27 @@ export interface IssuerPattern {
   tenants: readonly string[] | '*';
 }
 
+/**
+ * Static keys: a JWKS document (`{ keys: [...] }`, as an issuer serves it) or an array of public JWKs
+ * and node:crypto public `KeyObject`s.
+ * @example keys: [createPublicKey(readFileSync('issuer-public.pem'))]
+ * @see RFC 7517 section 5
+ */
+export type StaticKeys =
+  | {
+      /** The keys of the set (RFC 7517 section 5.1). */
+      readonly keys: readonly (JsonWebKey | KeyObject)[];
+    }
+  | readonly (JsonWebKey | KeyObject)[];
+
+/** A static key after validation (see {@link VerifierOptions.keys}). */
+export interface ResolvedKey {
+  /** The public JWK as given (with its `kid` and `alg`), or exported from a KeyObject (then without either). */
+  readonly jwk: Readonly<JsonWebKey>;
+  /** The node:crypto public key signatures are checked with. */
+  readonly key: KeyObject;
+}
+
 /** Options of `createVerifier` and `verifyToken`. */
 export interface VerifierOptions {
   /**
@@ -106,6 +150,19 @@ export interface VerifierOptions {
    * a token of a new issuer gets a 503 with `Retry-After`.
    */
   newIssuersPerMinute?: number;
+  /**
+   * Static keys, for air-gapped services and tests: nothing is ever fetched (no discovery, no JWKS).
+   * They apply to every configured issuer. Every key must be usable, or `createVerifier` throws
+   * `TollgateConfigError` naming it: a public key (never a private or symmetric one) of an allowed
+   * algorithm, RSA within 2048..`jwks.maxRsaModulusBits` bits, `use` `sig` (or none), `key_ops` with
+   * `verify` (or none), each `kid` given once. A token's `kid` selects the key of that `kid`; keys
+   * without a `kid` (a KeyObject has none) serve tokens without one and tokens whose `kid` no key has.
+   * An unknown `kid` is a 401 at once. Not together with `jwksUri`, nor with the `jwks` fetch
+   * settings (only `jwks.maxRsaModulusBits` applies).
+   * @example keys: { keys: [{ kty: 'EC', crv: 'P-256', x: '...', y: '...', kid: 'k1', alg: 'ES256' }] }
+   * @see RFC 7517 section 5, RFC 7515 section 4.1.4
+   */
+  keys?: StaticKeys;
   /** Allowed signature algorithms (asymmetric only). Default RS256, PS256, ES256, EdDSA. */
   algorithms?: readonly Algorithm[];
   /** Leeway for `exp`, `nbf` and `iat`. Default `5` seconds. */
@@ -166,6 +223,8 @@ export interface ResolvedOptions {
   readonly maxIssuers: number;
   /** Most key sets of their own made per minute for an issuer rule. */
   readonly newIssuersPerMinute: number;
+  /** The static keys, validated and imported; `undefined`: the keys are fetched. */
+  readonly keys: readonly ResolvedKey[] | undefined;
   /** Allowed signature algorithms. */
   readonly algorithms: readonly Algorithm[];
   /** Leeway for `exp`, `nbf` and `iat`, in seconds. */
@@ -186,6 +245,15 @@ export interface ResolvedOptions {
   readonly jwks: {
     /** How long fetched keys are used before they are fetched again. */
     readonly cacheMaxAge: number;
+    /** Bounds of a response's own lifetime (its caching headers), in seconds; `false`: headers ignored. */
+    readonly cacheControl:
+      | {
+          /** The shortest freshness a response's headers can set, in seconds. */
+          readonly min: number;
+          /** The longest freshness a response's headers can set, in seconds. */
+          readonly max: number;
+        }
+      | false;
     /** Least time between the refetches that unknown kids, failing signatures or failed fetches cause. */
     readonly cooldown: number;
     /** Timeout of one HTTP request. */
@@ -246,6 +314,11 @@ const schema = z.strictObject({
   jwksUri: jwksUriSchema.optional(),
   maxIssuers: z.number().int().min(1).max(100_000).optional(),
   newIssuersPerMinute: z.number().int().min(1).max(100_000).optional(),
+  keys: z
+    .custom<StaticKeys>((value) => Array.isArray(value) || (typeof value === 'object' && value !== null && Array.isArray((value as { keys?: unknown }).keys)), {
+      message: 'expected a JWKS ({ keys: [...] }) or an array of public JWKs or node:crypto public KeyObjects',
+    })
+    .optional(),
   algorithms: z.array(algorithm).min(1, { message: 'must allow at least one algorithm' }).optional(),
   clockTolerance: duration('clockTolerance').optional(),
   maxTokenAge: duration('maxTokenAge').optional(),
@@ -263,6 +336,11 @@ const schema = z.strictObject({
       // The cooldown is what bounds the fetches an attacker's tokens cause: 0 would turn each into a JWKS request.
       cooldown: duration('cooldown')
         .refine((seconds) => seconds >= 1, { message: 'must be at least 1 second: it bounds the JWKS fetches that unknown kids and forged signatures can cause' })
+        .optional(),
+      cacheControl: z
+        .union([z.boolean(), z.strictObject({ min: duration('cacheControl.min').optional(), max: duration('cacheControl.max').optional() })], {
+          error: "expected true, false or { min?, max? } (durations like '1m', '1h')",
+        })
         .optional(),
       timeout: duration('timeout').optional(),
       maxResponseBytes: z.number().int().min(1024).max(64 * 1024 * 1024).optional(),
@@ -329,6 +407,20 @@ export function resolveOptions(input: VerifierOptions): ResolvedOptions {
   const insecureHosts = typeof options.allowInsecureRequests === 'object' ? options.allowInsecureRequests.hosts.map((host) => host.toLowerCase()) : [];
   const allowInsecure: InsecurePolicy = insecureHosts.length > 0 ? { hosts: insecureHosts } : (options.allowInsecureRequests === true);
   const { issuers, jwksUris, problems } = checkIssuers(options.issuer, options.jwksUri, options, allowInsecure);
+  const algorithms = Object.freeze([...new Set(options.algorithms ?? DEFAULT_ALGORITHMS)]) as readonly Algorithm[];
+  const maxRsaModulusBits = options.jwks?.maxRsaModulusBits ?? DEFAULT_MAX_RSA_MODULUS_BITS;
+  let keys: readonly ResolvedKey[] | undefined;
+  if (options.keys !== undefined) {
+    const resolvedKeys = resolveStaticKeys(options.keys, algorithms, maxRsaModulusBits);
+    problems.push(...(resolvedKeys.problems ?? []), ...staticKeyConflicts(options));
+    keys = resolvedKeys.keys;
+  }
+  const cacheMaxAge = options.jwks?.cacheMaxAge ?? 600;
+  const cacheControl = cacheControlBounds(options.jwks?.cacheControl, cacheMaxAge, problems);
+  // Static keys serve the issuers listed; an issuer rule makes key sets per issuer as they show up.
+  if (options.keys !== undefined && ('decide' in options.issuer || 'pattern' in options.issuer)) {
+    problems.push('keys: static keys serve a fixed list of issuers; with an issuer pattern or function, list the issuers instead, or use jwksUri');
+  }
   if (problems.length) throw new TollgateConfigError(`tollgate: invalid options\n${problems.map((p) => `  - ${p}`).join('\n')}`);
 
   const strict = options.strict ?? false;
@@ -340,7 +432,8 @@ export function resolveOptions(input: VerifierOptions): ResolvedOptions {
     jwksUris: Object.freeze(jwksUris),
     maxIssuers: options.maxIssuers ?? 100,
     newIssuersPerMinute: options.newIssuersPerMinute ?? 60,
-    algorithms: Object.freeze([...new Set(options.algorithms ?? DEFAULT_ALGORITHMS)]) as readonly Algorithm[],
+    keys,
+    algorithms,
     clockTolerance: options.clockTolerance ?? 5,
     maxTokenAge: options.maxTokenAge,
     strict,
@@ -349,12 +442,13 @@ export function resolveOptions(input: VerifierOptions): ResolvedOptions {
     realm: options.realm ?? 'api',
     maxTokenLength: options.maxTokenLength ?? 8192,
     jwks: Object.freeze({
-      cacheMaxAge: options.jwks?.cacheMaxAge ?? 600,
+      cacheMaxAge,
+      cacheControl,
       cooldown: options.jwks?.cooldown ?? 30,
       timeout: options.jwks?.timeout ?? 5,
       maxResponseBytes: options.jwks?.maxResponseBytes ?? 256 * 1024,
       staleIfError: options.jwks?.staleIfError ?? 3600,
-      maxRsaModulusBits: options.jwks?.maxRsaModulusBits ?? DEFAULT_MAX_RSA_MODULUS_BITS,
+      maxRsaModulusBits,
     }),
     cacheMaxEntries: options.cache === false ? 0 : (options.cache?.maxEntries ?? 1000),
     cacheMaxRejections: options.cache === false ? 0 : (options.cache?.maxRejections ?? 1000),

@@ -9,21 +9,27 @@ const byIdentity = new WeakMap<VerifierOptions, Verifier>();
 const byContent = new Map<string, Verifier>();
 const MAX_VERIFIERS = 32;
 
+/** Whether JSON text captures all of a value: plain objects, arrays and scalars, no function, no class instance. */
+function isPlainData(value: unknown, depth = 0): boolean {
+  if (typeof value === 'function' || depth > 8) return false;
+  if (typeof value !== 'object' || value === null) return true;
+  const prototype = Object.getPrototypeOf(value) as unknown;
+  if (prototype !== Object.prototype && prototype !== Array.prototype && prototype !== null) return false;
+  return Object.values(value).every((member) => isPlainData(member, depth + 1));
+}
+
 function contentKey(options: VerifierOptions): string | undefined {
+  // Functions (fetch, now, a claim validator, an issuer function) and class instances (a KeyObject in
+  // `keys` reads as {}) have no stable JSON content: two verifiers that differ only there would look
+  // alike and be shared. Such options are matched by identity only.
+  if (!isPlainData(options)) return undefined;
   const sorted = (value: unknown): unknown =>
     Array.isArray(value)
       ? value.map(sorted)
       : value && typeof value === 'object'
         ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, sorted(v)]))
         : value;
-  // Functions (fetch, now, a claim validator) have no stable content, and JSON would drop them (two rule
-  // lists that differ only in their validator would look alike): such options are matched by identity only.
-  let hasFunction = false;
-  const key = JSON.stringify(sorted(options), (_name, value: unknown) => {
-    if (typeof value === 'function') hasFunction = true;
-    return value;
-  });
-  return hasFunction ? undefined : key;
+  return JSON.stringify(sorted(options));
 }
 
 function verifierFor(options: VerifierOptions): Verifier {

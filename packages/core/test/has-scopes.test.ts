@@ -104,9 +104,18 @@ describe('readScopes', () => {
     expect(readScopes({})).toEqual({ scopes: [], valid: true });
   });
 
-  it('flags scope claims of a type a verifier refuses: scope not a string, scp not a string or string array', () => {
+  it('reads scope as an array of scope names, as some issuers send it', () => {
+    expect(readScopes({ scope: ['a', 'b'], scp: ['b', 'c'] })).toEqual({ scopes: ['a', 'b', 'c'], valid: true });
+    expect(readScopes({ scope: [] })).toEqual({ scopes: [], valid: true });
+  });
+
+  it('flags scope claims a verifier refuses: scope neither a string nor an array of scope names, scp not a string or string array', () => {
     expect(readScopes({ scope: 7 }).valid).toBe(false);
-    expect(readScopes({ scope: ['a'] }).valid).toBe(false);
+    expect(readScopes({ scope: { a: true } }).valid).toBe(false);
+    expect(readScopes({ scope: ['a', 1] })).toEqual({ scopes: [], valid: false });
+    // One scope or two? Refused rather than guessed; an empty member is no scope-token (RFC 6749 section 3.3).
+    expect(readScopes({ scope: ['a b'] })).toEqual({ scopes: [], valid: false });
+    expect(readScopes({ scope: ['a', ''] })).toEqual({ scopes: [], valid: false });
     expect(readScopes({ scp: ['a', 1] })).toEqual({ scopes: [], valid: false });
     expect(readScopes({ scope: 'a', scp: { b: true } })).toEqual({ scopes: ['a'], valid: false });
   });

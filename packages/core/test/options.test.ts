@@ -216,6 +216,7 @@ describe('resolveOptions: defaults and conversions', () => {
       jwksUris: {},
       maxIssuers: 100,
       newIssuersPerMinute: 60,
+      keys: undefined,
       algorithms: ['RS256', 'PS256', 'ES256', 'EdDSA'],
       clockTolerance: 5,
       maxTokenAge: undefined,
@@ -223,7 +224,7 @@ describe('resolveOptions: defaults and conversions', () => {
       requiredClaims: [],
       realm: 'api',
       maxTokenLength: 8192,
-      jwks: { cacheMaxAge: 600, cooldown: 30, timeout: 5, maxResponseBytes: 256 * 1024, staleIfError: 3600, maxRsaModulusBits: 4096 },
+      jwks: { cacheMaxAge: 600, cacheControl: { min: 60, max: 600 }, cooldown: 30, timeout: 5, maxResponseBytes: 256 * 1024, staleIfError: 3600, maxRsaModulusBits: 4096 },
       cacheMaxEntries: 1000,
       cacheMaxRejections: 1000,
       allowInsecureRequests: false,
@@ -237,7 +238,7 @@ describe('resolveOptions: defaults and conversions', () => {
     const resolved = resolveOptions({ ...base, clockTolerance: '30s', maxTokenAge: '10m', jwks: { cacheMaxAge: '1h', cooldown: 15, timeout: '2s', staleIfError: 0 } });
     expect(resolved.clockTolerance).toBe(30);
     expect(resolved.maxTokenAge).toBe(600);
-    expect(resolved.jwks).toEqual({ cacheMaxAge: 3600, cooldown: 15, timeout: 2, maxResponseBytes: 256 * 1024, staleIfError: 0, maxRsaModulusBits: 4096 });
+    expect(resolved.jwks).toEqual({ cacheMaxAge: 3600, cacheControl: { min: 60, max: 3600 }, cooldown: 15, timeout: 2, maxResponseBytes: 256 * 1024, staleIfError: 0, maxRsaModulusBits: 4096 });
     expect(resolveOptions({ ...base, jwks: { maxRsaModulusBits: 8192 } }).jwks.maxRsaModulusBits).toBe(8192);
   });
 

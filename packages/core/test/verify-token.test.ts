@@ -1,3 +1,4 @@
+import { generateKeyPairSync, KeyObject } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestIssuer, type TestIssuer } from '@tollgate/testing';
 import { InvalidTokenError, TollgateConfigError, verifyToken } from '../src/index.js';
@@ -66,6 +67,17 @@ describe('verifyToken', () => {
     await verifyToken(await issuer.sign({ aud: audience }), { ...optionsFor(audience), now: () => Date.now() });
     await verifyToken(await issuer.sign({ aud: audience }), { ...optionsFor(audience), now: () => Date.now() });
     expect(issuer.requests.jwks - before).toBe(2);
+  });
+
+  it('never shares a verifier between option objects holding different KeyObjects (JSON reads both as {})', async () => {
+    const audience = freshAudience();
+    const issuerKey = KeyObject.from(issuer.keys[0]!.publicKey);
+    const otherKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey;
+    const staticOptions = (key: KeyObject): VerifierOptions => ({ ...optionsFor(audience), keys: [key] });
+    const token = await issuer.sign({ aud: audience });
+    await expect(verifyToken(token, staticOptions(issuerKey))).resolves.toMatchObject({ audience: [audience] });
+    // Equal as JSON, not as keys: the second verifier must check with the other key, and refuse.
+    await expect(verifyToken(token, staticOptions(otherKey))).rejects.toMatchObject({ reason: 'signature' });
   });
 
   it('keeps at most 32 verifiers matched by content, dropping the oldest', async () => {

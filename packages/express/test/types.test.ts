@@ -30,7 +30,7 @@ describe('types of @tollgate/express', () => {
       expectTypeOf(auth.scopes).toEqualTypeOf<readonly string[]>();
       expectTypeOf(auth.scopes).not.toBeAny();
       expectTypeOf(auth.claims.express_types_tenant).toEqualTypeOf<string | undefined>();
-      expectTypeOf(auth.claims.scope).toEqualTypeOf<string | undefined>();
+      expectTypeOf(auth.claims.scope).toEqualTypeOf<string | string[] | undefined>();
       expectTypeOf(auth.clientId).toEqualTypeOf<string | undefined>();
       expectTypeOf(auth.expiresAt).toEqualTypeOf<Date>();
       // @ts-expect-error scopes are read-only

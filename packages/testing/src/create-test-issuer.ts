@@ -26,6 +26,11 @@ export interface TestIssuerOptions {
    * @see RFC 6749 section 4.4
    */
   clients?: readonly TestClient[];
+  /**
+   * Extra headers of every JWKS and discovery response (e.g. `{ 'cache-control': 'max-age=300' }`),
+   * as {@link TestIssuer.setResponseHeaders} sets them later. Default: none.
+   */
+  responseHeaders?: Readonly<Record<string, string>>;
 }
 
 /** Options of {@link TestIssuer.sign}. */
@@ -71,6 +76,14 @@ export interface TestIssuer {
   publish(kid: string): void;
   /** Extra raw entries appended to the JWKS (e.g. an encryption key, a symmetric key). */
   setExtraJwks(entries: readonly JWK[]): void;
+  /**
+   * Extra headers of the JWKS and/or discovery responses from now on, such as caching headers
+   * (`cache-control`, `age`, `expires`, `date`); `null` removes them. They replace the ones set before
+   * for that target. `content-type` and `content-length` cannot be overridden.
+   * @example issuer.setResponseHeaders({ 'cache-control': 'public, max-age=300' }, 'jwks');
+   * @see RFC 9111 section 5
+   */
+  setResponseHeaders(headers: Readonly<Record<string, string>> | null, target?: FaultTarget): void;
   /** Makes the issuer's endpoints misbehave until `setFault(null)`. */
   setFault(fault: IssuerFault | null, target?: FaultTarget): void;
   /** Sets every count of {@link TestIssuer.requests} back to 0. */
@@ -107,6 +120,7 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
   let extraJwks: JWK[] = [];
 
   const server = await IssuerServer.listen();
+  if (options.responseHeaders) server.setResponseHeaders(options.responseHeaders);
   const issuer = `${server.origin}${path}`;
   const jwksPath = `${path}/.well-known/jwks.json`;
   const jwksUri = `${server.origin}${jwksPath}`;
@@ -203,6 +217,9 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
     },
     setExtraJwks(entries) {
       extraJwks = [...entries];
+    },
+    setResponseHeaders(headers, target) {
+      server.setResponseHeaders(headers, target);
     },
     setFault(fault, target) {
       server.setFault(fault, target);

@@ -62,6 +62,8 @@ export interface IssuerRoutes {
 export class IssuerServer {
   readonly counts: IssuerRequestCounts = { jwks: 0, discovery: 0, token: 0, total: 0 };
   #fault: { fault: IssuerFault; target: FaultTarget } | null = null;
+  /** Extra headers of the JWKS and discovery responses (caching headers, for instance). */
+  #extraHeaders: Record<'jwks' | 'discovery', Readonly<Record<string, string>>> = { jwks: {}, discovery: {} };
   readonly #server: Server;
   readonly #sockets = new Set<Socket>();
   readonly #timers = new Set<NodeJS.Timeout>();
@@ -99,6 +101,12 @@ export class IssuerServer {
     this.#fault = fault ? { fault, target } : null;
   }
 
+  setResponseHeaders(headers: Readonly<Record<string, string>> | null, target: FaultTarget = 'all'): void {
+    const value = Object.freeze({ ...(headers ?? {}) });
+    if (target === 'all' || target === 'jwks') this.#extraHeaders.jwks = value;
+    if (target === 'all' || target === 'discovery') this.#extraHeaders.discovery = value;
+  }
+
   /** Stops listening, drops open connections and cancels held responses. */
   async close(): Promise<void> {
     for (const timer of this.#timers) clearTimeout(timer);
@@ -131,15 +139,16 @@ export class IssuerServer {
       return;
     }
     this.counts[kind] += 1;
+    const extra = this.#extraHeaders[kind];
     const active = this.#fault;
     if (active && (active.target === 'all' || active.target === kind)) {
-      this.#misbehave(active.fault, res, body);
+      this.#misbehave(active.fault, res, body, extra);
       return;
     }
-    sendJson(res, 200, body());
+    sendJson(res, 200, body(), extra);
   }
 
-  #misbehave(fault: IssuerFault, res: ServerResponse, body: () => unknown): void {
+  #misbehave(fault: IssuerFault, res: ServerResponse, body: () => unknown, extra: Readonly<Record<string, string>>): void {
     switch (fault.kind) {
       case 'down':
         res.socket?.destroy();
@@ -147,7 +156,7 @@ export class IssuerServer {
       case 'slow': {
         const timer = setTimeout(() => {
           this.#timers.delete(timer);
-          sendJson(res, 200, body());
+          sendJson(res, 200, body(), extra);
         }, fault.delayMs ?? 5000);
         this.#timers.add(timer);
         return;
@@ -222,8 +231,8 @@ function markKeysForEncryption(document: unknown): unknown {
   return { ...(document as object), keys: keys.map((key: unknown) => ({ ...(key as object), use: 'enc' })) };
 }
 
-function sendJson(res: ServerResponse, status: number, value: unknown): void {
+function sendJson(res: ServerResponse, status: number, value: unknown, extra: Readonly<Record<string, string>> = {}): void {
   const text = JSON.stringify(value);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, { ...extra, 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
   res.end(text);
 }

@@ -229,6 +229,24 @@ describe('JWKS', () => {
   });
 });
 
+describe('response headers', () => {
+  it('responseHeaders and setResponseHeaders add headers to the JWKS and discovery responses, per target', async () => {
+    const issuer = await issuerFor({ algorithms: ['ES256'], responseHeaders: { 'cache-control': 'max-age=300' } });
+    const discovery = `${issuer.issuer}/.well-known/openid-configuration`;
+    const header = async (url: string, name: string) => (await fetch(url)).headers.get(name);
+    expect(await header(issuer.jwksUri, 'cache-control')).toBe('max-age=300');
+    expect(await header(discovery, 'cache-control')).toBe('max-age=300');
+    issuer.setResponseHeaders({ 'cache-control': 'no-store', age: '12' }, 'jwks');
+    expect([await header(issuer.jwksUri, 'cache-control'), await header(issuer.jwksUri, 'age')]).toEqual(['no-store', '12']);
+    expect(await header(discovery, 'cache-control')).toBe('max-age=300');
+    // The body's own headers stay the issuer's.
+    issuer.setResponseHeaders({ 'content-type': 'text/plain' }, 'jwks');
+    expect(await header(issuer.jwksUri, 'content-type')).toBe('application/json');
+    issuer.setResponseHeaders(null);
+    expect([await header(issuer.jwksUri, 'cache-control'), await header(discovery, 'cache-control')]).toEqual([null, null]);
+  });
+});
+
 describe('sign()', () => {
   const ALGORITHMS: TestAlgorithm[] = ['RS256', 'PS256', 'ES256', 'EdDSA'];
 

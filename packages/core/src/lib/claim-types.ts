@@ -1,4 +1,4 @@
-// The types of the claims a verified token is read by: sub, client_id and azp always; in strict mode every RFC 9068 claim.
+// The types of the claims a verified token is read by: sub, client_id and azp always; in strict mode every RFC 9068 claim, scope included.
 import { InvalidTokenError } from '../errors.js';
 import { isNumericDate } from './time-claims.js';
 
@@ -26,13 +26,16 @@ const STRICT: ReadonlyArray<readonly [string, (value: unknown) => boolean]> = [
   ['amr', isStringArray],
   // Not an RFC 9068 claim, but clientId is read from it as in the default mode.
   ['azp', isString],
+  // Section 2.2.3: scope is a space-delimited string; the array some issuers send is accepted outside strict mode only.
+  ['scope', isString],
 ];
 
 /**
  * Throws `InvalidTokenError` (`invalid_claim`, naming the claim) for a present claim of the wrong type:
  * `sub`, `client_id`, `azp` always; with `strict`, RFC 9068's `sub`, `client_id`, `jti` (non-empty
- * strings), `auth_time` (a NumericDate), `acr` (a string) and `amr` (an array of strings) as well. Presence is checked elsewhere (requiredClaims).
- * @see RFC 9068 section 2.2, RFC 7519 section 4.1
+ * strings), `auth_time` (a NumericDate), `acr` (a string), `amr` (an array of strings) and `scope` (a string,
+ * never the array accepted otherwise) as well. Presence is checked elsewhere (requiredClaims).
+ * @see RFC 9068 sections 2.2 and 2.2.3, RFC 7519 section 4.1
  */
 export function checkClaimTypes(claims: Readonly<Record<string, unknown>>, strict: boolean, realm: string): void {
   for (const [claim, valid] of strict ? STRICT : ALWAYS) {

@@ -1,5 +1,5 @@
 // Finds an issuer's jwks_uri from its metadata: RFC 8414 first, then OpenID Connect Discovery 1.0.
-import { fetchJson, FetchJsonError, type FetchJsonOptions } from './fetch-json.js';
+import { fetchJsonDocument, FetchJsonError, type FetchJsonOptions } from './fetch-json.js';
 
 /** The metadata URLs to try for `issuer`, in order. */
 export function metadataUrls(issuer: string): string[] {
@@ -36,13 +36,22 @@ export async function discoverJwksUri(
   issuer: string,
   options: FetchJsonOptions & { checkUrl: (url: string) => string | undefined },
 ): Promise<string> {
+  return (await discoverJwks(issuer, options)).jwksUri;
+}
+
+/** {@link discoverJwksUri}, with the headers of the metadata response (they say how long it is fresh). */
+export async function discoverJwks(
+  issuer: string,
+  options: FetchJsonOptions & { checkUrl: (url: string) => string | undefined },
+): Promise<{ jwksUri: string; headers: Pick<Headers, 'get'> }> {
   const urls = metadataUrls(issuer);
   const failures: string[] = [];
   let notFound = 0;
   for (const url of urls) {
     let document: unknown;
+    let headers: Pick<Headers, 'get'>;
     try {
-      document = await fetchJson(url, options);
+      ({ document, headers } = await fetchJsonDocument(url, options));
     } catch (error) {
       if (error instanceof FetchJsonError && error.status === 404) notFound += 1;
       failures.push((error as Error).message);
@@ -65,7 +74,7 @@ export async function discoverJwksUri(
     if (typeof metadata.jwks_uri !== 'string') throw misconfigured(`${url} has no jwks_uri; set jwksUri to the authorization server's JWKS URL`);
     const problem = options.checkUrl(metadata.jwks_uri);
     if (problem) throw misconfigured(`${url} names ${problem}; fix the metadata, or set jwksUri to a URL tollgate may fetch`);
-    return metadata.jwks_uri;
+    return { jwksUri: metadata.jwks_uri, headers };
   }
   // Both documents answered "not found": the issuer is likely not the authorization server's identifier.
   if (notFound === urls.length) {

@@ -22,12 +22,23 @@ export class FetchJsonError extends Error {
   }
 }
 
+/** A fetched JSON document and the response's headers (their caching headers say how long it is fresh). */
+export interface FetchedJson {
+  readonly document: unknown;
+  readonly headers: Pick<Headers, 'get'>;
+}
+
 /**
  * Fetches and parses `url`. Redirects are refused: the configured URL is the one that is trusted.
  * The timeout bounds the whole exchange even when `options.fetch` (or the body it returns) ignores
  * the abort signal: every await below races it.
  */
 export async function fetchJson(url: string, options: FetchJsonOptions): Promise<unknown> {
+  return (await fetchJsonDocument(url, options)).document;
+}
+
+/** {@link fetchJson}, with the response's headers. */
+export async function fetchJsonDocument(url: string, options: FetchJsonOptions): Promise<FetchedJson> {
   const timeoutMs = Math.max(1, Math.round(options.timeoutSeconds * 1000));
   const signal = AbortSignal.timeout(timeoutMs);
   const aborted = abortOf(signal);
@@ -45,7 +56,7 @@ export async function fetchJson(url: string, options: FetchJsonOptions): Promise
   }
   const text = await readCapped(response, options.maxBytes, url, signal, aborted);
   try {
-    return JSON.parse(text);
+    return { document: JSON.parse(text), headers: response.headers };
   } catch {
     throw new FetchJsonError(`GET ${url} returned invalid JSON`);
   }

@@ -5,36 +5,37 @@ import type { ResolvedOptions } from '../options.js';
 import { compilePattern, fillTenant, matchTenant, TENANT, type CompiledPattern } from './issuer-pattern.js';
 import { IssuerTrust, type TrustRule } from './issuer-trust.js';
 import type { RemoteJwks } from './remote-jwks.js';
+import type { KeySet } from './static-jwks.js';
 import type { InsecurePolicy } from './url-policy.js';
 
 /** Finds the key set of a trusted issuer, creating it if needed. */
 export interface KeySets {
   /** The key set of an issuer trusted now and already held, without creating or deciding anything. */
-  get(issuer: string, now: number): RemoteJwks | undefined;
+  get(issuer: string, now: number): KeySet | undefined;
   /**
    * The key set of a trusted issuer. Throws `InvalidTokenError` (reason `issuer`) for an untrusted one,
    * `JwksUnavailableError` when trust cannot be decided or no new key set may be created now.
    */
-  resolve(issuer: string): RemoteJwks | Promise<RemoteJwks>;
+  resolve(issuer: string): KeySet | Promise<KeySet>;
   /** Records that the issuer's keys verified a signature: its key set is kept over unproven ones. */
   proven(issuer: string): void;
 }
 
 /** The key sets of a fixed list of issuers, made at startup. */
 export class FixedKeySets implements KeySets {
-  readonly #byIssuer: ReadonlyMap<string, RemoteJwks>;
+  readonly #byIssuer: ReadonlyMap<string, KeySet>;
   readonly #realm: string;
 
-  constructor(byIssuer: ReadonlyMap<string, RemoteJwks>, realm: string) {
+  constructor(byIssuer: ReadonlyMap<string, KeySet>, realm: string) {
     this.#byIssuer = byIssuer;
     this.#realm = realm;
   }
 
-  get(issuer: string): RemoteJwks | undefined {
+  get(issuer: string): KeySet | undefined {
     return this.#byIssuer.get(issuer);
   }
 
-  resolve(issuer: string): RemoteJwks {
+  resolve(issuer: string): KeySet {
     const jwks = this.#byIssuer.get(issuer);
     if (!jwks) throw new InvalidTokenError('issuer mismatch', { reason: 'issuer', realm: this.#realm });
     return jwks;
@@ -185,6 +186,11 @@ export class DynamicKeySets implements KeySets {
 export interface KeySetFactories {
   discovered: (issuer: string) => RemoteJwks;
   configured: (url: string) => RemoteJwks;
+}
+
+/** One key set (static keys) serving every issuer of a fixed list. */
+export function fixedKeySets(issuers: readonly string[], keySet: KeySet, realm: string): KeySets {
+  return new FixedKeySets(new Map(issuers.map((issuer) => [issuer, keySet])), realm);
 }
 
 /**

@@ -11,13 +11,14 @@ import { publishJwks } from './publish-audit-events.js';
 
 /** Settings of a {@link RemoteJwks}; durations in seconds. */
 export interface RemoteJwksSettings {
-  /** Fetches the key set document (resolving discovery first when needed). */
+  /** Fetches the key set document (resolving discovery first when needed), and says how long it is fresh. */
   load: LoadJwks;
   /** The issuer or jwksUri these keys come from, named in audit events. */
   source: string;
   algorithms: readonly string[];
   /** Largest RSA modulus kept, in bits. */
   maxRsaModulusBits: number;
+  /** Freshness of the keys until a fetch sets its own (from its response's caching headers). */
   cacheMaxAge: number;
   cooldown: number;
   staleIfError: number;
@@ -60,15 +61,17 @@ const MAX_ERROR_TEXT = 1000;
  *   behind the `kid`, several keys for a token without `kid`) triggers a refetch and a retry with the
  *   new key when the keys in hand are older than the cooldown: an issuer may replace the key behind a
  *   `kid`. Each refetch makes the keys young again, so forged signatures cost one fetch per cooldown.
- * - Keys older than `cacheMaxAge` are refreshed in the background while they keep serving, up to
- *   `cacheMaxAge + staleIfError`; past that a request waits for the fetch.
+ * - Keys older than their freshness (the fetch's caching headers within bounds, else `cacheMaxAge`;
+ *   never under the cooldown) are refreshed in the background while they keep serving, for up to
+ *   `staleIfError` more; past that a request waits for the fetch.
  * - When the endpoint fails, callers without usable keys get {@link JwksUnavailableError}, and no new
  *   fetch is tried until `cooldown` has passed.
  */
 export class RemoteJwks {
   readonly #settings: RemoteJwksSettings;
-  readonly #maxAgeMs: number;
-  readonly #usableMs: number;
+  /** How long the keys in hand are fresh, and usable, from their fetch: set by each fetch's caching headers. */
+  #maxAgeMs = 0;
+  #usableMs = 0;
   readonly #cooldownMs: number;
   #keys: readonly PublicJwk[] | undefined;
   #fingerprint = '';
@@ -98,10 +101,15 @@ export class RemoteJwks {
   constructor(settings: RemoteJwksSettings) {
     this.#settings = settings;
     this.#cooldownMs = settings.cooldown * 1000;
-    // Keys are refetched for age at most once per cooldown: with cacheMaxAge (and staleIfError) shorter
-    // than it, every request would start a fetch, and the cooldown is what bounds them.
-    this.#maxAgeMs = Math.max(settings.cacheMaxAge * 1000, this.#cooldownMs);
-    this.#usableMs = Math.max((settings.cacheMaxAge + settings.staleIfError) * 1000, this.#cooldownMs);
+    this.#setFreshness(settings.cacheMaxAge);
+  }
+
+  #setFreshness(seconds: number): void {
+    // Keys are refetched for age at most once per cooldown: with a lifetime (and staleIfError) shorter
+    // than it, every request would start a fetch, and the cooldown is what bounds them. A response's
+    // max-age=0 or no-cache included.
+    this.#maxAgeMs = Math.max(seconds * 1000, this.#cooldownMs);
+    this.#usableMs = Math.max((seconds + this.#settings.staleIfError) * 1000, this.#cooldownMs);
   }
 
   /**
@@ -267,7 +275,7 @@ export class RemoteJwks {
 
   async #fetch(number: number): Promise<void> {
     try {
-      const { document, metadataError } = await this.#settings.load();
+      const { document, metadataError, freshFor } = await this.#settings.load();
       const keys = parseJwks(document, this.#settings.algorithms, this.#settings);
       // The same keys in another order (key order, member order) are the same key set: an issuer that
       // shuffles them must not empty the verified-token cache at every refresh.
@@ -279,6 +287,7 @@ export class RemoteJwks {
         this.generation = ++lastGeneration;
       }
       this.#fetchedAt = this.#settings.now();
+      this.#setFreshness(freshFor);
       this.#fetchedNumber = number;
       this.#failedUntil = Number.NEGATIVE_INFINITY;
       this.#lastError = undefined;
