@@ -153,7 +153,6 @@ export function createVerifier(input: VerifierOptions): Verifier {
     let accessToken: AccessToken;
     try {
       if (!verdict.valid) throw fail('signature', 'invalid signature');
-      keySets.proven(issuer);
       // Under a rule, the iss must be exactly the issuer whose keys verified the signature.
       checkClaims(payload, now(), exactIssuer ? { ...claimRules, issuers: [issuer] } : claimRules);
       // RFC 9449 section 7.1 / RFC 8705 section 3: a token bound to a key (`cnf`) is only valid with proof
@@ -171,6 +170,9 @@ export function createVerifier(input: VerifierOptions): Verifier {
       }
       throw error;
     }
+    // Only a token that passed every check counts as its issuer's keys being in use: one signed for another
+    // audience, expired, or failing a claim rule must not keep an attacker's tenant over a customer's.
+    keySets.proven(issuer);
     cache.set(token, accessToken, generation);
     return accessToken;
   }

@@ -9,27 +9,48 @@ const byIdentity = new WeakMap<VerifierOptions, Verifier>();
 const byContent = new Map<string, Verifier>();
 const MAX_VERIFIERS = 32;
 
-/** Whether JSON text captures all of a value: plain objects, arrays and scalars, no function, no class instance. */
-function isPlainData(value: unknown, depth = 0): boolean {
-  if (typeof value === 'function' || depth > 8) return false;
-  if (typeof value !== 'object' || value === null) return true;
-  const prototype = Object.getPrototypeOf(value) as unknown;
-  if (prototype !== Object.prototype && prototype !== Array.prototype && prototype !== null) return false;
-  return Object.values(value).every((member) => isPlainData(member, depth + 1));
+// Functions (fetch, now, a claim validator, an issuer function) and class instances (a KeyObject in
+// `keys`) have no JSON content: each stands in the key for itself, by an identity number. The number
+// follows a raw control character, which JSON text never contains, so no plain value can spell it.
+const identities = new WeakMap<object, number>();
+let lastIdentity = 0;
+
+function identityOf(value: object): string {
+  let id = identities.get(value);
+  if (id === undefined) identities.set(value, (id = ++lastIdentity));
+  return `\u0001${id}`;
 }
 
+/** The options as text: equal for options that make the same verifier; `undefined` when that cannot be told. */
+function serialize(value: unknown, depth: number): string | undefined {
+  if (depth > 8) return undefined;
+  if (typeof value === 'function') return identityOf(value);
+  if (typeof value !== 'object' || value === null) {
+    return typeof value === 'bigint' || typeof value === 'symbol' ? undefined : (JSON.stringify(value) ?? 'null');
+  }
+  const prototype = Object.getPrototypeOf(value) as unknown;
+  if (Array.isArray(value) && prototype === Array.prototype) {
+    const items = value.map((item) => serialize(item, depth + 1));
+    return items.includes(undefined) ? undefined : `[${items.join(',')}]`;
+  }
+  if (prototype !== Object.prototype && prototype !== null) return identityOf(value);
+  const members: string[] = [];
+  for (const [name, member] of Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    if (member === undefined) continue;
+    const text = serialize(member, depth + 1);
+    if (text === undefined) return undefined;
+    members.push(`${JSON.stringify(name)}:${text}`);
+  }
+  return `{${members.join(',')}}`;
+}
+
+/**
+ * The key options are matched by when they are not the very object seen before: their content, with
+ * functions and class instances compared by identity, so options written inline on every call share one
+ * verifier (and one JWKS cache) as long as they name the same functions and keys.
+ */
 function contentKey(options: VerifierOptions): string | undefined {
-  // Functions (fetch, now, a claim validator, an issuer function) and class instances (a KeyObject in
-  // `keys` reads as {}) have no stable JSON content: two verifiers that differ only there would look
-  // alike and be shared. Such options are matched by identity only.
-  if (!isPlainData(options)) return undefined;
-  const sorted = (value: unknown): unknown =>
-    Array.isArray(value)
-      ? value.map(sorted)
-      : value && typeof value === 'object'
-        ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, sorted(v)]))
-        : value;
-  return JSON.stringify(sorted(options));
+  return serialize(options, 0);
 }
 
 function verifierFor(options: VerifierOptions): Verifier {

@@ -187,6 +187,18 @@ describe('issuer pattern: bounded key sets', () => {
     }
   });
 
+  it('tokens this API refuses (another audience, expired) do not count as keys in use: they cannot push out tenants in use', async () => {
+    const clock = fakeClock();
+    const verifier = createVerifier(options({ maxIssuers: 4, newIssuersPerMinute: 100, now: clock.now }));
+    for (const name of ['alpha', 'beta', 'gamma']) await verifier.verify(await t[name]!.sign());
+    // Correctly signed by tenants that are not in use here, but refused: wrong audience, or expired.
+    expect(await refusal(verifier.verify(await t.delta!.sign({ aud: 'https://other.example' })))).toMatchObject({ reason: 'audience' });
+    expect(await refusal(verifier.verify(await t.epsilon!.sign({ exp: clock.seconds() - 600 })))).toMatchObject({ reason: 'expired' });
+    expect(await refusal(verifier.verify(await t.zeta!.sign({ aud: 'https://other.example' })))).toMatchObject({ reason: 'audience' });
+    for (const name of ['alpha', 'beta', 'gamma']) await verifier.verify(await t[name]!.sign());
+    expect(['alpha', 'beta', 'gamma'].map((name) => t[name]!.server.requests.jwks)).toEqual([1, 1, 1]);
+  });
+
   it('tenants an attacker can only name never push out the key sets in use', async () => {
     const clock = fakeClock();
     const verifier = createVerifier(options({ maxIssuers: 4, newIssuersPerMinute: 100, now: clock.now }));
@@ -246,6 +258,51 @@ describe('issuer function', () => {
     expect(tenants.upstreamRequests()).toBe(0);
   });
 
+  it('a function that fails to answer (its store down) refuses the request but keeps the key sets in use; only false withdraws one', async () => {
+    const clock = fakeClock();
+    let store: 'up' | 'down' | 'withdrawn' = 'up';
+    const verifier = createVerifier(
+      options({
+        issuer: () => {
+          if (store === 'down') throw new Error('customer store unreachable');
+          return store === 'up';
+        },
+        now: clock.now,
+      }),
+    );
+    const tokens = await Promise.all(['alpha', 'beta'].map((name) => t[name]!.server.sign({ iss: t[name]!.issuer }, { now: clock.seconds(), expiresIn: 3600 })));
+    for (const token of tokens) await verifier.verify(token);
+    store = 'down';
+    clock.advance(61);
+    for (const token of tokens) expect(await refusal(verifier.verify(token))).toMatchObject({ status: 401, reason: 'issuer' });
+    store = 'up';
+    for (const token of tokens) await verifier.verify(token);
+    expect([t.alpha!.server.requests.jwks, t.beta!.server.requests.jwks]).toEqual([1, 1]);
+    store = 'withdrawn';
+    clock.advance(61);
+    expect(await refusal(verifier.verify(tokens[0]!))).toMatchObject({ status: 401, reason: 'issuer' });
+    clock.advance(61);
+    store = 'up';
+    await verifier.verify(tokens[0]!);
+    expect(t.alpha!.server.requests.jwks).toBe(2);
+  });
+
+  it('a clock stepped back neither blocks new tenants nor extends trust the function withdrew', async () => {
+    const clock = fakeClock();
+    let trusted = true;
+    const verifier = createVerifier(options({ issuer: () => trusted, newIssuersPerMinute: 2, now: clock.now }));
+    const token = await t.alpha!.server.sign({ iss: t.alpha!.issuer }, { now: clock.seconds() - 3600, expiresIn: 7200 });
+    await verifier.verify(token);
+    clock.advance(-1800);
+    trusted = false;
+    // Decided in what is now the future: asked again, so the withdrawal counts at once.
+    expect(await refusal(verifier.verify(token))).toMatchObject({ status: 401, reason: 'issuer' });
+    trusted = true;
+    clock.advance(61);
+    await verifier.verify(await t.beta!.server.sign({ iss: t.beta!.issuer }, { now: clock.seconds() }));
+    expect(t.beta!.server.requests.jwks).toBe(1);
+  });
+
   it('a function that does not answer within jwks.timeout is a 503 with Retry-After; nothing is fetched', async () => {
     const verifier = createVerifier(options({ issuer: () => new Promise<boolean>(() => {}), jwks: { timeout: 0.2, cooldown: 7 } }));
     const error = await refusal(verifier.verify(await t.alpha!.sign()));
@@ -257,7 +314,7 @@ describe('issuer function', () => {
   it('is never shown an iss that is not an acceptable issuer URL', async () => {
     const seen: string[] = [];
     const verifier = createVerifier(options({ issuer: (iss) => (seen.push(iss), true) }));
-    for (const iss of ['alpha', `${tenants.origin}/alpha?x`, `http://u@127.0.0.1/`, 'https://Evil.example/', 'ftp://a.example/', 42]) {
+    for (const iss of ['alpha', `${tenants.origin}/alpha?x`, `http://u@127.0.0.1/`, 'https://Evil.example/', 'ftp://a.example/', 42, `${tenants.origin}/%61`, `${tenants.origin}/a%2F..%2Fb`]) {
       expect(await refusal(verifier.verify(unsigned({ iss })))).toMatchObject({ status: 401 });
     }
     expect(seen).toEqual([]);

@@ -52,6 +52,21 @@ describe('verifyToken', () => {
     expect(issuer.requests.jwks - before).toBe(2);
   });
 
+  it('options written inline on every call share a verifier while they name the same functions, never when they name others', async () => {
+    const audience = freshAudience();
+    const notRevoked = () => true;
+    const now = () => Date.now();
+    const before = issuer.requests.jwks;
+    for (let i = 0; i < 5; i++) await verifyToken(await issuer.sign({ aud: audience }), { ...optionsFor(audience), now, claims: [notRevoked] });
+    expect(issuer.requests.jwks - before).toBe(1);
+    // The same text, other functions: another verifier (a claim validator must never be swapped for another).
+    await verifyToken(await issuer.sign({ aud: audience }), { ...optionsFor(audience), now, claims: [() => true] });
+    await verifyToken(await issuer.sign({ aud: audience }), { ...optionsFor(audience), now: () => Date.now(), claims: [notRevoked] });
+    expect(issuer.requests.jwks - before).toBe(3);
+    // A function in another option with the same text elsewhere is not the same options either.
+    await expect(verifyToken(await issuer.sign({ aud: audience }), { ...optionsFor(audience), claims: [() => false] })).rejects.toMatchObject({ reason: 'claim_rule' });
+  });
+
   it('reuses the verifier of the same options object even when it holds functions', async () => {
     const audience = freshAudience();
     const options: VerifierOptions = { ...optionsFor(audience), now: () => Date.now() };

@@ -30,7 +30,19 @@ export interface TollgateRouteConfig {
 
 const KEYS = ['scopes', 'anyScopes', 'claims', 'auth', 'scopesIfPresent'] as const;
 // Near misses of tollgate's keys: ignored, they would leave a route public under `global: false`.
-const MISSPELT: Readonly<Record<string, string>> = { scope: 'scopes', anyScope: 'anyScopes', scopesAny: 'anyScopes', authenticate: 'auth', claim: 'claims', claimRules: 'claims' };
+const MISSPELT: Readonly<Record<string, string>> = {
+  scope: 'scopes',
+  anyScope: 'anyScopes',
+  scopesAny: 'anyScopes',
+  authenticate: 'auth',
+  claim: 'claims',
+  claimRules: 'claims',
+  claimsRules: 'claims',
+  // The names claim rules have elsewhere: the verifier option, the middleware, the Nest decorator.
+  requiredClaims: 'claims',
+  requireClaims: 'claims',
+  Claims: 'claims',
+};
 // Read on every request by the hook that catches stray config: computed once.
 const WATCHED_KEYS: readonly string[] = [...KEYS, ...Object.keys(MISSPELT)];
 

@@ -116,6 +116,10 @@ describe.each(byName(FASTIFY_VERSIONS))('%s', (_framework, version) => {
       [{ claims: { exp: 1 } }, 'no claim rule on exp'],
       [{ auth: 'optional', claims: { tenant: 'acme' } }, "GET /r config.auth: 'optional' with scopes would let requests without a token through"],
       [{ claim: { tenant: 'acme' } }, 'GET /r config.claim: not a tollgate option; did you mean claims?'],
+      [{ requireClaims: { tenant: 'acme' } }, 'GET /r config.requireClaims: not a tollgate option; did you mean claims?'],
+      [{ requiredClaims: { tenant: 'acme' } }, 'GET /r config.requiredClaims: not a tollgate option; did you mean claims?'],
+      [{ Claims: { tenant: 'acme' } }, 'GET /r config.Claims: not a tollgate option; did you mean claims?'],
+      [{ claimsRules: { tenant: 'acme' } }, 'GET /r config.claimsRules: not a tollgate option; did you mean claims?'],
     ])('%j is refused at declaration', async (config, message) => {
       const app = create();
       await app.register(tollgate, { ...issuer.options(), global: false });

@@ -3,7 +3,7 @@
 import { InvalidTokenError, JwksUnavailableError } from '../errors.js';
 import type { ResolvedOptions } from '../options.js';
 import { compilePattern, fillTenant, matchTenant, TENANT, type CompiledPattern } from './issuer-pattern.js';
-import { IssuerTrust, type TrustRule } from './issuer-trust.js';
+import { isWithdrawal, IssuerTrust, type TrustRule } from './issuer-trust.js';
 import type { RemoteJwks } from './remote-jwks.js';
 import type { KeySet } from './static-jwks.js';
 import type { InsecurePolicy } from './url-policy.js';
@@ -62,8 +62,15 @@ export interface DynamicKeySetsSettings {
 interface Entry {
   readonly jwks: RemoteJwks;
   trustedUntil: number;
+  /** When trust was decided: a clock now behind it (stepped back) means the decision is no longer current. */
+  decidedAt: number;
   /** The insertion count when it was last put at the young end of its map. */
   tick: number;
+}
+
+/** Whether a trust decision holds at `now`: not expired, and not made in what is now the future. */
+function current(entry: Entry, now: number): boolean {
+  return now >= entry.decidedAt && now < entry.trustedUntil;
 }
 
 /**
@@ -102,12 +109,12 @@ export class DynamicKeySets implements KeySets {
 
   get(issuer: string, now: number): RemoteJwks | undefined {
     const entry = this.#find(issuer);
-    return entry !== undefined && now < entry.trustedUntil ? entry.jwks : undefined;
+    return entry !== undefined && current(entry, now) ? entry.jwks : undefined;
   }
 
   resolve(issuer: string): RemoteJwks | Promise<RemoteJwks> {
     const entry = this.#find(issuer);
-    if (entry !== undefined && this.#settings.now() < entry.trustedUntil) return entry.jwks;
+    if (entry !== undefined && current(entry, this.#settings.now())) return entry.jwks;
     // Trust is decided before anything is created or fetched for this issuer.
     const decided = this.#settings.trust.decide(issuer);
     return typeof decided === 'number' ? this.#admit(issuer, decided) : decided.then((until) => this.#admit(issuer, until), (error) => this.#refuse(issuer, error));
@@ -141,8 +148,10 @@ export class DynamicKeySets implements KeySets {
   }
 
   #refuse(issuer: string, error: unknown): never {
-    // No longer trusted: its key set and every decision made with it go.
-    if (error instanceof InvalidTokenError) {
+    // No longer trusted (the function said false): its key set and every decision made with it go. A
+    // function that failed to answer refuses this request only: dropping every tenant's keys while a
+    // store is briefly down would cost each of them a refetch, rationed by newIssuersPerMinute.
+    if (isWithdrawal(error)) {
       this.#unproven.delete(issuer);
       this.#proven.delete(issuer);
     }
@@ -151,8 +160,10 @@ export class DynamicKeySets implements KeySets {
 
   #admit(issuer: string, trustedUntil: number): RemoteJwks {
     const held = this.#find(issuer);
+    const decidedAt = this.#settings.now();
     if (held !== undefined) {
       held.trustedUntil = trustedUntil;
+      held.decidedAt = decidedAt;
       return held.jwks;
     }
     // A key set of its own means discovery and JWKS fetches: rationed. A shared one costs nothing new.
@@ -164,7 +175,7 @@ export class DynamicKeySets implements KeySets {
       }
       jwks = this.#settings.create(issuer);
     }
-    this.#unproven.set(issuer, { jwks, trustedUntil, tick: ++this.#insertions });
+    this.#unproven.set(issuer, { jwks, trustedUntil, decidedAt, tick: ++this.#insertions });
     // The new entry is the youngest, so the oldest is another one.
     if (this.#unproven.size > this.#unprovenMax) this.#unproven.delete(this.#unproven.keys().next().value!);
     return jwks;
@@ -174,7 +185,8 @@ export class DynamicKeySets implements KeySets {
   #take(): boolean {
     const now = this.#settings.now();
     const { perMinute } = this.#settings;
-    this.#tokens = Math.min(perMinute, this.#tokens + ((now - this.#filledAt) * perMinute) / 60_000);
+    // A clock stepped back refills nothing (and never drains the bucket below what it held).
+    this.#tokens = Math.min(perMinute, this.#tokens + (Math.max(0, now - this.#filledAt) * perMinute) / 60_000);
     this.#filledAt = now;
     if (this.#tokens < 1) return false;
     this.#tokens -= 1;

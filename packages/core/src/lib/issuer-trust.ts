@@ -24,6 +24,15 @@ export interface IssuerTrustSettings {
 /** A trust decision: trusted until this time (milliseconds since the epoch; `Infinity` for a pattern). */
 export type TrustedUntil = number;
 
+// Refusals that come from the function answering `false`, as opposed to a throw, a rejection or an
+// answer that is no boolean (its store failing): only these withdraw an issuer's key set.
+const withdrawals = new WeakSet<InvalidTokenError>();
+
+/** Whether a refusal is the function's `false` (trust withdrawn), not a failure to answer. */
+export function isWithdrawal(error: unknown): boolean {
+  return error instanceof InvalidTokenError && withdrawals.has(error);
+}
+
 /** How long the function's answer for an issuer (either answer) is reused: it is asked again after it. */
 export const DECISION_SECONDS = 60;
 // Issuer identifiers are short URLs; a longer iss is refused before it reaches the function.
@@ -52,14 +61,18 @@ export class IssuerTrust {
   /** Until when `iss` is trusted; throws `InvalidTokenError` (reason `issuer`) or `JwksUnavailableError`. */
   decide(iss: string): TrustedUntil | Promise<TrustedUntil> {
     const { rule, allowInsecure } = this.#settings;
-    if (iss.length > MAX_ISSUER_LENGTH || !isCanonicalUrl(iss) || checkUrl('iss', iss, allowInsecure) || checkIssuerUrl('iss', iss)) throw this.#untrusted();
+    // `%` too: new URL keeps percent-encoding as written, and a function that decodes before it looks up
+    // would trust one issuer for a URL that discovery reads as another path.
+    if (iss.length > MAX_ISSUER_LENGTH || iss.includes('%') || !isCanonicalUrl(iss) || checkUrl('iss', iss, allowInsecure) || checkIssuerUrl('iss', iss)) {
+      throw this.#untrusted();
+    }
     if (rule.kind === 'pattern') {
       if (matchTenant(rule.compiled, iss) === undefined) throw this.#untrusted();
       return Number.POSITIVE_INFINITY;
     }
     const refusedUntil = this.#refused.get(iss);
     if (refusedUntil !== undefined) {
-      if (this.#settings.now() < refusedUntil) throw this.#untrusted();
+      if (this.#settings.now() < refusedUntil) throw this.#withdrawn();
       this.#refused.delete(iss);
     }
     let pending = this.#pending.get(iss);
@@ -99,7 +112,7 @@ export class IssuerTrust {
     if (answer === true) return until;
     if (answer === false) {
       this.#remember(iss, until);
-      throw this.#untrusted();
+      throw this.#withdrawn();
     }
     // 'yes', 1, undefined (a forgotten return): only `true` trusts. The value itself is not echoed.
     throw this.#untrusted(new TypeError(`the issuer function returned ${answer === null ? 'null' : typeof answer}, not a boolean`));
@@ -118,5 +131,12 @@ export class IssuerTrust {
 
   #untrusted(cause?: unknown): InvalidTokenError {
     return new InvalidTokenError('issuer mismatch', { reason: 'issuer', realm: this.#settings.realm, cause });
+  }
+
+  /** The refusal of an issuer the function answered `false` for: its key set and decisions go. */
+  #withdrawn(): InvalidTokenError {
+    const error = this.#untrusted();
+    withdrawals.add(error);
+    return error;
   }
 }
