@@ -14,6 +14,7 @@ import { VerifiedTokenCache } from './lib/verified-token-cache.js';
 import { verifySignature } from './lib/verify-signature.js';
 import { isPermanentRefusal, RejectionCache } from './lib/rejection-cache.js';
 import { checkUrl } from './lib/url-policy.js';
+import { Introspector } from './lib/introspection/introspector.js';
 import { resolveOptions, type ResolvedOptions, type VerifierOptions } from './options.js';
 
 /** Options of {@link Verifier.authenticate}. */
@@ -24,7 +25,10 @@ export interface AuthenticateOptions extends Omit<ExtractOptions, 'realm'> {
 
 /** A configured verifier. Create one per API and reuse it: it holds the JWKS and token caches. */
 export interface Verifier {
-  /** Verifies a raw JWT. Throws `InvalidTokenError` (401) or `JwksUnavailableError` (503). */
+  /**
+   * Verifies a raw token: a JWT locally, an opaque token by introspection when configured. Throws
+   * `InvalidTokenError` (401), `JwksUnavailableError` or `IntrospectionUnavailableError` (503).
+   */
   verify(token: string): Promise<AccessToken>;
   /**
    * Extracts and verifies the request's token. Throws `MissingTokenError` when there is none
@@ -96,6 +100,8 @@ export function createVerifier(input: VerifierOptions): Verifier {
   // One key set for an explicit jwksUri; otherwise one per issuer, each discovered from its metadata.
   const shared = options.jwksUri ? jwksFor(undefined) : undefined;
   const perIssuer = new Map(options.issuers.map((issuer) => [issuer, shared ?? jwksFor(issuer)]));
+  // Opaque tokens (or all, as configured) are introspected; signed introspection responses use the same key sets.
+  const introspector = options.introspection ? new Introspector(options, (issuer) => perIssuer.get(issuer)) : undefined;
   const cache = new VerifiedTokenCache(options.cacheMaxEntries);
   const rejections = new RejectionCache(options.cacheMaxRejections);
   const claimRules = {
@@ -140,7 +146,7 @@ export function createVerifier(input: VerifierOptions): Verifier {
       // RFC 9449 section 7.1 / RFC 8705 section 3: a token bound to a key (`cnf`) is only valid with proof
       // of that key. tollgate checks bearer tokens only, so accepting it would strip the binding.
       if (payload.cnf !== undefined) throw fail('sender_constrained', 'sender-constrained token used as a bearer token');
-      accessToken = toAccessToken(token, header as ProtectedHeaderParameters, payload as JwtAccessTokenClaims, realm);
+      accessToken = toAccessToken(token, header as ProtectedHeaderParameters, payload as JwtAccessTokenClaims, realm, 'jwt');
     } catch (error) {
       if (error instanceof InvalidTokenError && isPermanentRefusal(error.reason)) {
         // A bad signature holds only until a refetch could show a key replaced behind the kid.
@@ -158,6 +164,7 @@ export function createVerifier(input: VerifierOptions): Verifier {
     // Size first: nothing is decoded or fetched for a token over the cap.
     if (typeof token !== 'string' || token.length === 0) throw fail('malformed_token', 'malformed token');
     if (token.length > options.maxTokenLength) throw fail('token_too_large', 'token too large');
+    if (introspector?.handles(token)) return introspector.introspect(token);
     // A hit is a string that passed every check below once, so the shape check waits for a miss.
     const hit = cache.get(token);
     if (hit) {

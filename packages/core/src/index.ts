@@ -1,6 +1,6 @@
 // @tollgate/core: verify OAuth 2.0 JWT access tokens against a remote JWKS, with RFC 6750 errors.
-export { DECISION_CHANNEL, JWKS_CHANNEL } from './audit-events.js';
-export type { AcceptedDecision, AnonymousDecision, DecisionEvent, DecisionSubject, JwksEvent, JwksProblem, RejectedDecision } from './audit-events.js';
+export { DECISION_CHANNEL, INTROSPECTION_CHANNEL, JWKS_CHANNEL } from './audit-events.js';
+export type { AcceptedDecision, AnonymousDecision, DecisionEvent, DecisionSubject, IntrospectionEvent, IntrospectionProblem, JwksEvent, JwksProblem, RejectedDecision } from './audit-events.js';
 export { createVerifier } from './create-verifier.js';
 export type { AuthenticateOptions, Verifier } from './create-verifier.js';
 export { verifyToken } from './verify-token.js';
@@ -10,6 +10,7 @@ export { assertScopes, hasScopes, readScopes, validateScopes } from './has-scope
 export type { GrantedScopes, ScopeMode, ScopeOptions } from './has-scopes.js';
 export {
   InsufficientScopeError,
+  IntrospectionUnavailableError,
   InvalidRequestError,
   InvalidTokenError,
   isTollgateError,
@@ -21,7 +22,19 @@ export {
 export type { MissingTokenReason, TollgateErrorCode, TollgateErrorOptions, TollgateErrorReason } from './errors.js';
 export { resolveOptions } from './options.js';
 export type { Duration, JwksOptions, ResolvedOptions, VerifierOptions } from './options.js';
-export type { AccessToken, AccessTokenClaims, JwtAccessTokenClaims } from './access-token.js';
+export type { AccessToken, AccessTokenClaims, JwtAccessTokenClaims, VerificationMethod } from './access-token.js';
+export { createMemoryIntrospectionCache } from './introspection.js';
+export type {
+  ClientAssertionAlgorithm,
+  IntrospectionCache,
+  IntrospectionCacheEntry,
+  IntrospectionCacheOptions,
+  IntrospectionClientAuth,
+  IntrospectionCredentials,
+  IntrospectionOptions,
+  IntrospectionPrivateKey,
+  ResolvedIntrospectionOptions,
+} from './introspection.js';
 export { SUPPORTED_ALGORITHMS } from './algorithms.js';
 export type { Algorithm } from './algorithms.js';
 export { createGuard, DefaultConfiguration, isVerifier, toVerifier } from './guard.js';

@@ -2,8 +2,10 @@
 import { z } from 'zod';
 import { TollgateConfigError } from './errors.js';
 import { DEFAULT_ALGORITHMS, DEFAULT_MAX_RSA_MODULUS_BITS, MAX_RSA_MODULUS_BITS, MIN_RSA_MODULUS_BITS, SUPPORTED_ALGORITHMS, type Algorithm } from './algorithms.js';
-import { parseSeconds } from './lib/duration.js';
+import { duration } from './lib/zod-duration.js';
 import { checkInsecureHost, checkIssuerUrl, checkUrl, type InsecurePolicy } from './lib/url-policy.js';
+import { introspectionSchema, resolveIntrospection } from './lib/introspection/introspection-schema.js';
+import type { IntrospectionOptions, ResolvedIntrospectionOptions } from './introspection.js';
 
 /** A duration: seconds as a number, or text such as `'30s'`, `'10m'`, `'1h'`. */
 export type Duration = number | string;
@@ -85,7 +87,12 @@ export interface VerifierOptions {
    * Development and tests only: over http, anyone on the network can serve keys. Default `false`.
    */
   allowInsecureRequests?: boolean | { hosts: readonly string[] };
-  /** The fetch implementation for discovery and JWKS. Default: the global `fetch`. */
+  /**
+   * Opaque tokens by introspection (RFC 7662): the endpoint (or discovery), the API's own client
+   * credentials, which tokens go there, and the result cache. See `docs/introspection.md`.
+   */
+  introspection?: IntrospectionOptions;
+  /** The fetch implementation for discovery, JWKS and introspection. Default: the global `fetch`. */
   fetch?: typeof globalThis.fetch;
   /** The clock, in milliseconds since the epoch. Default `Date.now`. For tests. */
   now?: () => number;
@@ -136,24 +143,13 @@ export interface ResolvedOptions {
   readonly allowInsecureRequests: boolean;
   /** Named development hosts `http:` is allowed for, besides loopback; empty unless configured. */
   readonly insecureHosts: readonly string[];
-  /** The fetch implementation for discovery and JWKS. */
+  /** Token introspection, resolved; `undefined` when not configured. */
+  readonly introspection: ResolvedIntrospectionOptions | undefined;
+  /** The fetch implementation for discovery, JWKS and introspection. */
   readonly fetch: typeof globalThis.fetch;
   /** The clock, in milliseconds since the epoch. */
   readonly now: () => number;
 }
-
-const duration = (what: string) => {
-  const message = `expected ${what} as seconds (a number >= 0) or text like '30s', '10m', '1h'`;
-  // The union's own error covers NaN, Infinity and wrong types, which zod would report as just "Invalid input".
-  return z.union([z.number(), z.string()], { error: message }).transform((value, ctx) => {
-    const seconds = parseSeconds(value);
-    if (seconds === undefined) {
-      ctx.addIssue({ code: 'custom', message });
-      return z.NEVER;
-    }
-    return seconds;
-  });
-};
 
 const nonEmptyList = (what: string) =>
   z
@@ -231,6 +227,7 @@ const schema = z.strictObject({
       { error: "expected true (localhost only) or { hosts: ['keycloak'] } (development hosts)" },
     )
     .optional(),
+  introspection: introspectionSchema.optional(),
   fetch: z.custom<typeof globalThis.fetch>((value) => typeof value === 'function', { message: 'must be a fetch function' }).optional(),
   now: z.custom<() => number>((value) => typeof value === 'function', { message: 'must be a function returning milliseconds' }).optional(),
 });
@@ -265,11 +262,14 @@ export function resolveOptions(input: VerifierOptions): ResolvedOptions {
     const problem = checkUrl('jwksUri', options.jwksUri, allowInsecure);
     if (problem) problems.push(problem);
   }
+  const issuers = Object.freeze([...new Set(options.issuer)]);
+  const introspection = options.introspection && resolveIntrospection(options.introspection, { issuers, allowInsecure });
+  if (Array.isArray(introspection)) problems.push(...introspection);
   if (problems.length) throw new TollgateConfigError(`tollgate: invalid options\n${problems.map((p) => `  - ${p}`).join('\n')}`);
 
   const strict = options.strict ?? false;
   const resolved: ResolvedOptions = {
-    issuers: Object.freeze([...new Set(options.issuer)]),
+    issuers,
     audiences: Object.freeze([...new Set(options.audience)]),
     jwksUri: options.jwksUri,
     algorithms: Object.freeze([...new Set(options.algorithms ?? DEFAULT_ALGORITHMS)]) as readonly Algorithm[],
@@ -291,6 +291,7 @@ export function resolveOptions(input: VerifierOptions): ResolvedOptions {
     cacheMaxRejections: options.cache === false ? 0 : (options.cache?.maxRejections ?? 1000),
     allowInsecureRequests: allowInsecure !== false,
     insecureHosts: Object.freeze(insecureHosts),
+    introspection: Array.isArray(introspection) ? undefined : introspection,
     fetch: options.fetch ?? ((...args) => globalThis.fetch(...args)),
     now: options.now ?? Date.now,
   };

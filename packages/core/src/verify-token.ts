@@ -9,9 +9,20 @@ const byIdentity = new WeakMap<VerifierOptions, Verifier>();
 const byContent = new Map<string, Verifier>();
 const MAX_VERIFIERS = 32;
 
+/** Whether `value` is made only of JSON data: plain objects, arrays, strings, numbers, booleans, null. */
+function isPlainData(value: unknown, depth = 0): boolean {
+  if (value === null || ['string', 'number', 'boolean', 'undefined'].includes(typeof value)) return true;
+  if (typeof value !== 'object' || depth > 8) return false;
+  if (Array.isArray(value)) return value.every((item) => isPlainData(item, depth + 1));
+  const prototype = Object.getPrototypeOf(value) as unknown;
+  if (prototype !== Object.prototype && prototype !== null) return false;
+  return Object.values(value).every((member) => isPlainData(member, depth + 1));
+}
+
 function contentKey(options: VerifierOptions): string | undefined {
-  // Functions (fetch, now) have no stable content: such options are matched by identity only.
-  if (Object.values(options).some((value) => typeof value === 'function')) return undefined;
+  // Functions (fetch, now, a cache store) and class instances (a KeyObject) have no stable JSON content:
+  // two different private keys would both serialize as {}. Such options are matched by identity only.
+  if (!isPlainData(options)) return undefined;
   const sorted = (value: unknown): unknown =>
     value && typeof value === 'object' && !Array.isArray(value)
       ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, sorted(v)]))
