@@ -11,10 +11,8 @@ const CLIENT_AUTH = ['client_secret_basic', 'client_secret_post', 'private_key_j
 const positive = (what: string, max: number) =>
   duration(what).refine((seconds) => seconds > 0 && seconds <= max, { message: `must be more than 0 and at most ${max} seconds` });
 
-const store = z.custom<IntrospectionCache>(
-  (value) => typeof value === 'object' && value !== null && typeof (value as IntrospectionCache).get === 'function' && typeof (value as IntrospectionCache).set === 'function',
-  { message: 'must be an object with get(key) and set(key, entry, ttlSeconds) methods (an IntrospectionCache)' },
-);
+const isStore = (value: unknown): value is IntrospectionCache =>
+  typeof value === 'object' && value !== null && typeof (value as IntrospectionCache).get === 'function' && typeof (value as IntrospectionCache).set === 'function';
 
 /** The zod schema of `introspection`. */
 export const introspectionSchema = z.strictObject({
@@ -43,10 +41,14 @@ export const introspectionSchema = z.strictObject({
         maxAge: duration('introspection.cache.maxAge').refine((seconds) => seconds <= 86_400, { message: 'must be at most one day: it is how long a revoked token stays accepted' }).optional(),
         negativeMaxAge: duration('introspection.cache.negativeMaxAge').refine((seconds) => seconds <= 60, { message: 'must be at most 60 seconds' }).optional(),
         maxEntries: z.number().int().min(1).max(1_000_000).optional(),
-        store: store.optional(),
+        store: z.unknown().optional(),
         storeTimeout: positive('introspection.cache.storeTimeout', 30).optional(),
+      }).superRefine((cache, ctx) => {
+        if (cache.store !== undefined && !isStore(cache.store)) {
+          ctx.addIssue({ code: 'custom', path: ['store'], message: 'must be an object with get(key) and set(key, entry, ttlSeconds) methods (an IntrospectionCache)' });
+        }
       }),
-    ])
+    ], { error: 'expected false (no cache) or { maxAge?, negativeMaxAge?, maxEntries?, store?, storeTimeout? }' })
     .optional(),
 });
 
@@ -105,7 +107,7 @@ export function resolveIntrospection(
         maxAge: parsed.cache?.maxAge ?? 60,
         negativeMaxAge: parsed.cache?.negativeMaxAge ?? 5,
         maxEntries: parsed.cache?.maxEntries ?? 10_000,
-        store: parsed.cache?.store,
+        store: parsed.cache?.store as IntrospectionCache | undefined,
         storeTimeout: parsed.cache?.storeTimeout ?? 1,
       });
   return Object.freeze({
