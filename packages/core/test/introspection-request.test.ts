@@ -7,7 +7,7 @@ import { createTestIssuer, type TestIssuer } from '@tollgate/testing';
 import { decodeProtectedHeader, importJWK, jwtVerify } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import { createVerifier, INTROSPECTION_CHANNEL, type IntrospectionEvent, type IntrospectionOptions } from '../src/index.js';
+import { createVerifier, INTROSPECTION_CHANNEL, verifyToken, type IntrospectionEvent, type IntrospectionOptions } from '../src/index.js';
 import { startServer, type LocalServer } from './support/jwks-support.js';
 
 const API = 'https://api.example.test';
@@ -89,6 +89,23 @@ describe('the introspection request', () => {
     expect(decodeProtectedHeader(assertions[0]!)).toMatchObject({ alg: 'ES256', kid: 'api-key-1' });
     expect(payloads[0]!.exp! - payloads[0]!.iat!).toBe(60);
     expect(payloads[0]!.jti).not.toBe(payloads[1]!.jti);
+  });
+
+  it('verifyToken does not reuse a verifier across options that differ only in their private KeyObject (both serialize as {})', async () => {
+    const keys = [generateKeyPairSync('ec', { namedCurve: 'P-256' }), generateKeyPairSync('ec', { namedCurve: 'P-256' })];
+    for (const [index, pair] of keys.entries()) {
+      const options = {
+        issuer: issuer.issuer,
+        audience: API,
+        allowInsecureRequests: true,
+        introspection: { endpoint: `${endpoint.origin}/introspect`, clientId: 'api', privateKey: { key: pair.privateKey, kid: 'k', alg: 'ES256' as const } },
+      };
+      await verifyToken(`opaque-key-${index}`, options);
+    }
+    const verified = await Promise.all(
+      seen.map(async (request, index) => jwtVerify(request.form.get('client_assertion')!, await importJWK(keys[index]!.publicKey.export({ format: 'jwk' }), 'ES256'))),
+    );
+    expect(verified.map(({ payload }) => payload.sub)).toEqual(['api', 'api']);
   });
 
   it('jwtResponse: true asks for application/token-introspection+jwt only', async () => {
