@@ -29,8 +29,16 @@ export interface IntrospectionPrivateKey {
  * shared store holds nothing that is trusted without those checks.
  */
 export type IntrospectionCacheEntry =
-  | { readonly active: true; readonly claims: Readonly<Record<string, unknown>> }
-  | { readonly active: false };
+  | {
+      /** The endpoint said the token is active. */
+      readonly active: true;
+      /** The members of its response. */
+      readonly claims: Readonly<Record<string, unknown>>;
+    }
+  | {
+      /** The endpoint said the token is not active (or answered anything but `active: true`). */
+      readonly active: false;
+    };
 
 /**
  * Where introspection results are cached, keyed by a SHA-256 digest of the token (never the token).

@@ -108,6 +108,21 @@ describe('the introspection request', () => {
     expect(verified.map(({ payload }) => payload.sub)).toEqual(['api', 'api']);
   });
 
+  it.each([
+    ['RS256', () => generateKeyPairSync('rsa', { modulusLength: 2048 })],
+    ['PS384', () => generateKeyPairSync('rsa', { modulusLength: 2048 })],
+    ['ES384', () => generateKeyPairSync('ec', { namedCurve: 'P-384' })],
+    ['ES512', () => generateKeyPairSync('ec', { namedCurve: 'P-521' })],
+    ['EdDSA', () => generateKeyPairSync('ed25519')],
+  ] as const)('private_key_jwt signs a %s assertion that jose verifies', async (alg, pair) => {
+    const { privateKey, publicKey } = pair();
+    await verifierWith({ privateKey: { key: privateKey, kid: 'k', alg } }).verify('opaque-alg');
+    const assertion = seen[0]!.form.get('client_assertion')!;
+    const { payload, protectedHeader } = await jwtVerify(assertion, publicKey, { algorithms: [alg], issuer: 'api', audience: issuer.issuer });
+    expect(protectedHeader).toEqual({ alg, kid: 'k', typ: 'JWT' });
+    expect(payload.sub).toBe('api');
+  });
+
   it('jwtResponse: true asks for application/token-introspection+jwt only', async () => {
     await verifierWith({ clientSecret: 's', jwtResponse: true }).verify('opaque-5').catch(() => undefined);
     expect(seen[0]!.headers.accept).toBe('application/token-introspection+jwt');

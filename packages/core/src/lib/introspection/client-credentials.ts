@@ -1,7 +1,6 @@
 // The API's client authentication at the introspection endpoint: client_secret_basic, client_secret_post (RFC 6749 section 2.3.1), private_key_jwt (RFC 7523).
-import { createPrivateKey, randomUUID, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { constants, createPrivateKey, randomUUID, sign, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { inspect } from 'node:util';
-import { SignJWT } from 'jose';
 import type { ClientAssertionAlgorithm, IntrospectionClientAuth, IntrospectionCredentials } from '../../introspection.js';
 import { MIN_RSA_MODULUS_BITS } from '../../algorithms.js';
 
@@ -70,7 +69,7 @@ export class ClientCredentials implements IntrospectionCredentials {
    * assertion names `audience` (the issuer identifier, or the endpoint) and is fresh for each request.
    * @see RFC 6749 section 2.3.1, RFC 7523 sections 2.2 and 3
    */
-  async authenticate(audience: string): Promise<ClientAuthentication> {
+  authenticate(audience: string): ClientAuthentication {
     const settings = this.#settings;
     switch (settings.method) {
       case 'client_secret_basic': {
@@ -85,15 +84,8 @@ export class ClientCredentials implements IntrospectionCredentials {
         // The authorization server checks iat/exp with its own clock, so the real time is used here even
         // when the verifier's clock is injected.
         const now = Math.floor(Date.now() / 1000);
-        const assertion = await new SignJWT({})
-          .setProtectedHeader({ alg, kid, typ: 'JWT' })
-          .setIssuer(settings.clientId)
-          .setSubject(settings.clientId)
-          .setAudience(audience)
-          .setJti(randomUUID())
-          .setIssuedAt(now)
-          .setExpirationTime(now + ASSERTION_LIFETIME_SECONDS)
-          .sign(key);
+        const claims = { iss: settings.clientId, sub: settings.clientId, aud: audience, jti: randomUUID(), iat: now, exp: now + ASSERTION_LIFETIME_SECONDS };
+        const assertion = signJwt({ alg, kid, typ: 'JWT' }, claims, key);
         return { headers: {}, form: { client_id: settings.clientId, client_assertion_type: JWT_BEARER, client_assertion: assertion } };
       }
     }
@@ -106,6 +98,25 @@ export class ClientCredentials implements IntrospectionCredentials {
   [inspect.custom](): string {
     return `ClientCredentials { method: '${this.method}', clientId: ${JSON.stringify(this.clientId)} }`;
   }
+}
+
+const DIGESTS: Record<string, string | null> = { '256': 'sha256', '384': 'sha384', '512': 'sha512' };
+
+/**
+ * Signs a compact JWS with node:crypto (RFC 7515 section 7.1): ECDSA signatures in the JOSE (IEEE P1363)
+ * form, RSA-PSS with a salt as long as the digest (RFC 7518 section 3.5), Ed25519 without a digest.
+ */
+function signJwt(header: { alg: ClientAssertionAlgorithm; kid: string; typ: string }, claims: Record<string, unknown>, key: KeyObject): string {
+  const encode = (value: object) => Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
+  const input = `${encode(header)}.${encode(claims)}`;
+  const { alg } = header;
+  const digest = alg === 'EdDSA' ? null : DIGESTS[alg.slice(2)]!;
+  const options = alg.startsWith('PS')
+    ? { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST }
+    : alg.startsWith('ES')
+      ? { key, dsaEncoding: 'ieee-p1363' as const }
+      : key;
+  return `${input}.${sign(digest, Buffer.from(input, 'ascii'), options).toString('base64url')}`;
 }
 
 /** application/x-www-form-urlencoded encoding of one value (spaces as '+'), as RFC 6749 appendix B specifies. */
