@@ -2,8 +2,8 @@
 // credentials never show in the resolved options; verifyToken does not share a verifier across different keys.
 import { generateKeyPairSync } from 'node:crypto';
 import { inspect } from 'node:util';
-import { describe, expect, it } from 'vitest';
-import { createVerifier, resolveOptions, TollgateConfigError, type IntrospectionOptions, type VerifierOptions } from '../src/index.js';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import { createVerifier, resolveOptions, TollgateConfigError, type AccessToken, type IntrospectionCache, type IntrospectionCacheEntry, type IntrospectionOptions, type VerificationMethod, type VerifierOptions } from '../src/index.js';
 
 const ISSUER = 'https://auth.example.com/';
 const base: VerifierOptions = { issuer: ISSUER, audience: 'https://api.example.com' };
@@ -107,5 +107,14 @@ describe('introspection options as resolved', () => {
     const copy = structuredClone(introspection);
     resolveOptions({ ...base, introspection });
     expect(introspection).toEqual(copy);
+  });
+});
+
+describe('introspection types', () => {
+  it('the option, the cache interface and AccessToken.verifiedBy are typed', () => {
+    expectTypeOf<IntrospectionOptions['tokens']>().toEqualTypeOf<'opaque' | 'all' | undefined>();
+    expectTypeOf<IntrospectionOptions['clientAuth']>().toEqualTypeOf<'client_secret_basic' | 'client_secret_post' | 'private_key_jwt' | undefined>();
+    expectTypeOf<AccessToken['verifiedBy']>().toEqualTypeOf<VerificationMethod>();
+    expectTypeOf<ReturnType<IntrospectionCache['get']>>().toEqualTypeOf<IntrospectionCacheEntry | undefined | Promise<IntrospectionCacheEntry | undefined>>();
   });
 });
