@@ -129,6 +129,19 @@ describe('the introspection request', () => {
   });
 });
 
+describe('a fetch that misbehaves', () => {
+  it('a custom fetch that returns something that is not a Response: 503, never a crash or a 500', async () => {
+    const verifier = createVerifier({
+      issuer: issuer.issuer,
+      audience: API,
+      allowInsecureRequests: true,
+      fetch: (async () => ({})) as unknown as typeof fetch,
+      introspection: { endpoint: `${endpoint.origin}/introspect`, clientId: 'api', clientSecret: 's', cooldown: 0 },
+    });
+    await expect(verifier.verify('opaque-7')).rejects.toMatchObject({ status: 503, reason: 'introspection_unavailable', retryAfter: 1 });
+  });
+});
+
 describe('discovery of the introspection endpoint', () => {
   it('without introspection_endpoint in the metadata: 503, and an event says to set introspection.endpoint', async () => {
     const events: IntrospectionEvent[] = [];

@@ -1,6 +1,6 @@
 // Verifies a token by introspection (RFC 7662): cache, one request per token at a time, the endpoint's answer held to the JWT claim rules.
 import { toAccessToken, type AccessToken, type JwtAccessTokenClaims } from '../../access-token.js';
-import { IntrospectionUnavailableError, InvalidTokenError, type TollgateErrorReason } from '../../errors.js';
+import { IntrospectionUnavailableError, InvalidTokenError, TollgateError, type TollgateErrorReason } from '../../errors.js';
 import type { IntrospectionCacheEntry, ResolvedIntrospectionOptions } from '../../introspection.js';
 import type { ResolvedOptions } from '../../options.js';
 import { checkClaims, type ClaimRules } from '../check-claims.js';
@@ -81,7 +81,14 @@ export class Introspector {
    */
   async introspect(token: string): Promise<AccessToken> {
     const key = cacheKeyOf(token);
-    const entry = (await this.#cache?.get(key)) ?? (await this.#ask(token, key));
+    let entry: IntrospectionCacheEntry;
+    try {
+      entry = (await this.#cache?.get(key)) ?? (await this.#ask(token, key));
+    } catch (error) {
+      // Each caller gets an error of its own (callers sharing a request must not share a mutable error).
+      if (error instanceof IntrospectionFailure) throw this.#unavailable((this.#failedUntil - this.#options.now()) / 1000, error);
+      throw error;
+    }
     return this.#accept(token, entry);
   }
 
@@ -129,11 +136,14 @@ export class Introspector {
       });
       this.#cache?.set(key, entry);
       return entry;
-    } catch (error) {
-      if (!(error instanceof IntrospectionFailure)) throw error;
+    } catch (caught) {
+      // A refusal of tollgate's own (the issuer's keys unavailable for a signed answer) stands as it is.
+      if (caught instanceof TollgateError) throw caught;
+      // Anything else (a fetch or store that throws something unexpected) is the endpoint's failure: a 503, never a 500.
+      const error = caught instanceof IntrospectionFailure ? caught : new IntrospectionFailure(`introspection at ${url ?? 'the endpoint'} failed unexpectedly`, 'endpoint');
       this.#failedUntil = options.now() + settings.cooldown * 1000;
       this.#publish(error.problem, error.message, url);
-      throw this.#unavailable(settings.cooldown, error);
+      throw error;
     }
   }
 
