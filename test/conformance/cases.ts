@@ -2,8 +2,9 @@
 // The runner (conformance.test.ts) sends each case to each (framework, major version) pair.
 // Expected values follow design.md and RFC 6750; every error response also carries `Cache-Control: no-store`.
 import { tamperSignature, type SignOptions, type TestIssuer } from '@tollgate/testing';
+import { startServer, type LocalServer } from '../../packages/core/test/support/jwks-support.js';
 import type { SendRequest, SendResponse } from './http.js';
-import { DECORATED_SCOPE, REALM, STALE_JWKS, MAIN_COOLDOWN, OUTAGE_COOLDOWN, type AppName, type RouteBody } from './spec.js';
+import { DECORATED_SCOPE, INTROSPECTION_COOLDOWN, REALM, STALE_JWKS, MAIN_COOLDOWN, OUTAGE_COOLDOWN, type AppName, type RouteBody } from './spec.js';
 
 /** A clock the verifier reads (`now` option) and the cases move; frozen unless advanced. */
 export class TestClock {
@@ -100,6 +101,38 @@ const ok = (route: string, auth: RouteBody['auth']): Expected => ({
 });
 /** The token summary of a default token (client `client-123`) with these scopes. */
 const client = (...scopes: string[]): RouteBody['auth'] => ({ clientId: 'client-123', scopes });
+
+// ---- the introspection endpoint of the `introspect` app -----------------------------------------
+
+/** Opaque tokens the endpoint knows: what it answers for each (any other token: not active). */
+const INTROSPECTED = {
+  read: 'opaque-read-0123456789',
+  noScope: 'opaque-noscope-0123456789',
+  otherAudience: 'opaque-audience-0123456789',
+  failing: 'opaque-fail-0123456789',
+} as const;
+
+/**
+ * Starts the `introspect` app's endpoint on 127.0.0.1: RFC 7662 answers for the {@link INTROSPECTED} tokens
+ * of `issuer`, a 500 for `failing`, `{ active: false }` for anything else. Real time: tokens live 10 minutes.
+ */
+export async function startIntrospectionEndpoint(issuer: TestIssuer): Promise<LocalServer> {
+  return startServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const token = new URLSearchParams(Buffer.concat(chunks).toString('utf8')).get('token');
+      if (token === INTROSPECTED.failing) return void res.writeHead(500).end();
+      const active = { active: true, iss: issuer.issuer, aud: issuer.audience, exp: Math.floor(Date.now() / 1000) + 600, client_id: 'opaque-client' };
+      const answers: Record<string, object> = {
+        [INTROSPECTED.read]: { ...active, scope: 'orders:read' },
+        [INTROSPECTED.noScope]: active,
+        [INTROSPECTED.otherAudience]: { ...active, aud: 'https://other.example.test', scope: 'orders:read' },
+      };
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answers[token ?? ''] ?? { active: false }));
+    });
+  });
+}
 
 // ---- request helpers ---------------------------------------------------------------------------
 
@@ -667,5 +700,47 @@ export const cases: readonly ConformanceCase[] = [
     request: async (ctx) => get('/me', bearer(tamperSignature(await ctx.sign()))),
     expect: invalidToken('invalid signature'),
     jwksRequests: 0,
+  },
+
+  // -- opaque tokens by introspection (RFC 7662) ------------------------------------------------------
+  {
+    name: 'introspection: an active opaque token with the scope',
+    app: 'introspect',
+    request: () => get('/orders', bearer(INTROSPECTED.read)),
+    expect: ok('/orders', { clientId: 'opaque-client', scopes: ['orders:read'] }),
+    jwksRequests: 0,
+  },
+  {
+    name: 'introspection: an active opaque token without the scope: 403',
+    app: 'introspect',
+    request: () => get('/orders', bearer(INTROSPECTED.noScope)),
+    expect: insufficientScope('orders:read'),
+  },
+  { name: 'introspection: an opaque token that is not active: 401', app: 'introspect', request: () => get('/me', bearer('opaque-unknown-0123456789')), expect: invalidToken('token is not active') },
+  {
+    name: 'introspection: an active opaque token for another audience: 401',
+    app: 'introspect',
+    request: () => get('/me', bearer(INTROSPECTED.otherAudience)),
+    expect: invalidToken('audience mismatch'),
+  },
+  {
+    name: 'introspection: a JWT beside it is still verified locally',
+    app: 'introspect',
+    request: async (ctx) => get('/orders', bearer(await ctx.sign({ scope: 'orders:read' }))),
+    expect: ok('/orders', client('orders:read')),
+  },
+  {
+    name: 'introspection: the endpoint failing: 503 with Retry-After, never 401',
+    app: 'introspect',
+    request: () => get('/me', bearer(INTROSPECTED.failing)),
+    // The next case of this app must not fall in the cooldown.
+    teardown: (ctx) => ctx.clock.advance(INTROSPECTION_COOLDOWN + 1),
+    expect: {
+      status: 503,
+      wwwAuthenticate: `Bearer ${REALM_ATTR}, error="temporarily_unavailable", error_description="token introspection is temporarily unavailable"`,
+      retryAfter: String(INTROSPECTION_COOLDOWN),
+      contentType: JSON_TYPE,
+      body: { error: 'temporarily_unavailable', error_description: 'token introspection is temporarily unavailable' },
+    },
   },
 ];

@@ -10,7 +10,8 @@ import { createFastifyApp, type FastifyModule } from './apps/fastify.js';
 import { createHonoApp } from './apps/hono.js';
 import { createKoaApp, type KoaModule } from './apps/koa.js';
 import { createNestApp, nestPlatform } from './apps/nest.js';
-import { cases, TestClock, type CaseContext, type ConformanceCase } from './cases.js';
+import { cases, startIntrospectionEndpoint, TestClock, type CaseContext, type ConformanceCase } from './cases.js';
+import type { LocalServer } from '../../packages/core/test/support/jwks-support.js';
 import { send, type SendResponse } from './http.js';
 import { APP_NAMES, appSpec, ISSUER_OF, type AppName, type AppSpec } from './spec.js';
 
@@ -55,13 +56,17 @@ const issuerFor = (app: AppName): TestIssuer => {
   return issuer;
 };
 
+// The introspection endpoint of the `introspect` app: answers by token (see INTROSPECTED in cases.ts).
+let introspection: LocalServer;
+
 beforeAll(async () => {
   [issuers.main, issuers.outage] = await Promise.all([createTestIssuer(), createTestIssuer()]);
+  introspection = await startIntrospectionEndpoint(issuers.main);
   // The outage issuer never serves a key: no app ever cached one from it.
   issuers.outage.setFault({ kind: 'down' });
 });
 afterAll(async () => {
-  await Promise.all(Object.values(issuers).map((issuer) => issuer.close()));
+  await Promise.all([...Object.values(issuers).map((issuer) => issuer.close()), introspection.close()]);
 });
 
 async function listen(server: Server): Promise<number> {
@@ -123,7 +128,7 @@ describe.each(FRAMEWORKS.map((fw) => [fw.name, fw] as const))('%s', (_name, fw) 
     beforeAll(async () => {
       const main = issuerFor('main');
       const outage = issuerFor('outage');
-      server = await fw.build(appSpec(app, { issuer: main, outage, now: clock.now }));
+      server = await fw.build(appSpec(app, { issuer: main, outage, now: clock.now, introspectionEndpoint: `${introspection.origin}/introspect` }));
       port = await listen(server);
     });
     afterAll(async () => {

@@ -75,7 +75,7 @@ export function routeBody(route: string, auth: AccessToken | null | undefined): 
 }
 
 /** The apps each framework runs, each built right before its cases. */
-export const APP_NAMES = ['main', 'query', 'standalone', 'stale', 'outage', 'claims', 'static'] as const;
+export const APP_NAMES = ['main', 'query', 'standalone', 'stale', 'outage', 'claims', 'static', 'introspect'] as const;
 export type AppName = (typeof APP_NAMES)[number];
 
 /** Which issuer each app trusts: `outage` is an issuer whose endpoints are down from the start. */
@@ -87,6 +87,7 @@ export const ISSUER_OF: Readonly<Record<AppName, 'main' | 'outage'>> = {
   outage: 'outage',
   claims: 'main',
   static: 'main',
+  introspect: 'main',
 };
 
 /** What an app spec is built from: the issuers and the clock of the app under test. */
@@ -97,6 +98,8 @@ export interface SpecEnvironment {
   outage: { issuer: string; audience: string; jwksUri: string };
   /** The app's clock, in milliseconds. */
   now: () => number;
+  /** The introspection endpoint of the `introspect` app (a local server that answers by token, see conformance.test.ts). */
+  introspectionEndpoint: string;
 }
 
 /** Main app's JWKS cooldown, in seconds: a case that makes a refetch miss advances the clock past it. */
@@ -105,6 +108,9 @@ export const MAIN_COOLDOWN = 30;
 export const STALE_JWKS = { cacheMaxAge: 60, staleIfError: 600, cooldown: 30 } as const;
 /** The `outage` app's cooldown, in seconds: the `Retry-After` of its 503 (its clock never moves). */
 export const OUTAGE_COOLDOWN = 17;
+
+/** The `introspect` app's cooldown after a failed introspection, in seconds: the `Retry-After` of its 503. */
+export const INTROSPECTION_COOLDOWN = 9;
 
 /** The spec of one app. */
 export function appSpec(name: AppName, env: SpecEnvironment): AppSpec {
@@ -187,6 +193,20 @@ export function appSpec(name: AppName, env: SpecEnvironment): AppSpec {
           audience: env.outage.audience,
           jwksUri: env.outage.jwksUri,
           jwks: { cooldown: OUTAGE_COOLDOWN, timeout: 2 },
+        },
+        guard: {},
+        layout: 'per-route',
+        routes: [
+          { path: '/me', kind: 'auth' },
+          { path: '/orders', kind: 'scopes', scopes: ['orders:read'] },
+        ],
+      };
+    case 'introspect':
+      return {
+        // Opaque tokens introspected (RFC 7662), JWTs verified locally with the keys found by discovery.
+        verifier: {
+          ...base,
+          introspection: { endpoint: env.introspectionEndpoint, clientId: 'conformance-api', clientSecret: 'conformance-secret', cooldown: INTROSPECTION_COOLDOWN },
         },
         guard: {},
         layout: 'per-route',

@@ -3,7 +3,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
-import Provider, { errors, type ResourceServerInfo } from 'oidc-provider';
+import Provider, { errors, type ClientMetadata, type ResourceServerInfo } from 'oidc-provider';
 import { memoryAdapter } from './memory-adapter.js';
 
 /** The API under test: its resource indicator is the `aud` of its tokens. */
@@ -51,7 +51,28 @@ export const CLIENT_B: InteropClient = {
   tokenAlg: 'ES256',
 };
 
-const CLIENTS = [CLIENT_A, CLIENT_B];
+/** Client O: its access tokens for the orders API are opaque (introspected), credentials in the Authorization header. */
+export const CLIENT_O: InteropClient = {
+  id: 'client-o',
+  secret: 'client-o-secret-for-tests-only',
+  authMethod: 'client_secret_basic',
+  scope: 'orders:read orders:write',
+  tokenAlg: 'RS256',
+};
+
+const CLIENTS = [CLIENT_A, CLIENT_B, CLIENT_O];
+
+/**
+ * The orders API's own clients at the provider, one per introspection client authentication. The basic
+ * client's id and secret hold characters that RFC 6749 section 2.3.1's form-urlencoding changes.
+ */
+export const API_CLIENTS = {
+  basic: { id: 'orders api+basic', secret: 'api secret: with + and %, for tests only' },
+  post: { id: 'orders-api-post', secret: 'orders-api-post-secret-for-tests-only' },
+  privateKeyJwt: { id: 'orders-api-jwt' },
+  /** Its introspection responses are signed (RFC 9701), with ES256. */
+  signed: { id: 'orders-api-signed', secret: 'orders-api-signed-secret-for-tests-only' },
+} as const;
 
 // What each resource server accepts; oidc-provider drops requested scopes that are not listed.
 const RESOURCE_SCOPES: Readonly<Record<string, string>> = {
@@ -69,6 +90,23 @@ export const ACCESS_TOKEN_TTL = 600;
 export async function generateSigningKey(kid: string, alg: SigningAlgorithm): Promise<SigningKey> {
   const { privateKey } = await generateKeyPair(alg, { extractable: true });
   return { kid, alg, jwk: { ...(await exportJWK(privateKey)), kid, alg, use: 'sig' } };
+}
+
+/** The registrations of {@link API_CLIENTS}: no grant of their own, they only introspect. */
+function apiClients(apiKey: JWK): ClientMetadata[] {
+  const base = { grant_types: [], response_types: [], redirect_uris: [] };
+  return [
+    { ...base, client_id: API_CLIENTS.basic.id, client_secret: API_CLIENTS.basic.secret, token_endpoint_auth_method: 'client_secret_basic' },
+    { ...base, client_id: API_CLIENTS.post.id, client_secret: API_CLIENTS.post.secret, token_endpoint_auth_method: 'client_secret_post' },
+    { ...base, client_id: API_CLIENTS.privateKeyJwt.id, token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [apiKey] } },
+    {
+      ...base,
+      client_id: API_CLIENTS.signed.id,
+      client_secret: API_CLIENTS.signed.secret,
+      token_endpoint_auth_method: 'client_secret_basic',
+      introspection_signed_response_alg: 'ES256',
+    },
+  ];
 }
 
 /** A running provider. */
@@ -90,6 +128,11 @@ export interface StartOptions {
   keys: readonly SigningKey[];
   /** The port to listen on: `0` for an ephemeral one, or the previous port to restart under the same issuer. */
   port?: number;
+  /**
+   * Turns on introspection (RFC 7662), signed introspection responses (RFC 9701) and revocation (RFC 7009),
+   * and registers the {@link API_CLIENTS}; `apiKey` is the public JWK of the private_key_jwt client.
+   */
+  introspection?: { apiKey: JWK };
 }
 
 /**
@@ -122,15 +165,18 @@ export async function startOidcProvider(options: StartOptions): Promise<OidcProv
 
   const provider = new Provider(issuer, {
     adapter: memoryAdapter(new Map()),
-    clients: CLIENTS.map((client) => ({
-      client_id: client.id,
-      client_secret: client.secret,
-      grant_types: ['client_credentials'],
-      response_types: [],
-      redirect_uris: [],
-      token_endpoint_auth_method: client.authMethod,
-      scope: client.scope,
-    })),
+    clients: [
+      ...CLIENTS.map((client) => ({
+        client_id: client.id,
+        client_secret: client.secret,
+        grant_types: ['client_credentials'],
+        response_types: [],
+        redirect_uris: [],
+        token_endpoint_auth_method: client.authMethod,
+        scope: client.scope,
+      })),
+      ...(options.introspection ? apiClients(options.introspection.apiKey) : []),
+    ],
     jwks: { keys: options.keys.map((key) => key.jwk) },
     // Listing the scopes makes each client's `scope` metadata an allow-list: client B cannot get orders:write.
     scopes: ['orders:read', 'orders:write', 'billing:read'],
@@ -140,6 +186,15 @@ export async function startOidcProvider(options: StartOptions): Promise<OidcProv
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
+      ...(options.introspection
+        ? {
+            // Every registered client may introspect (the default policy logs a reminder to decide this).
+            introspection: { enabled: true, allowedPolicy: async () => true },
+            jwtIntrospection: { enabled: true },
+            // A client revokes only its own tokens (the default policy, without its reminder in the log).
+            revocation: { enabled: true, allowedPolicy: async (_ctx, client, token) => (token as { clientId?: string }).clientId === client.clientId },
+          }
+        : {}),
       resourceIndicators: {
         enabled: true,
         // RFC 8707: no resource, no JWT; tokens are only minted for a named API.
@@ -149,6 +204,8 @@ export async function startOidcProvider(options: StartOptions): Promise<OidcProv
           const scope = RESOURCE_SCOPES[resourceIndicator];
           if (scope === undefined) throw new errors.InvalidTarget();
           const alg = CLIENTS.find((c) => c.id === client.clientId)?.tokenAlg ?? 'RS256';
+          // Client O's tokens are opaque: a handle the API can only check by introspection.
+          if (client.clientId === CLIENT_O.id) return { scope, audience: resourceIndicator, accessTokenFormat: 'opaque', accessTokenTTL: ACCESS_TOKEN_TTL };
           return { scope, audience: resourceIndicator, accessTokenFormat: 'jwt', accessTokenTTL: ACCESS_TOKEN_TTL, jwt: { sign: { alg } } };
         },
       },

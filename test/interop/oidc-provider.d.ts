@@ -12,6 +12,10 @@ declare module 'oidc-provider' {
     response_types?: string[];
     redirect_uris?: string[];
     token_endpoint_auth_method?: 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt' | 'none';
+    /** The client's public keys (for private_key_jwt). */
+    jwks?: { keys: JWK[] };
+    /** RFC 9701: the algorithm its introspection responses are signed with (needs features.jwtIntrospection). */
+    introspection_signed_response_alg?: string;
     /** The scopes this client may request (checked against the provider's `scopes`). */
     scope?: string;
   }
@@ -64,6 +68,12 @@ declare module 'oidc-provider' {
     ttl?: Record<string, number>;
     features?: {
       devInteractions?: { enabled: boolean };
+      /** RFC 7662; `allowedPolicy` decides whether the caller may see the token's details. */
+      introspection?: { enabled: boolean; allowedPolicy?: (ctx: unknown, client: Client, token: unknown) => Promise<boolean> };
+      /** RFC 9701 signed introspection responses. */
+      jwtIntrospection?: { enabled: boolean };
+      /** RFC 7009. */
+      revocation?: { enabled: boolean; allowedPolicy?: (ctx: unknown, client: Client, token: unknown) => Promise<boolean> };
       clientCredentials?: { enabled: boolean };
       resourceIndicators?: {
         enabled: boolean;

@@ -28,13 +28,22 @@ export interface JwtAccessTokenClaims extends JWTPayload {
   azp?: string;
 }
 
+/**
+ * How a token was verified: `jwt`, its signature checked locally with the issuer's keys; `introspection`,
+ * the issuer's introspection endpoint vouched for it (RFC 7662).
+ */
+export type VerificationMethod = 'jwt' | 'introspection';
+
 /** The verified token, as `req.auth`, `ctx.state.auth` and `request.auth`. Deeply frozen. */
 export interface AccessToken {
-  /** The raw JWT. */
+  /** The raw token: a JWT, or an opaque string when it was introspected. */
   readonly token: string;
-  /** The JWS protected header (`alg`, `kid`, `typ`...). */
+  /** The JWS protected header (`alg`, `kid`, `typ`...); empty for an introspected token. */
   readonly header: Readonly<ProtectedHeaderParameters>;
-  /** Every claim of the payload; type your own claims by extending {@link AccessTokenClaims}. */
+  /**
+   * Every claim of the payload; type your own claims by extending {@link AccessTokenClaims}. For an
+   * introspected token: the members of the introspection response, except `active`.
+   */
   readonly claims: Readonly<JwtAccessTokenClaims & AccessTokenClaims>;
   /** Scopes granted, from `scope` and `scp`, without duplicates. */
   readonly scopes: readonly string[];
@@ -48,6 +57,8 @@ export interface AccessToken {
   readonly audience: readonly string[];
   /** When the token expires (`exp`). */
   readonly expiresAt: Date;
+  /** How the token was verified: its signature checked locally (`jwt`), or introspected (`introspection`). */
+  readonly verifiedBy: VerificationMethod;
 }
 
 function scopesOf(claims: JwtAccessTokenClaims, realm: string): string[] {
@@ -73,8 +84,14 @@ function deepFreeze(value: object): boolean {
   return true;
 }
 
-/** Builds the {@link AccessToken} of a JWT whose signature and claims were verified. */
-export function toAccessToken(token: string, header: ProtectedHeaderParameters, claims: JwtAccessTokenClaims, realm: string): AccessToken {
+/** Builds the {@link AccessToken} of a JWT whose signature and claims were verified (or of an introspected token whose claims were). */
+export function toAccessToken(
+  token: string,
+  header: ProtectedHeaderParameters,
+  claims: JwtAccessTokenClaims,
+  realm: string,
+  verifiedBy: VerificationMethod = 'jwt',
+): AccessToken {
   const clientId = typeof claims.client_id === 'string' ? claims.client_id : typeof claims.azp === 'string' ? claims.azp : undefined;
   const audience = typeof claims.aud === 'string' ? [claims.aud] : (claims.aud ?? []);
   const accessToken: AccessToken = {
@@ -87,6 +104,7 @@ export function toAccessToken(token: string, header: ProtectedHeaderParameters, 
     issuer: claims.iss as string,
     audience: [...audience],
     expiresAt: new Date((claims.exp as number) * 1000),
+    verifiedBy,
   };
   if (!deepFreeze(accessToken)) throw new InvalidTokenError('invalid claims', { reason: 'invalid_claim', realm });
   return accessToken;

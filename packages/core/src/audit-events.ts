@@ -15,6 +15,14 @@ export const DECISION_CHANNEL = 'tollgate:decision';
 /** Name of the channel that receives a {@link JwksEvent} after every JWKS fetch, good or failed. */
 export const JWKS_CHANNEL = 'tollgate:jwks';
 
+/**
+ * Name of the channel that receives an {@link IntrospectionEvent} when token introspection fails: the
+ * endpoint refused the API's credentials, failed or answered something unusable, or the cache store failed.
+ * @example
+ * subscribe(INTROSPECTION_CHANNEL, (event) => logger.warn(event as IntrospectionEvent));
+ */
+export const INTROSPECTION_CHANNEL = 'tollgate:introspection';
+
 /** Who the verified token speaks for. Never the token itself, its signature or the full claims. */
 export interface DecisionSubject {
   /** `client_id` (or `azp`) of the token. */
@@ -124,3 +132,24 @@ export type JwksEvent =
       /** Whether stale keys are still served meanwhile. */
       staleKeys: boolean;
     };
+
+/**
+ * What went wrong with token introspection. `client_credentials`: the endpoint refused the API's own
+ * credentials (fix `introspection.clientId` and its secret or key); `configuration`: a setting is wrong
+ * (e.g. no `introspection_endpoint` in the metadata); `endpoint`: the endpoint is down, slow or failing;
+ * `response`: its answer is unusable (not JSON, too large, a signature that does not verify); `cache`:
+ * the cache store failed (results are then not cached, never accepted).
+ */
+export type IntrospectionProblem = 'client_credentials' | 'configuration' | 'endpoint' | 'response' | 'cache';
+
+/** One introspection failure, as published on {@link INTROSPECTION_CHANNEL}. Never holds a token, a secret or a response body. */
+export interface IntrospectionEvent {
+  /** Always `failed`. */
+  outcome: 'failed';
+  /** The endpoint, or the issuer whose endpoint could not be discovered. */
+  source: string;
+  /** Which kind of failure (see {@link IntrospectionProblem}). */
+  problem: IntrospectionProblem;
+  /** A safe description, e.g. `POST https://… refused the API's client credentials (401 invalid_client)`. */
+  error: string;
+}

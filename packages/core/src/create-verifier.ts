@@ -20,6 +20,7 @@ import { verifySignature } from './lib/verify-signature.js';
 import { isPermanentRefusal, RejectionCache } from './lib/rejection-cache.js';
 import { isThenable } from './lib/thenable.js';
 import { checkUrl } from './lib/url-policy.js';
+import { Introspector } from './lib/introspection/introspector.js';
 import { resolveOptions, type ResolvedOptions, type VerifierOptions } from './options.js';
 
 /** Options of {@link Verifier.authenticate}. */
@@ -30,7 +31,10 @@ export interface AuthenticateOptions extends Omit<ExtractOptions, 'realm'> {
 
 /** A configured verifier. Create one per API and reuse it: it holds the JWKS and token caches. */
 export interface Verifier {
-  /** Verifies a raw JWT. Throws `InvalidTokenError` (401) or `JwksUnavailableError` (503). */
+  /**
+   * Verifies a raw token: a JWT locally, an opaque token by introspection when configured. Throws
+   * `InvalidTokenError` (401), `JwksUnavailableError` or `IntrospectionUnavailableError` (503).
+   */
   verify(token: string): Promise<AccessToken>;
   /**
    * Extracts and verifies the request's token. Throws `MissingTokenError` when there is none
@@ -112,6 +116,8 @@ export function createVerifier(input: VerifierOptions): Verifier {
           }),
       });
   const exactIssuer = options.issuerRule !== undefined;
+  // Opaque tokens (or all, as configured) are introspected; signed introspection responses use the same key sets.
+  const introspector = options.introspection ? new Introspector(options, (issuer) => keySets.get(issuer, now())) : undefined;
   const cache = new VerifiedTokenCache(options.cacheMaxEntries);
   const rejections = new RejectionCache(options.cacheMaxRejections);
   const claimRules = {
@@ -158,7 +164,7 @@ export function createVerifier(input: VerifierOptions): Verifier {
       // RFC 9449 section 7.1 / RFC 8705 section 3: a token bound to a key (`cnf`) is only valid with proof
       // of that key. tollgate checks bearer tokens only, so accepting it would strip the binding.
       if (payload.cnf !== undefined) throw fail('sender_constrained', 'sender-constrained token used as a bearer token');
-      accessToken = toAccessToken(token, header as ProtectedHeaderParameters, payload as JwtAccessTokenClaims, realm);
+      accessToken = toAccessToken(token, header as ProtectedHeaderParameters, payload as JwtAccessTokenClaims, realm, 'jwt');
       // Declarative rules read only the signed claims, so their answer holds for the token's whole life:
       // checked once here, their refusal remembered like any other. Validators run per request (check()).
       if (claimRuleSet) enforceDeclarativeRules(claimRuleSet, accessToken.claims, refuseClaims);
@@ -182,12 +188,19 @@ export function createVerifier(input: VerifierOptions): Verifier {
   const validated = (accessToken: AccessToken): AccessToken | Promise<AccessToken> =>
     hasValidators ? enforceValidators(claimRuleSet, accessToken, refuseClaims, realm) : accessToken;
 
+  const withClaimRules = (accessToken: AccessToken): AccessToken | Promise<AccessToken> => {
+    if (claimRuleSet) enforceDeclarativeRules(claimRuleSet, accessToken.claims, refuseClaims);
+    return validated(accessToken);
+  };
+
   // Synchronous on a cache hit or a remembered refusal (it throws); a promise only when a signature is checked
   // (or a claim validator answers by promise).
   function check(token: string): AccessToken | Promise<AccessToken> {
     // Size first: nothing is decoded or fetched for a token over the cap.
     if (typeof token !== 'string' || token.length === 0) throw fail('malformed_token', 'malformed token');
     if (token.length > options.maxTokenLength) throw fail('token_too_large', 'token too large');
+    // An introspected token is held to the verifier's claim rules like a JWT.
+    if (introspector?.handles(token)) return introspector.introspect(token).then(withClaimRules);
     // A hit is a string that passed every check below once, so the shape check waits for a miss.
     const hit = cache.get(token);
     if (hit) {

@@ -2,7 +2,7 @@
 import type { ClaimRuleRef } from './claim-rules.js';
 import { renderChallenge } from './lib/challenge.js';
 
-/** The RFC 6750 section 3.1 error codes, plus `temporarily_unavailable` for a JWKS outage. */
+/** The RFC 6750 section 3.1 error codes, plus `temporarily_unavailable` for a JWKS or introspection outage. */
 export type TollgateErrorCode = 'invalid_request' | 'invalid_token' | 'insufficient_scope' | 'temporarily_unavailable';
 
 /** Why a request was refused, finer than the error code; a closed union to `switch` on. */
@@ -38,12 +38,15 @@ export type TollgateErrorReason =
   | 'sender_constrained'
   // invalid_token (the verifier's `claims`) or insufficient_scope (a route's claim rules): `error.rule` says which
   | 'claim_rule'
+  // the introspection endpoint says the token is not active (RFC 7662 section 2.2)
+  | 'inactive'
   // insufficient_scope
   | 'insufficient_scope'
   // temporarily_unavailable
   | 'jwks_unavailable'
   // a claim validator threw, returned no boolean or timed out: `error.rule` says which
-  | 'claim_check_failed';
+  | 'claim_check_failed'
+  | 'introspection_unavailable';
 
 /** Options every tollgate error accepts. */
 export interface TollgateErrorOptions {
@@ -247,6 +250,29 @@ export class JwksUnavailableError extends TollgateError {
 
   constructor(options: { retryAfter: number; realm?: string | undefined; cause?: unknown }) {
     super('signing keys are temporarily unavailable', { reason: 'jwks_unavailable', ...options });
+    this.retryAfter = Math.max(1, Math.ceil(options.retryAfter));
+  }
+
+  override get headers(): Record<string, string> {
+    return { ...super.headers, 'Retry-After': String(this.retryAfter) };
+  }
+}
+
+/**
+ * The token could not be introspected (RFC 7662): the endpoint is down, slow, failing, answered something
+ * unusable, or refused the API's own client credentials. 503 with `Retry-After`: the token is not at
+ * fault, so this is never a 401.
+ * @example new IntrospectionUnavailableError({ retryAfter: 5 }).headers['Retry-After'] // '5'
+ * @see RFC 7662 section 2.2, RFC 6750 section 3.1
+ */
+export class IntrospectionUnavailableError extends TollgateError {
+  readonly status = 503;
+  readonly code = 'temporarily_unavailable';
+  /** Seconds until the endpoint will be asked again. */
+  readonly retryAfter: number;
+
+  constructor(options: { retryAfter: number; realm?: string | undefined; cause?: unknown }) {
+    super('token introspection is temporarily unavailable', { reason: 'introspection_unavailable', ...options });
     this.retryAfter = Math.max(1, Math.ceil(options.retryAfter));
   }
 

@@ -1,6 +1,6 @@
 // @tollgate/core: verify OAuth 2.0 JWT access tokens against a remote JWKS, with RFC 6750 errors.
-export { DECISION_CHANNEL, JWKS_CHANNEL } from './audit-events.js';
-export type { AcceptedDecision, AnonymousDecision, DecisionEvent, DecisionSubject, JwksEvent, JwksProblem, RejectedDecision } from './audit-events.js';
+export { DECISION_CHANNEL, INTROSPECTION_CHANNEL, JWKS_CHANNEL } from './audit-events.js';
+export type { AcceptedDecision, AnonymousDecision, DecisionEvent, DecisionSubject, IntrospectionEvent, IntrospectionProblem, JwksEvent, JwksProblem, RejectedDecision } from './audit-events.js';
 export { validateClaimRules } from './claim-rules.js';
 export type {
   ClaimMember,
@@ -28,6 +28,7 @@ export {
   ClaimsUnavailableError,
   InsufficientClaimsError,
   InsufficientScopeError,
+  IntrospectionUnavailableError,
   InvalidRequestError,
   InvalidTokenError,
   isTollgateError,
@@ -39,7 +40,19 @@ export {
 export type { MissingTokenReason, TollgateErrorCode, TollgateErrorOptions, TollgateErrorReason } from './errors.js';
 export { resolveOptions } from './options.js';
 export type { Duration, IssuerFunction, IssuerPattern, JwksOptions, ResolvedKey, ResolvedOptions, StaticKeys, VerifierOptions } from './options.js';
-export type { AccessToken, AccessTokenClaims, JwtAccessTokenClaims } from './access-token.js';
+export type { AccessToken, AccessTokenClaims, JwtAccessTokenClaims, VerificationMethod } from './access-token.js';
+export { createMemoryIntrospectionCache } from './introspection.js';
+export type {
+  ClientAssertionAlgorithm,
+  IntrospectionCache,
+  IntrospectionCacheEntry,
+  IntrospectionCacheOptions,
+  IntrospectionClientAuth,
+  IntrospectionCredentials,
+  IntrospectionOptions,
+  IntrospectionPrivateKey,
+  ResolvedIntrospectionOptions,
+} from './introspection.js';
 export { SUPPORTED_ALGORITHMS } from './algorithms.js';
 export type { Algorithm } from './algorithms.js';
 export { createGuard, DefaultConfiguration, isVerifier, toVerifier } from './guard.js';

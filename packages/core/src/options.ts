@@ -4,12 +4,14 @@ import { z } from 'zod';
 import { TollgateConfigError } from './errors.js';
 import { DEFAULT_ALGORITHMS, DEFAULT_MAX_RSA_MODULUS_BITS, MAX_RSA_MODULUS_BITS, MIN_RSA_MODULUS_BITS, SUPPORTED_ALGORITHMS, type Algorithm } from './algorithms.js';
 import type { ClaimRuleSet, ResolvedClaimRules } from './claim-rules.js';
-import { parseSeconds } from './lib/duration.js';
+import { duration } from './lib/zod-duration.js';
 import { checkIssuers, issuerSchema, jwksUriSchema } from './lib/issuer-option.js';
 import { claimRuleSetSchema } from './lib/resolve-claim-rules.js';
 import { checkInsecureHost, type InsecurePolicy } from './lib/url-policy.js';
 import { resolveStaticKeys, staticKeyConflicts } from './lib/static-keys.js';
 import { cacheControlBounds } from './lib/cache-control.js';
+import { introspectionSchema, resolveIntrospection } from './lib/introspection/introspection-schema.js';
+import type { IntrospectionOptions, ResolvedIntrospectionOptions } from './introspection.js';
 
 /** A duration: seconds as a number, or text such as `'30s'`, `'10m'`, `'1h'`. */
 export type Duration = number | string;
@@ -201,7 +203,12 @@ export interface VerifierOptions {
    * Development and tests only: over http, anyone on the network can serve keys. Default `false`.
    */
   allowInsecureRequests?: boolean | { hosts: readonly string[] };
-  /** The fetch implementation for discovery and JWKS. Default: the global `fetch`. */
+  /**
+   * Opaque tokens by introspection (RFC 7662): the endpoint (or discovery), the API's own client
+   * credentials, which tokens go there, and the result cache. See `docs/introspection.md`.
+   */
+  introspection?: IntrospectionOptions;
+  /** The fetch implementation for discovery, JWKS and introspection. Default: the global `fetch`. */
   fetch?: typeof globalThis.fetch;
   /** The clock, in milliseconds since the epoch. Default `Date.now`. For tests. */
   now?: () => number;
@@ -273,24 +280,13 @@ export interface ResolvedOptions {
   readonly allowInsecureRequests: boolean;
   /** Named development hosts `http:` is allowed for, besides loopback; empty unless configured. */
   readonly insecureHosts: readonly string[];
-  /** The fetch implementation for discovery and JWKS. */
+  /** Token introspection, resolved; `undefined` when not configured. */
+  readonly introspection: ResolvedIntrospectionOptions | undefined;
+  /** The fetch implementation for discovery, JWKS and introspection. */
   readonly fetch: typeof globalThis.fetch;
   /** The clock, in milliseconds since the epoch. */
   readonly now: () => number;
 }
-
-const duration = (what: string) => {
-  const message = `expected ${what} as seconds (a number >= 0) or text like '30s', '10m', '1h'`;
-  // The union's own error covers NaN, Infinity and wrong types, which zod would report as just "Invalid input".
-  return z.union([z.number(), z.string()], { error: message }).transform((value, ctx) => {
-    const seconds = parseSeconds(value);
-    if (seconds === undefined) {
-      ctx.addIssue({ code: 'custom', message });
-      return z.NEVER;
-    }
-    return seconds;
-  });
-};
 
 const nonEmptyList = (what: string) =>
   z
@@ -381,6 +377,7 @@ const schema = z.strictObject({
       { error: "expected true (localhost only) or { hosts: ['keycloak'] } (development hosts)" },
     )
     .optional(),
+  introspection: introspectionSchema.optional(),
   fetch: z.custom<typeof globalThis.fetch>((value) => typeof value === 'function', { message: 'must be a fetch function' }).optional(),
   now: z.custom<() => number>((value) => typeof value === 'function', { message: 'must be a function returning milliseconds' }).optional(),
 });
@@ -421,6 +418,12 @@ export function resolveOptions(input: VerifierOptions): ResolvedOptions {
   if (options.keys !== undefined && ('decide' in options.issuer || 'pattern' in options.issuer)) {
     problems.push('keys: static keys serve a fixed list of issuers; with an issuer pattern or function, list the issuers instead, or use jwksUri');
   }
+  // Introspection asks one known authorization server, and holds its answers to the listed issuers.
+  if (options.introspection !== undefined && ('decide' in options.issuer || 'pattern' in options.issuer)) {
+    problems.push('introspection: not with an issuer pattern or function; list the issuers whose introspection endpoint is asked');
+  }
+  const introspection = options.introspection && resolveIntrospection(options.introspection, { issuers, allowInsecure });
+  if (Array.isArray(introspection)) problems.push(...introspection);
   if (problems.length) throw new TollgateConfigError(`tollgate: invalid options\n${problems.map((p) => `  - ${p}`).join('\n')}`);
 
   const strict = options.strict ?? false;
@@ -454,6 +457,7 @@ export function resolveOptions(input: VerifierOptions): ResolvedOptions {
     cacheMaxRejections: options.cache === false ? 0 : (options.cache?.maxRejections ?? 1000),
     allowInsecureRequests: allowInsecure !== false,
     insecureHosts: Object.freeze(insecureHosts),
+    introspection: Array.isArray(introspection) ? undefined : introspection,
     fetch: options.fetch ?? ((...args) => globalThis.fetch(...args)),
     now: options.now ?? Date.now,
   };

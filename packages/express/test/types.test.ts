@@ -32,6 +32,7 @@ describe('types of @tollgate/express', () => {
       expectTypeOf(auth.claims.express_types_tenant).toEqualTypeOf<string | undefined>();
       expectTypeOf(auth.claims.scope).toEqualTypeOf<string | string[] | undefined>();
       expectTypeOf(auth.clientId).toEqualTypeOf<string | undefined>();
+      expectTypeOf(auth.verifiedBy).toEqualTypeOf<'jwt' | 'introspection'>();
       expectTypeOf(auth.expiresAt).toEqualTypeOf<Date>();
       // @ts-expect-error scopes are read-only
       auth.scopes.push;

@@ -2,12 +2,13 @@
 import { channel } from 'node:diagnostics_channel';
 import type { AccessToken } from '../access-token.js';
 import type { ClaimRuleRef } from '../claim-rules.js';
-import { DECISION_CHANNEL, JWKS_CHANNEL, type AcceptedDecision, type DecisionEvent, type DecisionSubject, type JwksEvent, type RejectedDecision } from '../audit-events.js';
+import { DECISION_CHANNEL, INTROSPECTION_CHANNEL, JWKS_CHANNEL, type AcceptedDecision, type DecisionEvent, type DecisionSubject, type IntrospectionEvent, type JwksEvent, type RejectedDecision } from '../audit-events.js';
 import { TollgateError, type MissingTokenReason } from '../errors.js';
 import type { ScopeMode } from '../has-scopes.js';
 
 const decisions = channel(DECISION_CHANNEL);
 const jwksFetches = channel(JWKS_CHANNEL);
+const introspections = channel(INTROSPECTION_CHANNEL);
 
 function subjectOf(token: AccessToken): DecisionSubject {
   const jti = token.claims.jti;
@@ -63,4 +64,9 @@ export function publishClaimAuthorization(token: AccessToken | undefined, claimR
 /** Publishes one JWKS fetch. */
 export function publishJwks(event: JwksEvent): void {
   if (jwksFetches.hasSubscribers) jwksFetches.publish(event);
+}
+
+/** Publishes one introspection failure. */
+export function publishIntrospection(event: IntrospectionEvent): void {
+  if (introspections.hasSubscribers) introspections.publish(event);
 }

@@ -1,0 +1,181 @@
+// Verifies a token by introspection (RFC 7662): cache, one request per token at a time, the endpoint's answer held to the JWT claim rules.
+import { toAccessToken, type AccessToken, type JwtAccessTokenClaims } from '../../access-token.js';
+import { IntrospectionUnavailableError, InvalidTokenError, TollgateError, type TollgateErrorReason } from '../../errors.js';
+import type { IntrospectionCacheEntry, ResolvedIntrospectionOptions } from '../../introspection.js';
+import type { ResolvedOptions } from '../../options.js';
+import { checkClaims, type ClaimRules } from '../check-claims.js';
+import { publishIntrospection } from '../publish-audit-events.js';
+import type { KeySet } from '../static-jwks.js';
+import { checkUrl } from '../url-policy.js';
+import { ClientCredentials } from './client-credentials.js';
+import { introspectionEndpoint } from './introspection-endpoint.js';
+import { IntrospectionFailure, postForm } from './post-form.js';
+import { JWT_RESPONSE_TYPE, readIntrospectionResponse } from './read-response.js';
+import { cacheKeyOf, ResultCache } from './result-cache.js';
+import { verifyIntrospectionJwt } from './verify-introspection-jwt.js';
+
+// RFC 7515 section 7.1: what a token must look like to be verified locally as a JWT.
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
+const NO_HEADER = Object.freeze({});
+
+/**
+ * Introspects tokens for one verifier. Invariants: an answer that is not the endpoint's clear "active"
+ * is never a pass; a failure of the endpoint, of its answer or of the API's own credentials is a 503
+ * (the token is not at fault), never a 401; a failing cache store means "not cached".
+ */
+export class Introspector {
+  readonly #settings: ResolvedIntrospectionOptions;
+  readonly #options: ResolvedOptions;
+  readonly #keysOf: (issuer: string) => KeySet | undefined;
+  readonly #rules: ClaimRules;
+  readonly #endpoint: () => Promise<string>;
+  readonly #cache: ResultCache | undefined;
+  readonly #pending = new Map<string, Promise<IntrospectionCacheEntry>>();
+  #failedUntil = Number.NEGATIVE_INFINITY;
+
+  constructor(options: ResolvedOptions, keysOf: (issuer: string) => KeySet | undefined) {
+    this.#options = options;
+    this.#settings = options.introspection!;
+    this.#keysOf = keysOf;
+    const { realm, now } = options;
+    // The JWT claim rules, except RFC 9068's required claims in strict mode: those describe a JWT, and
+    // introspection responses legitimately omit some (jti). exp is required: it bounds the cache entry
+    // and sets expiresAt.
+    this.#rules = {
+      issuers: options.issuers,
+      audiences: options.audiences,
+      requiredClaims: [...new Set(['exp', ...options.requiredClaims])],
+      clockTolerance: options.clockTolerance,
+      maxTokenAge: options.maxTokenAge,
+      realm,
+      strict: options.strict,
+    };
+    const policy = options.insecureHosts.length > 0 ? { hosts: options.insecureHosts } : options.allowInsecureRequests;
+    this.#endpoint = introspectionEndpoint({
+      endpoint: this.#settings.endpoint,
+      issuer: options.issuers[0]!,
+      checkUrl: (url) => checkUrl('introspection_endpoint', url, policy),
+      cacheMaxAge: options.jwks.cacheMaxAge,
+      fetch: options.fetch,
+      timeoutSeconds: options.jwks.timeout,
+      maxBytes: options.jwks.maxResponseBytes,
+      now,
+    });
+    const cache = this.#settings.cache;
+    this.#cache = cache && new ResultCache({
+      cache,
+      now,
+      onStoreError: (operation, error) => this.#publish('cache', `introspection cache store ${operation} failed: ${describe(error)}`),
+    });
+  }
+
+  /** Whether this token goes to introspection: every token with `tokens: 'all'`, else those not shaped like a JWT. */
+  handles(token: string): boolean {
+    return this.#settings.tokens === 'all' || !COMPACT_JWS.test(token);
+  }
+
+  /**
+   * Verifies `token` by introspection. Throws `InvalidTokenError` (401) when it is not active or its
+   * claims fail the rules, `IntrospectionUnavailableError` (503) when it could not be introspected.
+   * @see RFC 7662 sections 2 and 4
+   */
+  async introspect(token: string): Promise<AccessToken> {
+    const key = cacheKeyOf(token);
+    let entry: IntrospectionCacheEntry;
+    try {
+      entry = (await this.#cache?.get(key)) ?? (await this.#ask(token, key));
+    } catch (error) {
+      // Each caller gets an error of its own (callers sharing a request must not share a mutable error).
+      if (error instanceof IntrospectionFailure) throw this.#unavailable((this.#failedUntil - this.#options.now()) / 1000, error);
+      throw error;
+    }
+    return this.#accept(token, entry);
+  }
+
+  /** Joins the request under way for this token, or sends one. */
+  #ask(token: string, key: string): Promise<IntrospectionCacheEntry> {
+    const pending = this.#pending.get(key);
+    if (pending) return pending;
+    const now = this.#options.now();
+    // After a failure, the endpoint is left alone for the cooldown: an outage must not become a flood.
+    if (now < this.#failedUntil) return Promise.reject(this.#unavailable((this.#failedUntil - now) / 1000));
+    // Each distinct token costs a request: a flood of made-up tokens is bounded here, not at the endpoint.
+    if (this.#pending.size >= this.#settings.maxConcurrent) return Promise.reject(this.#unavailable(1));
+    const request = this.#request(token, key).finally(() => this.#pending.delete(key));
+    this.#pending.set(key, request);
+    return request;
+  }
+
+  async #request(token: string, key: string): Promise<IntrospectionCacheEntry> {
+    const settings = this.#settings;
+    const options = this.#options;
+    let url: string | undefined;
+    try {
+      url = await this.#endpoint();
+      // RFC 7523 section 3: the assertion names the authorization server: its issuer identifier when there
+      // is one issuer (what current guidance asks for), else the endpoint it is sent to.
+      const audience = options.issuers.length === 1 ? options.issuers[0]! : url;
+      const auth = (settings.credentials as ClientCredentials).authenticate(audience);
+      const form: Record<string, string> = { token, ...(settings.tokenTypeHint ? { token_type_hint: settings.tokenTypeHint } : {}), ...auth.form };
+      const headers = { accept: settings.jwtResponse ? JWT_RESPONSE_TYPE : 'application/json', ...auth.headers };
+      const response = await postForm(url, form, headers, { fetch: options.fetch, timeoutSeconds: settings.timeout, maxBytes: settings.maxResponseBytes });
+      const endpointUrl = url;
+      const entry = await readIntrospectionResponse(response, {
+        url,
+        jwtResponse: settings.jwtResponse,
+        verifyJwt: (jwt) =>
+          verifyIntrospectionJwt(jwt, {
+            url: endpointUrl,
+            algorithms: options.algorithms,
+            keysOf: this.#keysOf,
+            clientId: settings.clientId,
+            clockTolerance: options.clockTolerance,
+            maxRsaModulusBits: options.jwks.maxRsaModulusBits,
+            now: options.now,
+          }),
+      });
+      this.#cache?.set(key, entry);
+      return entry;
+    } catch (caught) {
+      // A refusal of tollgate's own (the issuer's keys unavailable for a signed answer) stands as it is.
+      if (caught instanceof TollgateError) throw caught;
+      // Anything else (a fetch or store that throws something unexpected) is the endpoint's failure: a 503, never a 500.
+      const error = caught instanceof IntrospectionFailure ? caught : new IntrospectionFailure(`introspection at ${url ?? 'the endpoint'} failed unexpectedly`, 'endpoint');
+      this.#failedUntil = options.now() + settings.cooldown * 1000;
+      this.#publish(error.problem, error.message, url);
+      throw error;
+    }
+  }
+
+  /** The access token an entry stands for, after the same claim checks as a JWT's. */
+  #accept(token: string, entry: IntrospectionCacheEntry): AccessToken {
+    const realm = this.#options.realm;
+    const fail = (reason: TollgateErrorReason, description: string) => new InvalidTokenError(description, { reason, realm });
+    if (!entry.active) throw fail('inactive', 'token is not active');
+    // `active` said what it had to; the rest are the token's claims, as a JWT would carry them.
+    const { active: _active, ...claims } = entry.claims;
+    checkClaims(claims, this.#options.now(), this.#rules);
+    // RFC 9449 section 7.1 / RFC 8705 section 3: a key-bound token (cnf) needs proof of that key, which a
+    // bearer request does not carry; accepting it would strip the binding.
+    if (claims.cnf !== undefined) throw fail('sender_constrained', 'sender-constrained token used as a bearer token');
+    // RFC 7662 section 2.2: token_type says how the token is used; a DPoP token is not a bearer token.
+    if (claims.token_type !== undefined && (typeof claims.token_type !== 'string' || claims.token_type.toLowerCase() !== 'bearer')) {
+      throw fail('token_type', 'token type not accepted');
+    }
+    return toAccessToken(token, NO_HEADER, claims as JwtAccessTokenClaims, realm, 'introspection');
+  }
+
+  #unavailable(retryAfter: number, cause?: unknown): IntrospectionUnavailableError {
+    return new IntrospectionUnavailableError({ retryAfter: Math.max(1, retryAfter), realm: this.#options.realm, cause });
+  }
+
+  #publish(problem: IntrospectionFailure['problem'] | 'cache', error: string, url?: string): void {
+    publishIntrospection({ outcome: 'failed', source: url ?? this.#settings.endpoint ?? this.#options.issuers[0]!, problem, error });
+  }
+}
+
+/** A store's error as text for an event: its message only, capped (a store may throw anything). */
+function describe(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.slice(0, 300);
+}
