@@ -120,6 +120,12 @@ export interface IntrospectionOptions {
   cooldown?: Duration;
   /** Introspection requests in flight at once (distinct tokens); beyond it, 503. Default 256. */
   maxConcurrent?: number;
+  /**
+   * Introspection requests sent per second (tokens not cached), as a token bucket: a flood of made-up
+   * tokens costs the endpoint at most this, and each request past it is a 503 alone. Keep it under the
+   * endpoint's own rate limit. Default 50.
+   */
+  maxPerSecond?: number;
   /** Result caching; `false` disables it (every request asks the endpoint). */
   cache?: IntrospectionCacheOptions | false;
 }
@@ -159,6 +165,8 @@ export interface ResolvedIntrospectionOptions {
   readonly cooldown: number;
   /** Introspection requests in flight at once. */
   readonly maxConcurrent: number;
+  /** Introspection requests sent per second. */
+  readonly maxPerSecond: number;
   /** Result caching, durations in seconds; `undefined`: off. */
   readonly cache:
     | {

@@ -38,6 +38,9 @@ beforeAll(async () => {
       asked.push(token);
       if (delayMs) await new Promise((resolve) => setTimeout(resolve, delayMs));
       if (token.startsWith('fail')) return res.writeHead(500).end();
+      if (token.startsWith('toolong')) return res.writeHead(400, { 'content-type': 'application/json' }).end('{"error":"invalid_request"}');
+      if (token.startsWith('huge')) return res.writeHead(413).end();
+      if (token.startsWith('busy')) return res.writeHead(429, { 'retry-after': '1' }).end();
       const exp = Math.floor(Date.now() / 1000) + (token.startsWith('short') ? 20 : 600);
       const answer = token.startsWith('inactive') ? { active: false } : { active: true, iss: issuer.issuer, aud: API, exp, client_id: 'c', scope: 'orders:read' };
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
@@ -236,5 +239,34 @@ describe("the verifier's claim rules", () => {
       introspection: { endpoint: `${endpoint.origin}/introspect`, clientId: 'api', clientSecret: 's' },
     });
     await expect(tenantOnly.verify('long-claims-2')).rejects.toMatchObject({ status: 401, reason: 'claim_rule' });
+  });
+});
+
+describe('what one token cannot do to the others', () => {
+  it('a token the endpoint will not take (400, 413) is not active (401) and opens no cooldown: the next token is asked at once', async () => {
+    const verifier = verifierWith({ cache: false });
+    await expect(verifier.verify('toolong-1')).rejects.toMatchObject({ status: 401, reason: 'inactive' });
+    await expect(verifier.verify('huge-1')).rejects.toMatchObject({ status: 401, reason: 'inactive' });
+    expect((await verifier.verify('long-after-400')).clientId).toBe('c');
+    expect(asked).toEqual(['toolong-1', 'huge-1', 'long-after-400']);
+  });
+
+  it('a 429 refuses that request (503) and leaves the others going', async () => {
+    const verifier = verifierWith({ cache: false });
+    await expect(verifier.verify('busy-1')).rejects.toMatchObject({ status: 503 });
+    expect((await verifier.verify('long-after-429')).clientId).toBe('c');
+  });
+
+  it('sends at most maxPerSecond requests a second for tokens not cached; each past it is a 503 alone', async () => {
+    let now = Date.now();
+    const verifier = verifierWith({ maxPerSecond: 3 }, () => now);
+    const outcomes = await Promise.allSettled(['long-r1', 'long-r2', 'long-r3', 'long-r4', 'long-r5'].map((token) => verifier.verify(token)));
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'rejected']);
+    expect(asked).toHaveLength(3);
+    // Cached tokens cost nothing from the budget; a second later it has refilled.
+    await verifier.verify('long-r1');
+    now += 1000;
+    expect((await verifier.verify('long-r4')).clientId).toBe('c');
+    expect(asked).toHaveLength(4);
   });
 });

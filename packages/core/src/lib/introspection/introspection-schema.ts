@@ -34,6 +34,7 @@ export const introspectionSchema = z.strictObject({
   maxResponseBytes: z.number().int().min(256).max(16 * 1024 * 1024).optional(),
   cooldown: duration('introspection.cooldown').refine((seconds) => seconds <= 300, { message: 'must be at most 300 seconds' }).optional(),
   maxConcurrent: z.number().int().min(1).max(100_000).optional(),
+  maxPerSecond: z.number().int().min(1).max(100_000).optional(),
   cache: z
     .union([
       z.literal(false),
@@ -122,6 +123,7 @@ export function resolveIntrospection(
     maxResponseBytes: parsed.maxResponseBytes ?? 64 * 1024,
     cooldown: parsed.cooldown ?? 5,
     maxConcurrent: parsed.maxConcurrent ?? 256,
+    maxPerSecond: parsed.maxPerSecond ?? 50,
     cache,
   });
 }

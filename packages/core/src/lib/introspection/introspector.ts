@@ -32,12 +32,16 @@ export class Introspector {
   readonly #cache: ResultCache | undefined;
   readonly #pending = new Map<string, Promise<IntrospectionCacheEntry>>();
   #failedUntil = Number.NEGATIVE_INFINITY;
+  #budget: number;
+  #filledAt: number;
 
   constructor(options: ResolvedOptions, keysOf: (issuer: string) => KeySet | undefined) {
     this.#options = options;
     this.#settings = options.introspection!;
     this.#keysOf = keysOf;
     const { realm, now } = options;
+    this.#budget = this.#settings.maxPerSecond;
+    this.#filledAt = now();
     // The JWT claim rules, except RFC 9068's required claims in strict mode: those describe a JWT, and
     // introspection responses legitimately omit some (jti). exp is required: it bounds the cache entry
     // and sets expiresAt.
@@ -99,8 +103,9 @@ export class Introspector {
     const now = this.#options.now();
     // After a failure, the endpoint is left alone for the cooldown: an outage must not become a flood.
     if (now < this.#failedUntil) return Promise.reject(this.#unavailable((this.#failedUntil - now) / 1000));
-    // Each distinct token costs a request: a flood of made-up tokens is bounded here, not at the endpoint.
-    if (this.#pending.size >= this.#settings.maxConcurrent) return Promise.reject(this.#unavailable(1));
+    // Each distinct token costs a request: a flood of made-up tokens is bounded here, not at the endpoint:
+    // at most maxConcurrent at once and maxPerSecond a second (a token bucket), each past it a 503 alone.
+    if (this.#pending.size >= this.#settings.maxConcurrent || !this.#take(now)) return Promise.reject(this.#unavailable(1));
     const request = this.#request(token, key).finally(() => this.#pending.delete(key));
     this.#pending.set(key, request);
     return request;
@@ -141,7 +146,7 @@ export class Introspector {
       if (caught instanceof TollgateError) throw caught;
       // Anything else (a fetch or store that throws something unexpected) is the endpoint's failure: a 503, never a 500.
       const error = caught instanceof IntrospectionFailure ? caught : new IntrospectionFailure(`introspection at ${url ?? 'the endpoint'} failed unexpectedly`, 'endpoint');
-      this.#failedUntil = options.now() + settings.cooldown * 1000;
+      if (!error.perRequest) this.#failedUntil = options.now() + settings.cooldown * 1000;
       this.#publish(error.problem, error.message, url);
       throw error;
     }
@@ -163,6 +168,16 @@ export class Introspector {
       throw fail('token_type', 'token type not accepted');
     }
     return toAccessToken(token, NO_HEADER, claims as JwtAccessTokenClaims, realm, 'introspection');
+  }
+
+  /** Takes one request from the per-second budget; `false` when it is spent. A clock stepped back refills nothing. */
+  #take(now: number): boolean {
+    const perSecond = this.#settings.maxPerSecond;
+    this.#budget = Math.min(perSecond, this.#budget + (Math.max(0, now - this.#filledAt) * perSecond) / 1000);
+    this.#filledAt = now;
+    if (this.#budget < 1) return false;
+    this.#budget -= 1;
+    return true;
   }
 
   #unavailable(retryAfter: number, cause?: unknown): IntrospectionUnavailableError {

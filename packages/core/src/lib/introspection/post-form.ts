@@ -6,6 +6,8 @@ export class IntrospectionFailure extends Error {
     message: string,
     /** `client_credentials`: the endpoint refused the API's own credentials; `configuration`: a setting is wrong; `endpoint`: it failed; `response`: its answer is unusable. */
     readonly problem: IntrospectionProblemKind,
+    /** A failure of this request only (the endpoint said to slow down): no cooldown for every other token. */
+    readonly perRequest = false,
   ) {
     super(message);
     this.name = 'IntrospectionFailure';

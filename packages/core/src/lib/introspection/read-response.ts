@@ -41,6 +41,12 @@ export async function readIntrospectionResponse(response: FormResponse, settings
     // RFC 7009 section 2.2.1's code, which some servers (oidc-provider for JWTs) answer at introspection too:
     // the server cannot vouch for this token, so it is not active.
     if (status === 400 && error === 'unsupported_token_type') return { active: false };
+    // Any other 400, or a token too large to be taken (413, 414): the endpoint would not introspect this
+    // token. RFC 7662 section 2.2 answers a malformed token with active: false, and a token an attacker
+    // chose must not count as the endpoint failing for every other token.
+    if (status === 400 || status === 413 || status === 414) return { active: false };
+    // Slow down: this request is refused (503); the others go on, within introspection.maxPerSecond.
+    if (status === 429) throw new IntrospectionFailure(`POST ${url} answered 429 (too many requests)`, 'endpoint', true);
     throw new IntrospectionFailure(`POST ${url} answered ${status}${typeof error === 'string' ? ` ${safe(error)}` : ''}`, 'endpoint');
   }
   let document: unknown;
