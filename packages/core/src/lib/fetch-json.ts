@@ -1,5 +1,6 @@
 // GETs a JSON document with a timeout and a size cap: an issuer endpoint must never hang or flood us.
 import type { JwksProblem } from '../audit-events.js';
+import { abortOf, BodyReadError, discard, readCappedBody } from './read-capped-body.js';
 
 export interface FetchJsonOptions {
   fetch: typeof globalThis.fetch;
@@ -63,46 +64,16 @@ export async function fetchJsonDocument(url: string, options: FetchJsonOptions):
 }
 
 async function readCapped(response: Response, maxBytes: number, url: string, signal: AbortSignal, aborted: Promise<never>): Promise<string> {
-  const declared = Number(response.headers.get('content-length'));
-  if (declared > maxBytes) {
-    discard(response.body);
-    throw new FetchJsonError(`GET ${url} body of ${declared} bytes exceeds maxResponseBytes (${maxBytes})`);
-  }
-  if (!response.body) return '';
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
   try {
-    for (;;) {
-      const { done, value } = await Promise.race([reader.read(), aborted]);
-      if (done) break;
-      size += value.byteLength;
-      if (size > maxBytes) throw new FetchJsonError(`GET ${url} body exceeds maxResponseBytes (${maxBytes})`);
-      chunks.push(value);
-    }
+    return await readCappedBody(response, maxBytes, signal, aborted);
   } catch (error) {
-    discard(reader);
-    if (error instanceof FetchJsonError) throw error;
-    if (signal.aborted) throw new FetchJsonError(`GET ${url} timed out while reading the body`);
-    throw new FetchJsonError(`GET ${url} failed while reading the body`);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-/** A promise that rejects when `signal` aborts; handled here, so an abort after the work is done is no unhandled rejection. */
-function abortOf(signal: AbortSignal): Promise<never> {
-  const aborted = new Promise<never>((_, reject) => {
-    signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true });
-  });
-  aborted.catch(() => {});
-  return aborted;
-}
-
-/** Cancels a body or reader without waiting for it, and without an unhandled rejection if that fails. */
-function discard(body: { cancel(): Promise<void> } | null): void {
-  try {
-    body?.cancel().catch(() => {});
-  } catch {
-    // A locked or broken stream: nothing more to release here.
+    if (!(error instanceof BodyReadError)) throw error;
+    const messages: Record<BodyReadError['problem'], string> = {
+      declared_too_large: `GET ${url} body of ${error.declared} bytes exceeds maxResponseBytes (${maxBytes})`,
+      too_large: `GET ${url} body exceeds maxResponseBytes (${maxBytes})`,
+      timeout: `GET ${url} timed out while reading the body`,
+      failed: `GET ${url} failed while reading the body`,
+    };
+    throw new FetchJsonError(messages[error.problem]);
   }
 }

@@ -1,4 +1,5 @@
 // POSTs a form to the introspection endpoint with a timeout and a response size cap: the endpoint must never hang or flood us.
+import { abortOf, BodyReadError, readCappedBody } from '../read-capped-body.js';
 
 /** Why an introspection answer could not be had or used: the message is safe to log (it names the URL, never a body or credential). */
 export class IntrospectionFailure extends Error {
@@ -40,10 +41,7 @@ export interface PostFormSettings {
 export async function postForm(url: string, form: Record<string, string>, headers: Record<string, string>, settings: PostFormSettings): Promise<FormResponse> {
   const timeoutMs = Math.max(1, Math.round(settings.timeoutSeconds * 1000));
   const signal = AbortSignal.timeout(timeoutMs);
-  const aborted = new Promise<never>((_, reject) => {
-    signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true });
-  });
-  aborted.catch(() => {});
+  const aborted = abortOf(signal);
   let response: Response;
   try {
     const request = settings.fetch(url, {
@@ -58,38 +56,19 @@ export async function postForm(url: string, form: Record<string, string>, header
     // The fetch error may quote the request; only what happened is reported.
     throw new IntrospectionFailure(signal.aborted ? `POST ${url} timed out after ${timeoutMs} ms` : `POST ${url} failed (network error)`, 'endpoint');
   }
-  const declared = Number(response.headers.get('content-length'));
-  if (declared > settings.maxBytes) {
-    discard(response.body);
-    throw new IntrospectionFailure(`POST ${url} answered ${declared} bytes, over maxResponseBytes (${settings.maxBytes})`, 'response');
-  }
-  const chunks: Uint8Array[] = [];
-  if (response.body) {
-    const reader = response.body.getReader();
-    let size = 0;
-    try {
-      for (;;) {
-        const { done, value } = await Promise.race([reader.read(), aborted]);
-        if (done) break;
-        size += value.byteLength;
-        if (size > settings.maxBytes) throw new IntrospectionFailure(`POST ${url} answered more than maxResponseBytes (${settings.maxBytes})`, 'response');
-        chunks.push(value);
-      }
-    } catch (error) {
-      discard(reader);
-      if (error instanceof IntrospectionFailure) throw error;
-      throw new IntrospectionFailure(signal.aborted ? `POST ${url} timed out while reading the answer` : `POST ${url} failed while reading the answer`, 'endpoint');
-    }
+  let body: string;
+  try {
+    body = await readCappedBody(response, settings.maxBytes, signal, aborted);
+  } catch (error) {
+    if (!(error instanceof BodyReadError)) throw error;
+    const failures: Record<BodyReadError['problem'], IntrospectionFailure> = {
+      declared_too_large: new IntrospectionFailure(`POST ${url} answered ${error.declared} bytes, over maxResponseBytes (${settings.maxBytes})`, 'response'),
+      too_large: new IntrospectionFailure(`POST ${url} answered more than maxResponseBytes (${settings.maxBytes})`, 'response'),
+      timeout: new IntrospectionFailure(`POST ${url} timed out while reading the answer`, 'endpoint'),
+      failed: new IntrospectionFailure(`POST ${url} failed while reading the answer`, 'endpoint'),
+    };
+    throw failures[error.problem];
   }
   const mediaType = (response.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
-  return { status: response.status, mediaType, body: Buffer.concat(chunks).toString('utf8') };
-}
-
-/** Cancels a body or reader without waiting, and without an unhandled rejection. */
-function discard(body: { cancel(): Promise<void> } | null): void {
-  try {
-    body?.cancel().catch(() => {});
-  } catch {
-    // A locked or broken stream: nothing more to release.
-  }
+  return { status: response.status, mediaType, body };
 }
