@@ -1,5 +1,5 @@
 // Maps a refusal from @tollgate/core to the exit code a script can branch on.
-import { InsufficientScopeError, JwksUnavailableError, type TollgateError } from '@tollgate/core';
+import { InsufficientClaimsError, InsufficientScopeError, TemporarilyUnavailableError, type TollgateError } from '@tollgate/core';
 import { ExitCode } from './exit-codes.js';
 
 /**
@@ -9,7 +9,9 @@ import { ExitCode } from './exit-codes.js';
  * @see RFC 6750 section 3.1
  */
 export function exitCodeFor(error: TollgateError): ExitCode {
-  if (error instanceof InsufficientScopeError) return ExitCode.InsufficientScope;
-  if (error instanceof JwksUnavailableError) return ExitCode.Unavailable;
+  // A failed per-route claim rule is the same kind of answer as a missing scope: 403, the token is valid.
+  if (error instanceof InsufficientScopeError || error instanceof InsufficientClaimsError) return ExitCode.InsufficientScope;
+  // Keys, introspection or a claim validator unavailable: retry later, the token may be fine.
+  if (error instanceof TemporarilyUnavailableError) return ExitCode.Unavailable;
   return ExitCode.InvalidToken;
 }

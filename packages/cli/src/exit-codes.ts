@@ -4,8 +4,8 @@
  * Exit codes of `tollgate`:
  * - `0` Ok: the token is valid (`verify`) or was decoded (`inspect`);
  * - `1` InvalidToken: refused with 401 `invalid_token` (or 400), or not a decodable JWT;
- * - `2` InsufficientScope: valid, but refused with 403 `insufficient_scope`;
- * - `3` Unavailable: the issuer's keys could not be fetched (503); the token was not judged;
+ * - `2` InsufficientScope: valid, but refused with 403 `insufficient_scope` (a scope or a claim rule);
+ * - `3` Unavailable: a 503: the issuer's keys, the introspection endpoint or a claim validator could not answer; the token was not judged;
  * - `64` Usage: bad flags, invalid options, no token (EX_USAGE of sysexits.h);
  * - `70` Internal: a bug in tollgate (EX_SOFTWARE).
  * @example
@@ -17,9 +17,9 @@ export const ExitCode = Object.freeze({
   Ok: 0,
   /** Refused with 401 `invalid_token` (or 400), or not a decodable JWT. */
   InvalidToken: 1,
-  /** Valid, but refused with 403 `insufficient_scope`. */
+  /** Valid, but refused with 403 `insufficient_scope` (a missing scope or a failed per-route claim rule). */
   InsufficientScope: 2,
-  /** The issuer's keys could not be fetched (503); the token was not judged. */
+  /** A 503 (`TemporarilyUnavailableError`): keys, introspection or a claim validator could not answer; the token was not judged. */
   Unavailable: 3,
   /** Bad flags, invalid options or no token (`EX_USAGE`). */
   Usage: 64,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InsufficientScopeError, InvalidTokenError, JwksUnavailableError, MissingTokenError } from '@tollgate/core';
+import { ClaimsUnavailableError, InsufficientClaimsError, InsufficientScopeError, IntrospectionUnavailableError, InvalidTokenError, JwksUnavailableError, MissingTokenError } from '@tollgate/core';
 import { exitCodeFor } from '../src/exit-code-for.js';
 import { ExitCode } from '../src/exit-codes.js';
 import { renderRefusal, summarizeRefusal } from '../src/render-refusal.js';
@@ -66,6 +66,9 @@ describe('exitCodeFor', () => {
   it('maps 403 to 2, 503 to 3 and every other refusal to 1', () => {
     expect(exitCodeFor(new InsufficientScopeError(['a']))).toBe(ExitCode.InsufficientScope);
     expect(exitCodeFor(new JwksUnavailableError({ retryAfter: 1 }))).toBe(ExitCode.Unavailable);
+    expect(exitCodeFor(new IntrospectionUnavailableError({ retryAfter: 1 }))).toBe(ExitCode.Unavailable);
+    expect(exitCodeFor(new ClaimsUnavailableError({ rule: { kind: 'validator', validator: 'v', failure: 'timeout' } }))).toBe(ExitCode.Unavailable);
+    expect(exitCodeFor(new InsufficientClaimsError({ rule: { claim: 'tenant', kind: 'equals' } }))).toBe(ExitCode.InsufficientScope);
     expect(exitCodeFor(new InvalidTokenError('invalid signature', { reason: 'signature' }))).toBe(ExitCode.InvalidToken);
     expect(exitCodeFor(new MissingTokenError())).toBe(ExitCode.InvalidToken);
   });

@@ -216,21 +216,22 @@ export class InsufficientClaimsError extends TollgateError {
 }
 
 /**
- * A claim validator could not decide (it threw, rejected, returned no boolean, or took too long):
- * 503 `temporarily_unavailable` with `Retry-After`. The server is at fault, not the token, so this is
- * not a 401; and the request is never let through. `rule` names the validator and how it failed.
- * @example new ClaimsUnavailableError({ rule: { kind: 'validator', validator: 'notRevoked', failure: 'timeout' } }).status // 503
- * @see RFC 6750 section 3.1, RFC 9110 section 15.6.4
+ * Base class of every 503 refusal: a dependency tollgate needs to decide (the issuer's keys, the
+ * introspection endpoint, a claim validator, a shared store) is down or too slow. The token is not at
+ * fault, so this is never a 401 (which would send every client back to the issuer for a new token), and
+ * the request is never let through. Catch this class to handle all of them alike.
+ * @example if (error instanceof TemporarilyUnavailableError) metrics.dependencyDown.inc();
+ * @see RFC 6750 section 3.1, RFC 9110 section 15.6.4 (503) and section 10.2.3 (Retry-After)
  */
-export class ClaimsUnavailableError extends TollgateError {
+export abstract class TemporarilyUnavailableError extends TollgateError {
   readonly status = 503;
   readonly code = 'temporarily_unavailable';
-  /** Seconds the client should wait before it retries. */
+  /** Seconds the client should wait before it retries (a whole number, at least 1). */
   readonly retryAfter: number;
 
-  constructor(options: { rule: ClaimRuleRef; realm?: string | undefined; cause?: unknown; retryAfter?: number }) {
-    super('token claims could not be checked', { reason: 'claim_check_failed', ...options });
-    this.retryAfter = Math.max(1, Math.ceil(options.retryAfter ?? 5));
+  protected constructor(description: string, options: TollgateErrorOptions & { retryAfter: number }) {
+    super(description, options);
+    this.retryAfter = Math.max(1, Math.ceil(options.retryAfter));
   }
 
   override get headers(): Record<string, string> {
@@ -239,45 +240,39 @@ export class ClaimsUnavailableError extends TollgateError {
 }
 
 /**
- * The signing keys could not be fetched, so the token could not be checked: 503 with `Retry-After`.
- * The client's token is not at fault, so this is not a 401 (which would send every client back to the issuer).
+ * A claim validator could not decide (it threw, rejected, returned no boolean, or took too long):
+ * 503 `temporarily_unavailable` with `Retry-After`. `rule` names the validator and how it failed.
+ * @example new ClaimsUnavailableError({ rule: { kind: 'validator', validator: 'notRevoked', failure: 'timeout' } }).status // 503
+ * @see RFC 6750 section 3.1, RFC 9110 section 15.6.4
  */
-export class JwksUnavailableError extends TollgateError {
-  readonly status = 503;
-  readonly code = 'temporarily_unavailable';
-  /** Seconds until the keys will be fetched again. */
-  readonly retryAfter: number;
+export class ClaimsUnavailableError extends TemporarilyUnavailableError {
+  constructor(options: { rule: ClaimRuleRef; realm?: string | undefined; cause?: unknown; retryAfter?: number }) {
+    super('token claims could not be checked', { reason: 'claim_check_failed', ...options, retryAfter: options.retryAfter ?? 5 });
+  }
+}
 
+/**
+ * The signing keys could not be fetched, so the token could not be checked: 503 with `Retry-After`
+ * (the seconds until the keys will be fetched again).
+ * @example new JwksUnavailableError({ retryAfter: 30 }).headers['Retry-After'] // '30'
+ * @see RFC 6750 section 3.1
+ */
+export class JwksUnavailableError extends TemporarilyUnavailableError {
   constructor(options: { retryAfter: number; realm?: string | undefined; cause?: unknown }) {
     super('signing keys are temporarily unavailable', { reason: 'jwks_unavailable', ...options });
-    this.retryAfter = Math.max(1, Math.ceil(options.retryAfter));
-  }
-
-  override get headers(): Record<string, string> {
-    return { ...super.headers, 'Retry-After': String(this.retryAfter) };
   }
 }
 
 /**
  * The token could not be introspected (RFC 7662): the endpoint is down, slow, failing, answered something
- * unusable, or refused the API's own client credentials. 503 with `Retry-After`: the token is not at
- * fault, so this is never a 401.
+ * unusable, or refused the API's own client credentials. 503 with `Retry-After` (the seconds until the
+ * endpoint will be asked again).
  * @example new IntrospectionUnavailableError({ retryAfter: 5 }).headers['Retry-After'] // '5'
  * @see RFC 7662 section 2.2, RFC 6750 section 3.1
  */
-export class IntrospectionUnavailableError extends TollgateError {
-  readonly status = 503;
-  readonly code = 'temporarily_unavailable';
-  /** Seconds until the endpoint will be asked again. */
-  readonly retryAfter: number;
-
+export class IntrospectionUnavailableError extends TemporarilyUnavailableError {
   constructor(options: { retryAfter: number; realm?: string | undefined; cause?: unknown }) {
     super('token introspection is temporarily unavailable', { reason: 'introspection_unavailable', ...options });
-    this.retryAfter = Math.max(1, Math.ceil(options.retryAfter));
-  }
-
-  override get headers(): Record<string, string> {
-    return { ...super.headers, 'Retry-After': String(this.retryAfter) };
   }
 }
 

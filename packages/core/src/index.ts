@@ -34,6 +34,7 @@ export {
   isTollgateError,
   JwksUnavailableError,
   MissingTokenError,
+  TemporarilyUnavailableError,
   TollgateConfigError,
   TollgateError,
 } from './errors.js';
@@ -41,6 +42,8 @@ export type { MissingTokenReason, TollgateErrorCode, TollgateErrorOptions, Tollg
 export { resolveOptions } from './options.js';
 export type { Duration, IssuerFunction, IssuerPattern, JwksOptions, ResolvedKey, ResolvedOptions, StaticKeys, VerifierOptions } from './options.js';
 export type { AccessToken, AccessTokenClaims, JwtAccessTokenClaims, VerificationMethod } from './access-token.js';
+export { createMemoryReplayStore, ReplayStoreFullError } from './replay-store.js';
+export type { MemoryReplayStoreOptions, ReplayStore } from './replay-store.js';
 export { createMemoryIntrospectionCache } from './introspection.js';
 export type {
   ClientAssertionAlgorithm,

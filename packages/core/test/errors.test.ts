@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
+  ClaimsUnavailableError,
+  IntrospectionUnavailableError,
+  TemporarilyUnavailableError,
   InsufficientScopeError,
   InvalidRequestError,
   InvalidTokenError,
@@ -58,6 +61,20 @@ describe('error class hierarchy', () => {
 
   it('JwksUnavailableError is not an InvalidTokenError: the token is not at fault', () => {
     expect((new JwksUnavailableError({ retryAfter: 1 }) as unknown) instanceof InvalidTokenError).toBe(false);
+  });
+
+  it('every 503 shares TemporarilyUnavailableError: status, code, Retry-After in whole seconds', () => {
+    const errors = [
+      new JwksUnavailableError({ retryAfter: 0.2 }),
+      new IntrospectionUnavailableError({ retryAfter: 2.5 }),
+      new ClaimsUnavailableError({ rule: { kind: 'validator', validator: 'v', failure: 'threw' } }),
+    ];
+    expect(errors.map((error) => error instanceof TemporarilyUnavailableError)).toEqual([true, true, true]);
+    expect(errors.map((error) => [error.status, error.code, error.headers['Retry-After']])).toEqual([
+      [503, 'temporarily_unavailable', '1'],
+      [503, 'temporarily_unavailable', '3'],
+      [503, 'temporarily_unavailable', '5'],
+    ]);
   });
 
   it('TollgateConfigError is a 500 that is never exposed and not a refusal', () => {
