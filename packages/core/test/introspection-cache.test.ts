@@ -102,7 +102,8 @@ describe('introspection cache entries', () => {
     expect(sets.map(({ ttl }) => ttl)).toEqual([expect.any(Number), 60, 3]);
     expect(sets[0]!.ttl).toBeGreaterThanOrEqual(18);
     expect(sets[0]!.ttl).toBeLessThanOrEqual(20);
-    expect(sets[0]!.key).toBe(createHash('sha256').update('short-lived').digest('base64url'));
+    expect(sets[0]!.key).toMatch(/^[\w-]{43}$/);
+    expect(sets[0]!.key).not.toBe(createHash('sha256').update('short-lived').digest('base64url'));
     expect(JSON.stringify(sets)).not.toContain('long-lived');
     expect(sets[2]!.entry).toEqual({ active: false });
   });
@@ -192,6 +193,15 @@ describe('a store that fails, hangs or lies degrades to no cache, never to a pas
     await verifierWith(withStore(store)).verify('long-h');
     expect((await verifierWith(withStore(store)).verify('long-h')).clientId).toBe('c');
     expect(asked).toEqual(['long-h']);
+  });
+
+  it('verifiers for another client id, endpoint or response format never read each other\'s entries from a shared store', async () => {
+    const { store, sets } = recordingStore();
+    await verifierWith(withStore(store)).verify('long-j');
+    await verifierWith({ ...withStore(store), clientId: 'other-api' }).verify('long-j');
+    await verifierWith({ ...withStore(store), endpoint: `${endpoint.origin}/introspect?v=2` }).verify('long-j');
+    expect(asked).toEqual(['long-j', 'long-j', 'long-j']);
+    expect(new Set(sets.map(({ key }) => key)).size).toBe(3);
   });
 });
 

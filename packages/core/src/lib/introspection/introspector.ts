@@ -11,7 +11,7 @@ import { ClientCredentials } from './client-credentials.js';
 import { introspectionEndpoint } from './introspection-endpoint.js';
 import { IntrospectionFailure, postForm } from './post-form.js';
 import { JWT_RESPONSE_TYPE, readIntrospectionResponse } from './read-response.js';
-import { cacheKeyOf, ResultCache } from './result-cache.js';
+import { cacheKeyOf, cacheNamespaceOf, ResultCache } from './result-cache.js';
 import { verifyIntrospectionJwt } from './verify-introspection-jwt.js';
 
 // RFC 7515 section 7.1: what a token must look like to be verified locally as a JWT.
@@ -30,6 +30,8 @@ export class Introspector {
   readonly #rules: ClaimRules;
   readonly #endpoint: () => Promise<string>;
   readonly #cache: ResultCache | undefined;
+  /** Keeps this verifier's cache keys apart from those of verifiers for other endpoints or clients (a shared store). */
+  readonly #cacheNamespace: string;
   readonly #pending = new Map<string, Promise<IntrospectionCacheEntry>>();
   #failedUntil = Number.NEGATIVE_INFINITY;
   #budget: number;
@@ -66,6 +68,7 @@ export class Introspector {
       now,
     });
     const cache = this.#settings.cache;
+    this.#cacheNamespace = cacheNamespaceOf(this.#settings.endpoint, options.issuers[0]!, this.#settings.clientId, this.#settings.jwtResponse);
     this.#cache = cache && new ResultCache({
       cache,
       now,
@@ -84,7 +87,7 @@ export class Introspector {
    * @see RFC 7662 sections 2 and 4
    */
   async introspect(token: string): Promise<AccessToken> {
-    const key = cacheKeyOf(token);
+    const key = cacheKeyOf(token, this.#cacheNamespace);
     let entry: IntrospectionCacheEntry;
     try {
       entry = (await this.#cache?.get(key)) ?? (await this.#ask(token, key));

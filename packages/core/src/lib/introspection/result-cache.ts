@@ -3,9 +3,18 @@ import { createHash } from 'node:crypto';
 import { createMemoryIntrospectionCache, type IntrospectionCache, type IntrospectionCacheEntry, type ResolvedIntrospectionOptions } from '../../introspection.js';
 import { isNumericDate } from '../time-claims.js';
 
-/** The cache key of a token: its SHA-256 digest, base64url. A store never sees a token. */
-export function cacheKeyOf(token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('base64url');
+/**
+ * The cache key of a token: a SHA-256 digest, base64url, of the token and `namespace` (which endpoint,
+ * which client, which response format), so verifiers set up for different authorization servers never
+ * read each other's answers from a shared store. A store never sees a token.
+ */
+export function cacheKeyOf(token: string, namespace: string): string {
+  return createHash('sha256').update(namespace, 'utf8').update('\n', 'utf8').update(token, 'utf8').digest('base64url');
+}
+
+/** What sets one verifier's answers apart from another's in a shared store: endpoint (or issuer), client id, format. */
+export function cacheNamespaceOf(endpoint: string | undefined, issuer: string, clientId: string, jwtResponse: boolean): string {
+  return JSON.stringify([endpoint ?? `discovered from ${issuer}`, clientId, jwtResponse ? 'jwt' : 'json']);
 }
 
 /** Settings of a {@link ResultCache}. */
