@@ -16,6 +16,7 @@ const packages: Record<string, string[]> = {
   '@tollgate/fastify': ['default', 'tollgate', 'configure', 'tollgateErrorHandler', 'RequireScope', 'InvalidTokenError'],
   '@tollgate/nestjs': ['TollgateModule', 'TollgateGuard', 'Scopes', 'AnyScope', 'Public', 'OptionalAuth', 'Auth', 'TollgateException', 'TollgateExceptionFilter', 'InvalidTokenError'],
   '@tollgate/cli': ['main', 'ExitCode'],
+  '@tollgate/redis': ['createRedisReplayStore', 'createRedisIntrospectionCache', 'RedisUnavailableError', 'REDIS_CHANNEL'],
 };
 
 const node = (code: string, type: 'module' | 'commonjs') =>

@@ -15,13 +15,13 @@ const work = mkdtempSync(join(tmpdir(), 'tollgate-consumers-'));
 const OK = 'ok verifyToken express koa fastify';
 
 const projects: Record<string, Omit<ProjectSpec, 'tarballs'>> = {
-  // Also Hono through @hono/node-server (hono.mjs).
+  // Also Hono through @hono/node-server (hono.mjs), and @tollgate/redis with both Redis clients (redis.mjs).
   npmEsm: {
     dir: join(work, 'npm-esm'),
     type: 'module',
     manager: 'npm',
-    consumes: [...CONSUMED, '@tollgate/hono'],
-    extra: { hono: '^4.13.0', '@hono/node-server': '^2.0.0' },
+    consumes: [...CONSUMED, '@tollgate/hono', '@tollgate/redis'],
+    extra: { hono: '^4.13.0', '@hono/node-server': '^2.0.0', ioredis: '^6.0.0', redis: '^6.3.0' },
   },
   npmCjs: {
     dir: join(work, 'npm-cjs'),
@@ -165,6 +165,14 @@ describe('TypeScript consumer', () => {
 describe('Hono 4 on Node (npm, "type": "module")', () => {
   it('@tollgate/hono protects an app served by @hono/node-server: 200, 401 Bearer challenge, 403 insufficient_scope', async () => {
     expect(await node(project('npmEsm'), 'hono.mjs')).toEqual({ code: 0, output: 'ok hono\n' });
+  });
+});
+
+// CI starts a Redis (TOLLGATE_REDIS_URL) and requires this to run; elsewhere it runs when one is given.
+const withRedis = Boolean(process.env.TOLLGATE_REDIS_URL) || process.env.TOLLGATE_REQUIRE_REDIS === '1';
+describe.skipIf(!withRedis)('@tollgate/redis in an ESM project, with ioredis and node-redis', () => {
+  it('a replay claim is won once across both clients, an introspection entry written by one is read by the other, and require() works', async () => {
+    expect(await node(project('npmEsm'), 'redis.mjs')).toEqual({ code: 0, output: 'ok redis\n' });
   });
 });
 

@@ -1,0 +1,48 @@
+// The DPoP replay store on Redis: one atomic SET NX PX per claim, keys hashed and prefixed.
+import { createHash } from 'node:crypto';
+import type { ReplayStore } from '@tollgate/core';
+import { CommandGate, RedisUnavailableError } from './command-gate.js';
+import { commandSenderOf } from './redis-client.js';
+import { resolveStoreOptions, type RedisStoreOptions } from './store-options.js';
+
+/** Options of {@link createRedisReplayStore}. */
+export type RedisReplayStoreOptions = RedisStoreOptions;
+
+/** The {@link ReplayStore} on Redis: every claim is asynchronous (one round trip). */
+export interface RedisReplayStore extends ReplayStore {
+  /** `true` when `key` was free and is now claimed for `ttlSeconds`; rejects with {@link RedisUnavailableError}. */
+  claim(key: string, ttlSeconds: number): Promise<boolean>;
+}
+
+/**
+ * A {@link ReplayStore} on Redis, shared by every instance of the API: a DPoP proof used against one
+ * instance is a replay on all of them. Each claim is one atomic `SET key 1 NX PX ttl`, so two instances
+ * claiming one proof at the same moment cannot both win. Keys are the SHA-256 of the claimed value under
+ * `prefix` + `replay:`. Redis down, failing or slower than `timeout`: the claim rejects with
+ * {@link RedisUnavailableError}, which tollgate answers with a 503 and `Retry-After`, never a pass; the
+ * store recovers by itself when Redis answers again, and says both on {@link REDIS_CHANNEL}.
+ * @param options - your client, and `prefix`, `timeout`, `cooldown`
+ * @example
+ * import { Redis } from 'ioredis';
+ * import { createRedisReplayStore } from '@tollgate/redis';
+ * const replay = createRedisReplayStore({ client: new Redis(process.env.REDIS_URL!), prefix: 'orders-api:' });
+ * app.use(requireAuth({ issuer, audience, dpop: { replay } }));
+ * @see RFC 9449 section 11.1
+ */
+export function createRedisReplayStore(options: RedisReplayStoreOptions): RedisReplayStore {
+  const settings = resolveStoreOptions(options, 'createRedisReplayStore');
+  const gate = new CommandGate(commandSenderOf(options.client, 'createRedisReplayStore: client'), settings, 'replay');
+  const keyPrefix = `${settings.prefix}replay:`;
+  return Object.freeze({
+    async claim(key: string, ttlSeconds: number): Promise<boolean> {
+      if (typeof key !== 'string') throw new TypeError('key must be a string');
+      if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1) throw new RangeError('ttlSeconds must be a whole number >= 1');
+      const digest = createHash('sha256').update(key, 'utf8').digest('base64url');
+      const reply = await gate.run(['SET', keyPrefix + digest, '1', 'NX', 'PX', String(ttlSeconds * 1000)]);
+      if (reply === 'OK') return true;
+      if (reply === null) return false;
+      // Neither answer SET NX gives: something between us and Redis is not Redis. Never a pass.
+      throw new RedisUnavailableError('unexpected reply to SET NX', settings.cooldown);
+    },
+  });
+}
