@@ -200,7 +200,10 @@ export function createVerifier(input: VerifierOptions): Verifier {
     if (typeof token !== 'string' || token.length === 0) throw fail('malformed_token', 'malformed token');
     if (token.length > options.maxTokenLength) throw fail('token_too_large', 'token too large');
     // An introspected token is held to the verifier's claim rules like a JWT.
-    if (introspector?.handles(token)) return introspector.introspect(token).then(withClaimRules);
+    if (introspector?.handles(token)) {
+      const known = introspector.accepted(token);
+      return known ? withClaimRules(known) : introspector.introspect(token).then(withClaimRules);
+    }
     // A hit is a string that passed every check below once, so the shape check waits for a miss.
     const hit = cache.get(token);
     if (hit) {

@@ -117,6 +117,29 @@ describe('introspection cache entries', () => {
     expect(asked).toEqual(['long-a', 'inactive-a']);
   });
 
+  it('the default store: a token accepted is reused until maxAge has passed since the endpoint answered, then asked again', async () => {
+    let shift = 0;
+    const verifier = verifierWith({ cache: { maxAge: '30s' } }, () => Date.now() + shift);
+    const first = await verifier.verify('long-m');
+    shift = 29_000;
+    expect(await verifier.verify('long-m')).toBe(first);
+    expect(asked).toEqual(['long-m']);
+    shift = 30_500;
+    expect((await verifier.verify('long-m')).clientId).toBe('c');
+    expect(asked).toEqual(['long-m', 'long-m']);
+  });
+
+  it('a store of your own is read at every use: deleting an entry there makes the next use ask the endpoint (revocation at once)', async () => {
+    const { store, entries } = recordingStore();
+    const verifier = verifierWith(withStore(store, { maxAge: '1h' }));
+    await verifier.verify('long-n');
+    await verifier.verify('long-n');
+    expect(asked).toEqual(['long-n']);
+    entries.clear();
+    await verifier.verify('long-n');
+    expect(asked).toEqual(['long-n', 'long-n']);
+  });
+
   it('cache: false asks the endpoint every time', async () => {
     const verifier = verifierWith({ cache: false });
     await verifier.verify('long-b');

@@ -4,6 +4,8 @@ import { IntrospectionUnavailableError, InvalidTokenError, TollgateError, type T
 import type { IntrospectionCacheEntry, ResolvedIntrospectionOptions } from '../../introspection.js';
 import type { ResolvedOptions } from '../../options.js';
 import { checkClaims, type ClaimRules } from '../check-claims.js';
+import { checkTimeClaims } from '../time-claims.js';
+import { AcceptedTokens } from './accepted-tokens.js';
 import { publishIntrospection } from '../publish-audit-events.js';
 import type { KeySet } from '../static-jwks.js';
 import { checkUrl } from '../url-policy.js';
@@ -30,6 +32,8 @@ export class Introspector {
   readonly #rules: ClaimRules;
   readonly #endpoint: () => Promise<string>;
   readonly #cache: ResultCache | undefined;
+  /** Tokens accepted from this process's own endpoint answers, for hits without a digest or a store read (default store only). */
+  readonly #accepted: AcceptedTokens | undefined;
   /** Keeps this verifier's cache keys apart from those of verifiers for other endpoints or clients (a shared store). */
   readonly #cacheNamespace: string;
   readonly #pending = new Map<string, Promise<IntrospectionCacheEntry>>();
@@ -69,6 +73,9 @@ export class Introspector {
     });
     const cache = this.#settings.cache;
     this.#cacheNamespace = cacheNamespaceOf(this.#settings.endpoint, options.issuers[0]!, this.#settings.clientId, this.#settings.jwtResponse);
+    // With a store of your own, every use reads it: deleting an entry there (on a revocation event) takes
+    // effect at once. With the default in-memory store, accepted tokens are also held in front of it.
+    this.#accepted = cache && cache.store === undefined ? new AcceptedTokens(cache.maxEntries) : undefined;
     this.#cache = cache && new ResultCache({
       cache,
       now,
@@ -88,15 +95,43 @@ export class Introspector {
    */
   async introspect(token: string): Promise<AccessToken> {
     const key = cacheKeyOf(token, this.#cacheNamespace);
-    let entry: IntrospectionCacheEntry;
+    let entry: IntrospectionCacheEntry | undefined;
+    let fresh = false;
     try {
-      entry = (await this.#cache?.get(key)) ?? (await this.#ask(token, key));
+      entry = await this.#cache?.get(key);
+      if (entry === undefined) {
+        entry = await this.#ask(token, key);
+        fresh = true;
+      }
     } catch (error) {
       // Each caller gets an error of its own (callers sharing a request must not share a mutable error).
       if (error instanceof IntrospectionFailure) throw this.#unavailable((this.#failedUntil - this.#options.now()) / 1000, error);
       throw error;
     }
-    return this.#accept(token, entry);
+    const accessToken = this.#accept(token, entry);
+    // Only an answer this process just got has a known age: one read from a shared store may be older.
+    if (fresh && this.#accepted) {
+      const ttl = this.#cache!.ttlOf(entry);
+      if (ttl >= 1) this.#accepted.set(token, accessToken, this.#options.now() + ttl * 1000);
+    }
+    return accessToken;
+  }
+
+  /**
+   * The token, when this process accepted it from the endpoint's answer less than the cache window ago:
+   * synchronous, no digest, no store read. Its time claims are checked again (it throws when it expired).
+   */
+  accepted(token: string): AccessToken | undefined {
+    const now = this.#options.now();
+    const accessToken = this.#accepted?.get(token, now);
+    if (accessToken === undefined) return undefined;
+    try {
+      checkTimeClaims(accessToken.claims, now, this.#options);
+    } catch (error) {
+      this.#accepted!.delete(token);
+      throw error;
+    }
+    return accessToken;
   }
 
   /** Joins the request under way for this token, or sends one. */

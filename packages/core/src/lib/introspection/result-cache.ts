@@ -76,14 +76,7 @@ export class ResultCache {
    * @see RFC 7662 section 4
    */
   set(key: string, entry: IntrospectionCacheEntry): void {
-    const { maxAge, negativeMaxAge } = this.#settings.cache;
-    let ttl: number;
-    if (entry.active) {
-      const exp = entry.claims.exp;
-      // Without a usable exp the token is refused anyway; remembering that costs no more than a refusal.
-      ttl = isNumericDate(exp) ? Math.min(maxAge, exp - this.#settings.now() / 1000) : negativeMaxAge;
-    } else ttl = negativeMaxAge;
-    ttl = Math.floor(ttl);
+    const ttl = this.ttlOf(entry);
     if (ttl < 1) return;
     try {
       const stored = this.#store.set(key, entry, ttl);
@@ -91,5 +84,14 @@ export class ResultCache {
     } catch (error) {
       this.#settings.onStoreError('set', error);
     }
+  }
+
+  /** Whole seconds an answer is reused from now: the earlier of `exp` and `maxAge` when active, else `negativeMaxAge`. */
+  ttlOf(entry: IntrospectionCacheEntry): number {
+    const { maxAge, negativeMaxAge } = this.#settings.cache;
+    if (!entry.active) return Math.floor(negativeMaxAge);
+    const exp = entry.claims.exp;
+    // Without a usable exp the token is refused anyway; remembering that costs no more than a refusal.
+    return Math.floor(isNumericDate(exp) ? Math.min(maxAge, exp - this.#settings.now() / 1000) : negativeMaxAge);
   }
 }
