@@ -41,7 +41,7 @@ export {
 export type { MissingTokenReason, TollgateErrorCode, TollgateErrorOptions, TollgateErrorReason } from './errors.js';
 export { resolveOptions } from './options.js';
 export { parseSeconds } from './lib/duration.js';
-export type { Duration, IssuerFunction, IssuerPattern, JwksOptions, ResolvedKey, ResolvedOptions, StaticKeys, VerifierOptions } from './options.js';
+export type { Duration, IssuerFunction, IssuerFunctionContext, IssuerPattern, JwksOptions, ResolvedKey, ResolvedOptions, StaticKeys, VerifierOptions } from './options.js';
 export type { AccessToken, AccessTokenClaims, JwtAccessTokenClaims, VerificationMethod } from './access-token.js';
 export { createMemoryReplayStore, ReplayStoreFullError } from './replay-store.js';
 export type { MemoryReplayStoreOptions, ReplayStore } from './replay-store.js';

@@ -78,12 +78,19 @@ export interface JwksOptions {
  * unverified `iss` (a string, spelled as an issuer URL must be); only a return of exactly `true` (or a
  * promise of it) trusts it, and the `iss` is still compared exactly once the signature checked out. A
  * throw, a rejection or any other value refuses the token (401); no answer within `jwks.timeout` is a
- * 503. Each answer is reused for 60 seconds per issuer.
+ * 503, and `context.signal` is aborted then, so a lookup can stop. Each answer is reused for 60 seconds
+ * per issuer.
  * @example
- * const issuer: IssuerFunction = async (iss) => (await customers.findByIssuer(iss)) !== undefined;
+ * const issuer: IssuerFunction = async (iss, { signal }) => (await customers.findByIssuer(iss, { signal })) !== undefined;
  * @see RFC 9068 section 4 (iss validation), RFC 8414 section 3.3
  */
-export type IssuerFunction = (iss: string) => boolean | Promise<boolean>;
+export type IssuerFunction = (iss: string, context: IssuerFunctionContext) => boolean | Promise<boolean>;
+
+/** What an {@link IssuerFunction} is given beside the `iss`. */
+export interface IssuerFunctionContext {
+  /** Aborted when tollgate stops waiting for the answer (after `jwks.timeout`): pass it to your lookup. */
+  readonly signal: AbortSignal;
+}
 
 /**
  * Trusts every issuer identifier of one shape: `pattern` is an issuer URL with `{tenant}` once, as a

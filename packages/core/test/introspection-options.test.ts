@@ -1,6 +1,7 @@
 // The introspection option: every way of writing it slightly wrong is a startup error naming the option; the
 // credentials never show in the resolved options; verifyToken does not share a verifier across different keys.
-import { generateKeyPairSync } from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { inspect } from 'node:util';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { createVerifier, resolveOptions, TollgateConfigError, type AccessToken, type IntrospectionCache, type IntrospectionCacheEntry, type IntrospectionOptions, type VerificationMethod, type VerifierOptions } from '../src/index.js';
@@ -38,6 +39,8 @@ describe('introspection options that are refused at startup', () => {
     ['a public key', { clientId: 'api', privateKey: { key: ec.publicKey, kid: 'k', alg: 'ES256' } }, 'introspection.privateKey.key: must be a private key, not a public or secret one'],
     ['a public JWK', { clientId: 'api', privateKey: { key: ec.publicKey.export({ format: 'jwk' }), kid: 'k', alg: 'ES256' } }, 'introspection.privateKey.key: must be a private key (a JWK with d'],
     ['a key that cannot sign its alg', { clientId: 'api', privateKey: { key: rsa.privateKey, kid: 'k', alg: 'ES256' } }, 'introspection.privateKey.key: a rsa key cannot sign ES256'],
+    // A key made for this test only (generating one this large takes half a minute).
+    ['an RSA key over 8192 bits', { clientId: 'api', privateKey: { key: createPrivateKey(readFileSync(new URL('./fixtures/test-only-rsa-8448.pem', import.meta.url))), kid: 'k', alg: 'RS256' } }, 'introspection.privateKey.key: an RSA key of more than 8192 bits'],
     ['a key without kid', { clientId: 'api', privateKey: { key: ec.privateKey, alg: 'ES256' } }, 'introspection.privateKey.kid: required'],
     ['a symmetric alg', { clientId: 'api', privateKey: { key: ec.privateKey, kid: 'k', alg: 'HS256' } }, 'introspection.privateKey.alg: required: one of RS256'],
     ['an http endpoint', { clientId: 'api', clientSecret: SECRET, endpoint: 'http://auth.example.com/introspect' }, "introspection.endpoint: 'http://auth.example.com/introspect' must be an https URL"],

@@ -146,6 +146,16 @@ describe('issuer pattern and function: options checked at startup', () => {
     expect(problems({ issuer: { pattern: 'https://user@login.example.com/{tenant}', tenants: '*' } })).toEqual(['issuer.pattern: must not carry credentials (user:password@)']);
   });
 
+  it("refuses {tenant} right before a country registry's suffix (co.uk, com.au) with tenants: '*', and takes it with a list", () => {
+    for (const pattern of ['https://{tenant}.co.uk/', 'https://{tenant}.com.au/oauth2', 'https://{tenant}.ac.jp/']) {
+      expect(problems({ issuer: { pattern, tenants: '*' } })[0], pattern).toMatch(/is a public suffix, so with tenants: '\*' anyone who registers a domain under it would be a trusted issuer/);
+      expect(compilePattern({ pattern, tenants: ['acme'] }, false), pattern).toMatchObject({ place: 'host' });
+    }
+    // A domain of its own under a country code is fine: the tenant is a subdomain of it.
+    expect(compiled('https://{tenant}.example.co.uk/')).toMatchObject({ place: 'host' });
+    expect(compiled('https://{tenant}.auth.de/')).toMatchObject({ place: 'host' });
+  });
+
   it('refuses a pattern that is not written as a URL spells it, and http without allowInsecureRequests', () => {
     expect(problems({ issuer: { pattern: 'https://Login.example.com/{tenant}', tenants: '*' } })).toEqual([
       "issuer.pattern: 'https://Login.example.com/{tenant}' must be written as a URL spells it (lower-case host, no default port, no '.' or '..' segments, no percent-encoding or backslash): 'https://login.example.com/{tenant}'",

@@ -210,7 +210,7 @@ describe('issuer pattern: bounded key sets', () => {
 });
 
 describe('issuer function', () => {
-  it('is asked once per issuer with the iss alone; its answer is reused for 60 s, then asked again', async () => {
+  it('is asked once per issuer with the iss and a signal, no this; its answer is reused for 60 s, then asked again', async () => {
     const clock = fakeClock();
     const calls: unknown[][] = [];
     let trusted = true;
@@ -226,7 +226,7 @@ describe('issuer function', () => {
     const token = await t.alpha!.server.sign({ iss: t.alpha!.issuer }, { now: clock.seconds(), expiresIn: 3600 });
     await Promise.all(Array.from({ length: 10 }, () => verifier.verify(token)));
     await verifier.verify(await t.alpha!.server.sign({ iss: t.alpha!.issuer }, { now: clock.seconds() }));
-    expect(calls).toEqual([[undefined, t.alpha!.issuer]]);
+    expect(calls).toEqual([[undefined, t.alpha!.issuer, { signal: expect.any(AbortSignal) }]]);
     expect(await refusal(verifier.verify(await t.beta!.sign()))).toMatchObject({ status: 401, reason: 'issuer' });
     expect(await refusal(verifier.verify(await t.beta!.sign()))).toMatchObject({ status: 401, reason: 'issuer' });
     expect(calls).toHaveLength(2);
@@ -301,6 +301,22 @@ describe('issuer function', () => {
     clock.advance(61);
     await verifier.verify(await t.beta!.server.sign({ iss: t.beta!.issuer }, { now: clock.seconds() }));
     expect(t.beta!.server.requests.jwks).toBe(1);
+  });
+
+  it('the function gets a signal, aborted when tollgate stops waiting for it', async () => {
+    let seen: AbortSignal | undefined;
+    const verifier = createVerifier(
+      options({
+        issuer: (_iss, { signal }) => {
+          seen = signal;
+          return new Promise<boolean>(() => {});
+        },
+        jwks: { timeout: 0.2 },
+      }),
+    );
+    expect(await refusal(verifier.verify(await t.alpha!.sign()))).toMatchObject({ status: 503 });
+    expect(seen?.aborted).toBe(true);
+    expect(String((seen?.reason as Error).message)).toContain('did not answer within 0.2 s');
   });
 
   it('a function that does not answer within jwks.timeout is a 503 with Retry-After; nothing is fetched', async () => {

@@ -98,7 +98,9 @@ export function planRoute(registration: Registration, config: TollgateRouteConfi
   // own `auth: 'optional'` is that request; with the plugin's `optional`, registration checked it.)
   if (optional && namesScopes && scopesIfPresent !== true) {
     throw new TollgateConfigError(
-      `${where('auth')}: 'optional' with scopes would let requests without a token through; remove auth: 'optional' to require a token with these scopes, or add scopesIfPresent: true to check them only when a token is sent`,
+      namesClaims && scopes === undefined && anyScopes === undefined
+        ? `${where('auth')}: 'optional' with claims would let requests without a token through; remove auth: 'optional' to require a token with these claims, or add scopesIfPresent: true to check them only when a token is sent`
+        : `${where('auth')}: 'optional' with scopes would let requests without a token through; remove auth: 'optional' to require a token with these scopes, or add scopesIfPresent: true to check them only when a token is sent`,
     );
   }
   const guard = (scopeList: readonly string[] | undefined, mode: 'all' | 'any', name: string): Guard =>

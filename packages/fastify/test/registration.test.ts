@@ -114,7 +114,7 @@ describe.each(byName(FASTIFY_VERSIONS))('%s', (_framework, version) => {
       [{ claims: undefined, scopes: ['a'] }, 'GET /r config.claims: invalid claim rules'],
       [{ claims: { tier: { oneOf: [] } } }, 'tier.oneOf: is empty'],
       [{ claims: { exp: 1 } }, 'no claim rule on exp'],
-      [{ auth: 'optional', claims: { tenant: 'acme' } }, "GET /r config.auth: 'optional' with scopes would let requests without a token through"],
+      [{ auth: 'optional', claims: { tenant: 'acme' } }, "GET /r config.auth: 'optional' with claims would let requests without a token through"],
       [{ claim: { tenant: 'acme' } }, 'GET /r config.claim: not a tollgate option; did you mean claims?'],
       [{ requireClaims: { tenant: 'acme' } }, 'GET /r config.requireClaims: not a tollgate option; did you mean claims?'],
       [{ requiredClaims: { tenant: 'acme' } }, 'GET /r config.requiredClaims: not a tollgate option; did you mean claims?'],

@@ -97,6 +97,16 @@ export function checkTenantUrl(
   return { prefix, suffix, place };
 }
 
+// Second-level labels that country registries sell domains under (co.uk, com.au, ac.jp...): with `{tenant}`
+// right before one of them, every domain registered there would be a trusted issuer.
+const REGISTRY_LABELS = new Set(['ac', 'biz', 'co', 'com', 'edu', 'firm', 'gen', 'go', 'gob', 'gov', 'info', 'ltd', 'me', 'mil', 'ne', 'net', 'nic', 'nom', 'or', 'org', 'plc', 'sch', 'web']);
+
+/** Whether `host` (what follows `{tenant}.`) looks like a public suffix such as `co.uk`: two labels, a country code last. */
+function isLikelyPublicSuffix(host: string): boolean {
+  const labels = host.split('.');
+  return labels.length === 2 && /^[a-z]{2}$/.test(labels[1]!) && REGISTRY_LABELS.has(labels[0]!);
+}
+
 /**
  * Compiles an issuer pattern and its allow-list, or returns every problem found.
  * @example compilePattern({ pattern: 'https://login.microsoftonline.com/{tenant}/v2.0', tenants: '*' }, false)
@@ -107,7 +117,15 @@ export function compilePattern(
 ): CompiledPattern | string[] {
   const checked = checkTenantUrl('issuer.pattern', option.pattern, allowInsecure, true);
   if (typeof checked === 'string') return [checked];
-  if (option.tenants === '*') return { pattern: option.pattern, ...checked, tenants: undefined };
+  if (option.tenants === '*') {
+    const host = /^\.([^/:?#]+)/.exec(checked.suffix)?.[1];
+    if (checked.place === 'host' && host !== undefined && isLikelyPublicSuffix(host)) {
+      return [
+        `issuer.pattern: '${option.pattern}': '${host}' is a public suffix, so with tenants: '*' anyone who registers a domain under it would be a trusted issuer; list the tenants (issuer.tenants) or put {tenant} under a domain you control`,
+      ];
+    }
+    return { pattern: option.pattern, ...checked, tenants: undefined };
+  }
   const wrong = option.tenants.filter((tenant) => !isTenant(tenant, checked.place));
   if (wrong.length > 0) {
     const allowed = checked.place === 'host' ? 'a lower-case host label: a-z, 0-9 and inner -, at most 63' : 'A-Z, a-z, 0-9, _ and -, at most 64';

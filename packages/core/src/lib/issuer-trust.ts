@@ -87,11 +87,16 @@ export class IssuerTrust {
     let answer: unknown;
     let timer: NodeJS.Timeout | undefined;
     const timedOut = Symbol('timeout');
+    const controller = new AbortController();
     try {
-      // Called with the iss alone and no `this`; a synchronous throw is a refusal like a rejection.
-      const call = new Promise<unknown>((resolve) => resolve(decide.call(undefined, iss)));
+      // Called with the iss and a signal, no `this`; a synchronous throw is a refusal like a rejection.
+      const call = new Promise<unknown>((resolve) => resolve(decide.call(undefined, iss, { signal: controller.signal })));
       const timeout = new Promise<typeof timedOut>((resolve) => {
-        timer = setTimeout(() => resolve(timedOut), this.#settings.timeout * 1000);
+        timer = setTimeout(() => {
+          // Tell the lookup nobody waits for it any more, so it can stop (a query, a fetch).
+          controller.abort(new Error(`the issuer function did not answer within ${this.#settings.timeout} s`));
+          resolve(timedOut);
+        }, this.#settings.timeout * 1000);
         timer.unref?.();
       });
       // A call that settles after the timeout is ignored; race() has already attached its handlers.

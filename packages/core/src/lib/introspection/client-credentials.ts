@@ -4,6 +4,9 @@ import { inspect } from 'node:util';
 import type { ClientAssertionAlgorithm, IntrospectionClientAuth, IntrospectionCredentials } from '../../introspection.js';
 import { MIN_RSA_MODULUS_BITS } from '../../algorithms.js';
 
+/** The largest RSA key accepted for signing client assertions. */
+const MAX_ASSERTION_RSA_BITS = 8192;
+
 const EC_CURVES: Partial<Record<ClientAssertionAlgorithm, string>> = { ES256: 'prime256v1', ES384: 'secp384r1', ES512: 'secp521r1' };
 // RFC 7523 section 3: the assertion is short-lived; the authorization server's clock reads it.
 const ASSERTION_LIFETIME_SECONDS = 60;
@@ -35,6 +38,10 @@ export function importPrivateKey(key: object, alg: ClientAssertionAlgorithm): Ke
   else fits = type === 'ec' && details.namedCurve === EC_CURVES[alg];
   if (!fits) return `a ${type ?? 'unknown'} key${details.namedCurve ? ` on ${details.namedCurve}` : ''} cannot sign ${alg}`;
   if ((type === 'rsa' || type === 'rsa-pss') && (details.modulusLength ?? 0) < MIN_RSA_MODULUS_BITS) return `an RSA key needs at least ${MIN_RSA_MODULUS_BITS} bits (RFC 7518 section 3.3)`;
+  // Every introspection request signs an assertion: an 8192-bit signature already costs tens of milliseconds.
+  if ((type === 'rsa' || type === 'rsa-pss') && (details.modulusLength ?? 0) > MAX_ASSERTION_RSA_BITS) {
+    return `an RSA key of more than ${MAX_ASSERTION_RSA_BITS} bits makes every introspection request slow to sign; use 2048 to 4096 bits, or an EC key`;
+  }
   return keyObject;
 }
 
