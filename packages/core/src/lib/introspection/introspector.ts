@@ -205,6 +205,10 @@ export class Introspector {
     if (claims.token_type !== undefined && (typeof claims.token_type !== 'string' || claims.token_type.toLowerCase() !== 'bearer')) {
       throw fail('token_type', 'token type not accepted');
     }
+    // A refresh or ID token is not an access token, even where its audience matches. RFC 7662 has no member
+    // for this, but servers say it their own way: Ory Hydra's `token_use`, Keycloak's `typ`.
+    if (claims.token_use !== undefined && claims.token_use !== 'access_token') throw fail('token_type', 'token type not accepted');
+    if (claims.typ !== undefined && (typeof claims.typ !== 'string' || claims.typ.toLowerCase() !== 'bearer')) throw fail('token_type', 'token type not accepted');
     return toAccessToken(token, NO_HEADER, claims as JwtAccessTokenClaims, realm, 'introspection');
   }
 
