@@ -4,7 +4,7 @@ import { TollgateConfigError } from '@tollgate/core';
 /**
  * A Redis client from either main Node library, used as it is (connected and configured by you):
  * - `ioredis` (v5, v6): `new Redis(...)` or `new Redis.Cluster(...)`: commands go through `call`;
- * - `redis` (node-redis v5, v6): `createClient(...)` after `await client.connect()`: through `sendCommand`;
+ * - `redis` (node-redis v5, v6): `createClient(...)` with an `'error'` listener, after `await client.connect()`: through `sendCommand`;
  * - anything else with `sendCommand(args: string[])`, e.g. a wrapper around a node-redis cluster.
  * @example
  * import { Redis } from 'ioredis';
@@ -17,15 +17,29 @@ export type RedisClient =
 /** Sends one command and resolves with the reply. */
 export type SendCommand = (args: readonly string[]) => Promise<unknown>;
 
+/** How to talk to one client: send a command, and ask whether it is connected right now. */
+export interface CommandSender {
+  readonly send: SendCommand;
+  /**
+   * `false` while the client says it is not connected (ioredis `status`, node-redis `isReady`): a command
+   * would only wait in its offline queue, so the store answers "unavailable" at once instead.
+   */
+  readonly connected: () => boolean;
+}
+
 /** How to send commands with `client`; a startup error when it is neither kind of client. */
-export function commandSenderOf(client: unknown, option: string): SendCommand {
+export function commandSenderOf(client: unknown, option: string): CommandSender {
   if (typeof client !== 'object' || client === null) {
     throw new TollgateConfigError(`${option}: expected a Redis client (ioredis, or node-redis after connect()), got ${client === null ? 'null' : typeof client}`);
   }
   const candidate = client as { call?: unknown; sendCommand?: unknown; masters?: unknown };
   if (typeof candidate.call === 'function') {
     const call = candidate.call as (command: string, ...args: string[]) => Promise<unknown>;
-    return (args) => call.call(client, args[0]!, ...args.slice(1));
+    const status = client as { status?: unknown };
+    return {
+      send: (args) => call.call(client, args[0]!, ...args.slice(1)),
+      connected: () => typeof status.status !== 'string' || status.status === 'ready',
+    };
   }
   // A node-redis cluster routes by a first key argument that a plain sendCommand(args) call does not give.
   if ('masters' in candidate) {
@@ -34,8 +48,20 @@ export function commandSenderOf(client: unknown, option: string): SendCommand {
     );
   }
   if (typeof candidate.sendCommand === 'function') {
+    // node-redis emits 'error' when the connection drops; Node turns an unheard 'error' into a crash of
+    // the whole process, which would make a Redis outage take the API down instead of giving 503s.
+    const emitter = client as { listenerCount?: (event: string) => number };
+    if (typeof emitter.listenerCount === 'function' && emitter.listenerCount('error') === 0) {
+      throw new TollgateConfigError(
+        `${option}: the client has no 'error' listener, so a dropped Redis connection would stop the process; add client.on('error', (error) => log(error)) before creating the store`,
+      );
+    }
     const sendCommand = candidate.sendCommand as (args: string[]) => Promise<unknown>;
-    return (args) => sendCommand.call(client, [...args]);
+    const state = client as { isReady?: unknown };
+    return {
+      send: (args) => sendCommand.call(client, [...args]),
+      connected: () => typeof state.isReady !== 'boolean' || state.isReady,
+    };
   }
   throw new TollgateConfigError(`${option}: expected a Redis client with call() (ioredis) or sendCommand() (node-redis)`);
 }
