@@ -21,11 +21,14 @@ export type SendCommand = (args: readonly string[]) => Promise<unknown>;
 export interface CommandSender {
   readonly send: SendCommand;
   /**
-   * `false` while the client says it is not connected (ioredis `status`, node-redis `isReady`): a command
-   * would only wait in its offline queue, so the store answers "unavailable" at once instead.
+   * `false` while the client says its connection was lost (ioredis `status`, node-redis `isReady`): a
+   * command would only wait in its offline queue, so the store answers "unavailable" at once instead.
    */
   readonly connected: () => boolean;
 }
+
+/** ioredis states in which a command would only wait in the offline queue for a connection that was lost. */
+const LOST = new Set(['reconnecting', 'close', 'end']);
 
 /** How to send commands with `client`; a startup error when it is neither kind of client. */
 export function commandSenderOf(client: unknown, option: string): CommandSender {
@@ -38,7 +41,9 @@ export function commandSenderOf(client: unknown, option: string): CommandSender 
     const status = client as { status?: unknown };
     return {
       send: (args) => call.call(client, args[0]!, ...args.slice(1)),
-      connected: () => typeof status.status !== 'string' || status.status === 'ready',
+      // Lost and not back yet: 'reconnecting', 'close', 'end'. A client still making its first connection
+      // ('wait', 'connecting', 'connect') is given the command: it is sent once connected, within the timeout.
+      connected: () => typeof status.status !== 'string' || !LOST.has(status.status),
     };
   }
   // A node-redis cluster routes by a first key argument that a plain sendCommand(args) call does not give.
