@@ -2,17 +2,32 @@
 import { TollgateConfigError } from '@tollgate/core';
 
 /**
- * A Redis client from either main Node library, used as it is (connected and configured by you):
- * - `ioredis` (v5, v6): `new Redis(...)` or `new Redis.Cluster(...)`: commands go through `call`;
- * - `redis` (node-redis v5, v6): `createClient(...)` with an `'error'` listener, after `await client.connect()`: through `sendCommand`;
- * - anything else with `sendCommand(args: string[])`, e.g. a wrapper around a node-redis cluster.
+ * A client of `ioredis` (v5, v6): `new Redis(...)` or `new Redis.Cluster(...)`, used as it is.
+ * @example const client: IoRedisClient = new Redis(process.env.REDIS_URL!);
+ */
+export interface IoRedisClient {
+  /** Sends one command (`call('SET', key, value, ...)`) and resolves with its reply. */
+  call(command: string, ...args: string[]): Promise<unknown>;
+}
+
+/**
+ * A client of `redis` (node-redis v5, v6): `createClient(...)` with an `'error'` listener, after
+ * `await client.connect()`; or any object that sends a command given as an array of strings.
+ * @example const client: NodeRedisClient = createClient({ url }).on('error', log);
+ */
+export interface NodeRedisClient {
+  /** Sends one command (`sendCommand(['SET', key, value, ...])`) and resolves with its reply. */
+  sendCommand(args: string[]): Promise<unknown>;
+}
+
+/**
+ * A Redis client from either main Node library, connected and configured by you; tollgate never
+ * connects, closes or configures it.
  * @example
  * import { Redis } from 'ioredis';
  * const client: RedisClient = new Redis(process.env.REDIS_URL!);
  */
-export type RedisClient =
-  | { call(command: string, ...args: string[]): Promise<unknown> }
-  | { sendCommand(args: string[]): Promise<unknown> };
+export type RedisClient = IoRedisClient | NodeRedisClient;
 
 /** Sends one command and resolves with the reply. */
 export type SendCommand = (args: readonly string[]) => Promise<unknown>;
