@@ -29,19 +29,23 @@ export {
   InsufficientClaimsError,
   InsufficientScopeError,
   IntrospectionUnavailableError,
+  InvalidDpopProofError,
   InvalidRequestError,
   InvalidTokenError,
   isTollgateError,
   JwksUnavailableError,
   MissingTokenError,
+  ReplayStoreUnavailableError,
   TemporarilyUnavailableError,
   TollgateConfigError,
   TollgateError,
+  UseDpopNonceError,
 } from './errors.js';
-export type { MissingTokenReason, TollgateErrorCode, TollgateErrorOptions, TollgateErrorReason } from './errors.js';
+export type { DpopChallenge, MissingTokenReason, TollgateErrorCode, TollgateErrorOptions, TollgateErrorReason } from './errors.js';
 export { resolveOptions } from './options.js';
 export type { Duration, IssuerFunction, IssuerPattern, JwksOptions, ResolvedKey, ResolvedOptions, StaticKeys, VerifierOptions } from './options.js';
 export type { AccessToken, AccessTokenClaims, JwtAccessTokenClaims, VerificationMethod } from './access-token.js';
+export type { DpopNonceOptions, DpopOptions, ResolvedDpopOptions, TokenBinding } from './dpop.js';
 export { createMemoryReplayStore, ReplayStoreFullError } from './replay-store.js';
 export type { MemoryReplayStoreOptions, ReplayStore } from './replay-store.js';
 export { createMemoryIntrospectionCache } from './introspection.js';
