@@ -1,12 +1,15 @@
 // DPoP (RFC 9449) in the verifier: every check of sections 4.3 and 7.1, nonces, the replay store and its
 // failures, challenges, and the options' startup errors. Real keys, a real issuer on 127.0.0.1.
 import { createHmac } from 'node:crypto';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { calculateJwkThumbprint } from 'jose';
 import { createDpopKey, createDpopProof, createTestIssuer, encodeJwt, type DpopKey, type DpopProofOptions, type TestIssuer } from '@tollgate/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createMemoryReplayStore,
   createVerifier,
+  DECISION_CHANNEL,
+  type DecisionEvent,
   InvalidDpopProofError,
   InvalidRequestError,
   InvalidTokenError,
@@ -443,5 +446,29 @@ describe('DPoP: options fail closed at startup', () => {
       nonce: { secrets: [OTHER_SECRET, SECRET], lifetime: 120 },
       publicUrl: 'https://x.example/api',
     });
+  });
+});
+
+describe('DPoP: audit events', () => {
+  it('publish the reason of a replay and of a replay store outage, never the proof', async () => {
+    const events: DecisionEvent[] = [];
+    const listener = (event: unknown) => events.push(event as DecisionEvent);
+    subscribe(DECISION_CHANNEL, listener);
+    try {
+      const token = await boundToken();
+      const proof = proofFor(token);
+      const verifier = verifierWith();
+      await verifier.authenticate(dpopRequest(token, proof));
+      await refusal(verifier.authenticate(dpopRequest(token, proof)));
+      await refusal(verifierWith({ replay: { claim: () => Promise.reject(new Error('redis down')) } }).authenticate(dpopRequest(token, proofFor(token))));
+    } finally {
+      unsubscribe(DECISION_CHANNEL, listener);
+    }
+    expect(events.map((event) => [event.outcome, 'reason' in event ? event.reason : undefined, 'status' in event ? event.status : undefined])).toEqual([
+      ['accepted', undefined, undefined],
+      ['rejected', 'dpop_replay', 401],
+      ['rejected', 'replay_store_unavailable', 503],
+    ]);
+    expect(JSON.stringify(events)).not.toMatch(/eyJ/);
   });
 });
