@@ -72,7 +72,14 @@ export interface ResolvedDpopOptions {
   /** How far a proof's `iat` may lie from now, in seconds. */
   readonly proofMaxAge: number;
   /** The nonce secrets (the first issues) and lifetime in seconds; `undefined`: no nonces. */
-  readonly nonce: { readonly secrets: readonly string[]; readonly lifetime: number } | undefined;
+  readonly nonce:
+    | {
+        /** The secrets: the first issues nonces, all accept them. */
+        readonly secrets: readonly string[];
+        /** How long a nonce is accepted after it was issued, in seconds. */
+        readonly lifetime: number;
+      }
+    | undefined;
   /** The replay store; `undefined`: no replay check. */
   readonly replay: ReplayStore | undefined;
   /** The public base URL, without a trailing slash; `undefined`: the framework's view of the request URL. */
@@ -87,4 +94,14 @@ export interface ResolvedDpopOptions {
  * @example if (req.auth.binding.kind === 'dpop') audit.log('client key', req.auth.binding.jkt);
  * @see RFC 9449 section 6, RFC 7638
  */
-export type TokenBinding = { readonly kind: 'none' } | { readonly kind: 'dpop'; readonly jkt: string };
+export type TokenBinding =
+  | {
+      /** A bearer token: no `cnf`. */
+      readonly kind: 'none';
+    }
+  | {
+      /** A DPoP-bound token whose proof came with this request. */
+      readonly kind: 'dpop';
+      /** The RFC 7638 SHA-256 thumbprint of the client's key (the token's `cnf.jkt`). */
+      readonly jkt: string;
+    };

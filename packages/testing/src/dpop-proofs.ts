@@ -16,7 +16,10 @@ export interface DpopKey {
   /** The RFC 7638 SHA-256 thumbprint of the public key: a bound token's `cnf.jkt`. */
   readonly jkt: string;
   /** The `cnf` claim of a token bound to this key: `{ jkt }`. */
-  readonly cnf: { readonly jkt: string };
+  readonly cnf: {
+    /** The key's thumbprint, as {@link DpopKey.jkt}. */
+    readonly jkt: string;
+  };
 }
 
 /**
