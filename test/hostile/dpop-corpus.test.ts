@@ -5,6 +5,7 @@
 // or the proof; a replay is never accepted twice.
 import { createHmac, generateKeyPairSync, KeyObject, sign } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { exportJWK, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDpopKey, createDpopProof, createTestIssuer, type DpopKey, type TestIssuer } from '@tollgate/testing';
@@ -123,6 +124,19 @@ function requestOf(c: DpopCase, proof: string, token: string): SendRequest {
   return { path: '/me', headers: [['Authorization', fill(c.authorization ?? 'DPoP $token')], ...dpopHeaders.map(([name, value]) => [name, fill(value)] as const)] };
 }
 
+/** Sends `head` (a request line and headers, without the blank line) byte for byte; resolves the status code. */
+function sendRawHead(port: number, head: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    // write, not end: a half-closed socket may be dropped before the (asynchronous) answer is written.
+    const socket = connect(port, '127.0.0.1', () => socket.write(`${head}\r\n\r\n`));
+    const chunks: Buffer[] = [];
+    socket.setTimeout(5_000, () => socket.destroy(new Error('no answer within 5 s')));
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('error', reject);
+    socket.on('close', () => resolve(Number(/^HTTP\/1\.[01] (\d{3})/.exec(Buffer.concat(chunks).toString('latin1'))?.[1] ?? 0)));
+  });
+}
+
 describe.each(FRAMEWORKS.map((fw) => [fw.name, fw] as const))('%s', (_name, fw) => {
   let app: RunningApp;
   beforeAll(async () => {
@@ -153,5 +167,19 @@ describe.each(FRAMEWORKS.map((fw) => [fw.name, fw] as const))('%s', (_name, fw) 
     expect({ status: response.status, code: body.error ?? null }, c.why).toEqual(c.expect);
     expect(responseLeaks(response, [token, proof]), 'nothing of the token or proof comes back').toEqual([]);
     expect(response.headers['cache-control']).toBe('no-store');
+  });
+
+  // The request URL comes from the Host header: a request without one, or with one that names no host,
+  // must be refused like a proof for another URL, never answered 500.
+  it.each([
+    ['HTTP/1.0 without a Host header', 'GET /me HTTP/1.0'],
+    ['a Host header that is no host name', 'GET /me HTTP/1.1\r\nHost: a b'],
+    ['a Host header with a path', 'GET /me HTTP/1.1\r\nHost: 127.0.0.1/x'],
+  ])('a valid proof with %s: refused, never a 500', async (_what, requestHead) => {
+    const token = await issuer.sign({ cnf: key.cnf });
+    const proof = createDpopProof({ key, method: 'GET', url: `http://127.0.0.1:${app.port}/me`, token });
+    const status = await sendRawHead(app.port, `${requestHead}\r\nConnection: close\r\nAuthorization: DPoP ${token}\r\nDPoP: ${proof}`);
+    // 400 when the framework refuses the request itself, 401 (the htu matches no URL) otherwise.
+    expect([400, 401]).toContain(status);
   });
 });

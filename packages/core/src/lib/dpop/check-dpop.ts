@@ -39,7 +39,13 @@ export interface DpopCheck {
 /** The request URL as the adapter gave it: a string, or a function called only for DPoP requests. */
 function requestUrlOf(request: RequestLike): string | undefined {
   const url = request.url;
-  const value = typeof url === 'function' ? url() : url;
+  let value: unknown;
+  try {
+    value = typeof url === 'function' ? url() : url;
+  } catch {
+    // A framework getter that throws on a strange request: no URL, so no htu matches.
+    return undefined;
+  }
   return typeof value === 'string' ? value : undefined;
 }
 
@@ -74,9 +80,7 @@ export function createDpopCheck(options: ResolvedDpopOptions, env: DpopEnvironme
 
     // Section 4.3 points 8-11: the claims, now that the proof's key signed them.
     const method = request.method;
-    const url = requestUrlOf(request);
-    const expected = expectedHtu(url, options.publicUrl);
-    if (typeof method !== 'string' || expected === undefined) {
+    if (typeof method !== 'string' || request.url === undefined) {
       // The integration's fault, not the client's: the adapter (or a verifyToken caller) gave no method or URL.
       if (!warnedOfUrl) {
         warnedOfUrl = true;
@@ -84,8 +88,11 @@ export function createDpopCheck(options: ResolvedDpopOptions, env: DpopEnvironme
       }
       throw new TollgateConfigError('tollgate: a DPoP proof cannot be checked without the request method and URL (request.method and request.url)');
     }
+    // A request whose URL cannot be read (an HTTP/1.0 request without Host, a Host that is no host name)
+    // matches no htu: refused like a wrong one, never a 500.
+    const expected = expectedHtu(requestUrlOf(request), options.publicUrl);
     if (payload.htm !== method) throw refuse('dpop_method', 'DPoP proof htm does not match the request method');
-    if (typeof payload.htu !== 'string' || payload.htu.length > MAX_HTU_LENGTH || normalizeHtu(payload.htu) !== expected) {
+    if (expected === undefined || typeof payload.htu !== 'string' || payload.htu.length > MAX_HTU_LENGTH || normalizeHtu(payload.htu) !== expected) {
       throw refuse('dpop_url', 'DPoP proof htu does not match the request URL');
     }
     const nowSeconds = now() / 1000;
