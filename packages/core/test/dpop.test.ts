@@ -24,6 +24,8 @@ import {
   type Verifier,
   type VerifierOptions,
 } from '../src/index.js';
+import { synchronousEntryOf } from '../src/create-verifier.js';
+import { createGuard, synchronousGuardOf } from '../src/guard.js';
 
 const URL_ = 'https://api.example.test/orders';
 const ALGS = 'ES256 ES384 ES512 PS256 RS256 EdDSA Ed25519';
@@ -290,6 +292,28 @@ describe('DPoP: bearer tokens, cnf and required', () => {
     const verifier = verifierWith({ algorithms: ['EdDSA'] });
     const token = await boundToken();
     expect((await refusal(verifier.authenticate(dpopRequest(token, proofFor(token))))).reason).toBe('dpop_algorithm');
+  });
+});
+
+describe('DPoP: the synchronous fast path', () => {
+  it('never answers a DPoP request synchronously, though its token is cached: the proof and the replay claim run every time', async () => {
+    const verifier = verifierWith();
+    const token = await boundToken();
+    await verifier.authenticate(dpopRequest(token, proofFor(token)));
+    const now = synchronousEntryOf(verifier)!;
+    const guardNow = synchronousGuardOf(createGuard(verifier))!;
+    const replayed = proofFor(token);
+    const first = now(dpopRequest(token, replayed));
+    expect(typeof (first as Promise<unknown>).then).toBe('function');
+    await first;
+    // The same proof again, through the guard's synchronous form: a promise, and a refusal.
+    const second = guardNow(dpopRequest(token, replayed), {});
+    expect(typeof (second as Promise<unknown>).then).toBe('function');
+    expect((await refusal(Promise.resolve(second))).reason).toBe('dpop_replay');
+    // A cached bearer token still answers synchronously.
+    const bearer = await issuer.sign();
+    await verifier.authenticate({ method: 'GET', headers: { authorization: `Bearer ${bearer}` } });
+    expect(now({ method: 'GET', headers: { authorization: `Bearer ${bearer}` } })).toMatchObject({ binding: { kind: 'none' } });
   });
 });
 
