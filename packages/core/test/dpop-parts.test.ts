@@ -3,7 +3,7 @@ import { calculateJwkThumbprint } from 'jose';
 import { createDpopKey } from '@tollgate/testing';
 import { describe, expect, it } from 'vitest';
 import { expectedHtu, normalizeHtu } from '../src/lib/dpop/htu.js';
-import { importProofKey, jwkThumbprint } from '../src/lib/dpop/proof-key.js';
+import { importProofKey, jwkThumbprint, ProofKeyCache } from '../src/lib/dpop/proof-key.js';
 import { createNonces } from '../src/lib/dpop/nonces.js';
 import { dpopToken, usesDpopScheme } from '../src/lib/dpop/read-dpop-request.js';
 import { renderChallenges } from '../src/lib/challenge.js';
@@ -68,6 +68,23 @@ describe('proof keys', () => {
     expect(importProofKey({ ...key.publicJwk, x: 'AAAA' }, 'ES256')).toBe('unusable');
     expect(importProofKey('jwk', 'ES256')).toBe('unusable');
     expect(importProofKey([key.publicJwk], 'ES256')).toBe('unusable');
+  });
+});
+
+describe('ProofKeyCache', () => {
+  it('imports a client key once, and holds at most maxEntries keys', async () => {
+    const cache = new ProofKeyCache(2);
+    const [a, b, c] = await Promise.all([createDpopKey(), createDpopKey(), createDpopKey()]);
+    const first = importProofKey(a.publicJwk, 'ES256', cache);
+    const again = importProofKey({ ...a.publicJwk }, 'ES256', cache);
+    expect(typeof first === 'object' && typeof again === 'object' && first.key === again.key).toBe(true);
+    importProofKey(b.publicJwk, 'ES256', cache);
+    importProofKey(c.publicJwk, 'ES256', cache);
+    expect(cache.get(a.jkt)).toBeUndefined();
+    expect(cache.get(c.jkt)).toBeDefined();
+    // A cached key never lets a private member, or a key that does not fit the alg, through.
+    expect(importProofKey({ ...c.publicJwk, d: 'x' }, 'ES256', cache)).toBe('private');
+    expect(importProofKey(c.publicJwk, 'ES384', cache)).toBe('unusable');
   });
 });
 

@@ -9,7 +9,7 @@ import { verifySignature } from '../verify-signature.js';
 import { claimProof, replayKey } from './claim-proof.js';
 import { expectedHtu, normalizeHtu } from './htu.js';
 import { createNonces, type Nonces } from './nonces.js';
-import { importProofKey } from './proof-key.js';
+import { importProofKey, ProofKeyCache } from './proof-key.js';
 import { readProof } from './read-dpop-request.js';
 
 // RFC 9449 section 4.2 asks for at least 96 bits of randomness; anything longer than this is no jti of a real client.
@@ -57,6 +57,7 @@ export function createDpopCheck(options: ResolvedDpopOptions, env: DpopEnvironme
   const challenge = (onDpop: boolean, nonce?: string): DpopChallenge => ({ algs: algorithms, required: options.required, onDpop, nonce });
   const refuse = (reason: TollgateErrorReason, description: string) => new InvalidDpopProofError(description, { reason, realm });
   let warnedOfUrl = false;
+  const proofKeys = new ProofKeyCache(1000);
 
   async function check(request: RequestLike, token: string, verifyToken: (token: string) => AccessToken | Promise<AccessToken>): Promise<AccessToken> {
     const proof = readProof(request, realm);
@@ -71,7 +72,7 @@ export function createDpopCheck(options: ResolvedDpopOptions, env: DpopEnvironme
     if (typeof header.typ !== 'string' || header.typ.toLowerCase() !== 'dpop+jwt') throw refuse('dpop_proof_type', 'DPoP proof type must be dpop+jwt');
     if (typeof header.alg !== 'string' || !algorithms.includes(header.alg)) throw refuse('dpop_algorithm', 'DPoP proof algorithm not allowed');
     if (header.crit !== undefined) throw refuse('dpop_malformed_proof', 'unsupported DPoP proof header');
-    const proofKey = importProofKey(header.jwk, header.alg);
+    const proofKey = importProofKey(header.jwk, header.alg, proofKeys);
     if (proofKey === 'private') throw refuse('dpop_key', 'DPoP proof key must be a public key');
     if (proofKey === 'unusable') throw refuse('dpop_key', 'DPoP proof key not usable');
     if (!(await verifySignature(header.alg, proofKey.key, signingInput, signature, env.maxRsaModulusBits))) {

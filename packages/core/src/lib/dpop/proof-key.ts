@@ -39,22 +39,51 @@ export function jwkThumbprint(jwk: Record<string, unknown>): string | undefined 
 }
 
 /**
+ * Imported proof keys by thumbprint, least recently used first: importing a JWK costs ~150 µs, more than
+ * the signature check, and a client signs every proof with the same key. The thumbprint covers every
+ * member that is imported, so one thumbprint is one key.
+ */
+export class ProofKeyCache {
+  readonly #keys = new Map<string, KeyObject>();
+  constructor(readonly maxEntries: number) {}
+
+  get(jkt: string): KeyObject | undefined {
+    const key = this.#keys.get(jkt);
+    if (key) {
+      this.#keys.delete(jkt);
+      this.#keys.set(jkt, key);
+    }
+    return key;
+  }
+
+  set(jkt: string, key: KeyObject): void {
+    if (this.#keys.size >= this.maxEntries) this.#keys.delete(this.#keys.keys().next().value!);
+    this.#keys.set(jkt, key);
+  }
+}
+
+/**
  * Imports the proof's `jwk` for `alg`. A key with any private member is refused outright (RFC 9449
  * section 4.3 point 7: "the jwk header MUST NOT contain a private key"), as is one whose type or curve
  * does not fit the algorithm. Only the required public members are imported.
  */
-export function importProofKey(jwk: unknown, alg: string): ProofKey | ProofKeyProblem {
+export function importProofKey(jwk: unknown, alg: string, cache?: ProofKeyCache): ProofKey | ProofKeyProblem {
   if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk)) return 'unusable';
   const members = jwk as Record<string, unknown>;
   if (PRIVATE_MEMBERS.some((name) => Object.hasOwn(members, name))) return 'private';
   if (!keyFitsAlgorithm(members, alg)) return 'unusable';
   const jkt = jwkThumbprint(members);
   if (jkt === undefined) return 'unusable';
+  const cached = cache?.get(jkt);
+  if (cached) return { key: cached, jkt };
   const names = THUMBPRINT_MEMBERS[members.kty as string]!;
   const publicJwk = Object.fromEntries(names.map((name) => [name, members[name] as string]));
+  let key: KeyObject;
   try {
-    return { key: createPublicKey({ key: publicJwk, format: 'jwk' }), jkt };
+    key = createPublicKey({ key: publicJwk, format: 'jwk' });
   } catch {
     return 'unusable';
   }
+  cache?.set(jkt, key);
+  return { key, jkt };
 }
