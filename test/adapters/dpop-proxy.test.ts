@@ -11,6 +11,7 @@ import * as tollgateKoa from '@tollgate/koa';
 import type { VerifierOptions } from '@tollgate/core';
 import { createDpopKey, createDpopProof, createTestIssuer, type DpopKey, type TestIssuer } from '@tollgate/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createNestApp } from '../conformance/apps/nest.js';
 import { send } from '../conformance/http.js';
 import { EXPRESS_VERSIONS, FASTIFY_VERSIONS, HONO_VERSIONS, KOA_VERSIONS } from '../support/frameworks.js';
 
@@ -57,6 +58,22 @@ const TARGETS: Array<{ name: string; build: Build; honoursProxyTrust: boolean }>
       app.get('/me', async () => ({ ok: true }));
       await app.ready();
       return app.server;
+    },
+  })),
+  ...(['express', 'fastify'] as const).map((platform) => ({
+    name: `nest-${platform}`,
+    honoursProxyTrust: true,
+    build: async (options: VerifierOptions, trustProxy: boolean) => {
+      const spec = { verifier: options, guard: {}, layout: 'per-route' as const, routes: [{ path: '/me', kind: 'auth' as const }] };
+      if (platform === 'express') {
+        const { ExpressAdapter } = await import('@nestjs/platform-express');
+        const { default: express } = await import('express');
+        const instance = express();
+        if (trustProxy) instance.set('trust proxy', true);
+        return createNestApp({ adapter: () => new ExpressAdapter(instance), fastify: false }, spec);
+      }
+      const { FastifyAdapter } = await import('@nestjs/platform-fastify');
+      return createNestApp({ adapter: () => new FastifyAdapter({ trustProxy }), fastify: true }, spec);
     },
   })),
   ...HONO_VERSIONS.map((v) => ({
