@@ -1,7 +1,8 @@
 // THE conformance table: every HTTP case, with the exact response every adapter must give.
 // The runner (conformance.test.ts) sends each case to each (framework, major version) pair.
 // Expected values follow design.md and RFC 6750; every error response also carries `Cache-Control: no-store`.
-import { tamperSignature, type SignOptions, type TestIssuer } from '@tollgate/testing';
+import { createHmac } from 'node:crypto';
+import { createDpopKey, createDpopProof, encodeJwt, tamperSignature, type DpopKey, type DpopProofOptions, type SignOptions, type TestIssuer } from '@tollgate/testing';
 import { startServer, type LocalServer } from '../../packages/core/test/support/jwks-support.js';
 import type { SendRequest, SendResponse } from './http.js';
 import { DECORATED_SCOPE, INTROSPECTION_COOLDOWN, REALM, STALE_JWKS, MAIN_COOLDOWN, OUTAGE_COOLDOWN, type AppName, type RouteBody } from './spec.js';
@@ -32,6 +33,8 @@ export interface CaseContext {
   sign(claims?: Record<string, unknown>, options?: SignOptions): Promise<string>;
   /** Sends a request to the app under test (for warm-ups in `setup`). */
   send(request: SendRequest): Promise<SendResponse>;
+  /** `http://127.0.0.1:<port>` of the app under test: the origin a DPoP proof's htu names. */
+  readonly origin: string;
 }
 
 /** The exact response. */
@@ -59,6 +62,8 @@ export interface ConformanceCase {
   expect: Expected;
   /** How many JWKS requests the app's issuer serves while the request (not the setup) runs. */
   jwksRequests?: number;
+  /** Whether the response carries a `DPoP-Nonce` header (RFC 9449 section 9). Default `false`. */
+  dpopNonce?: boolean;
 }
 
 // ---- expected responses ------------------------------------------------------------------------
@@ -101,6 +106,49 @@ const ok = (route: string, auth: RouteBody['auth']): Expected => ({
 });
 /** The token summary of a default token (client `client-123`) with these scopes. */
 const client = (...scopes: string[]): RouteBody['auth'] => ({ clientId: 'client-123', scopes });
+
+// ---- DPoP (RFC 9449) -------------------------------------------------------------------------------
+
+/** The default proof algorithms, as the `algs` of a DPoP challenge. */
+const DPOP_ALGS = 'ES256 ES384 ES512 PS256 RS256 EdDSA Ed25519';
+/**
+ * RFC 9449 section 7.1: both schemes accepted, so both challenges; the error goes on the DPoP one for a
+ * DPoP request.
+ */
+function dpopRefusal(description: string, error = 'invalid_dpop_proof', extra = ''): Expected {
+  return {
+    status: 401,
+    wwwAuthenticate: `Bearer ${REALM_ATTR}, DPoP ${REALM_ATTR}, error="${error}", error_description="${description}"${extra}, algs="${DPOP_ALGS}"`,
+    contentType: JSON_TYPE,
+    body: { error, error_description: description },
+  };
+}
+
+let dpopKeys: Promise<[DpopKey, DpopKey]> | undefined;
+/** The DPoP client key of the cases, and another one (made once). */
+const clientKeys = () => (dpopKeys ??= Promise.all([createDpopKey('ES256'), createDpopKey('ES256')]));
+
+/** A token bound to the cases' client key (or to `to`). */
+async function boundToken(ctx: CaseContext, claims: Record<string, unknown> = {}, to?: DpopKey): Promise<string> {
+  const key = to ?? (await clientKeys())[0];
+  return ctx.sign({ cnf: key.cnf, ...claims });
+}
+
+/** A proof for GET `path` on the app under test, at the app's clock, for `token`. */
+async function proofFor(ctx: CaseContext, path: string, token: string, overrides: Partial<DpopProofOptions> = {}): Promise<string> {
+  const [key] = await clientKeys();
+  return createDpopProof({ key, method: 'GET', url: `${ctx.origin}${path}`, token, iat: ctx.clock.seconds(), ...overrides });
+}
+
+/** GET with `Authorization: DPoP <token>` and each proof as its own DPoP header. */
+const dpopGet = (path: string, token: string, proofs: string | readonly string[], query?: SendRequest['query']): SendRequest =>
+  get(path, [['Authorization', `DPoP ${token}`], ...(typeof proofs === 'string' ? [proofs] : proofs).map((proof) => ['DPoP', proof] as const)], query);
+
+/** A DPoP request for GET `path` whose proof is built with `overrides`. */
+const dpopCase = (path: string, overrides: Partial<DpopProofOptions> = {}) => async (ctx: CaseContext) => {
+  const token = await boundToken(ctx);
+  return dpopGet(path, token, await proofFor(ctx, path, token, overrides));
+};
 
 // ---- the introspection endpoint of the `introspect` app -----------------------------------------
 
@@ -183,10 +231,10 @@ export const cases: readonly ConformanceCase[] = [
     expect: otherScheme,
   },
   {
-    name: 'the DPoP scheme (not supported yet): 401 with a bare challenge, as another scheme',
+    name: 'the DPoP scheme without a DPoP proof: 401 invalid_dpop_proof on the DPoP challenge (RFC 9449 section 7.1)',
     app: 'main',
     request: async (ctx) => get('/me', authorization(`DPoP ${await ctx.sign()}`)),
-    expect: otherScheme,
+    expect: dpopRefusal('DPoP proof required'),
   },
   {
     name: 'scope route, another scheme (Basic): 401 with a bare challenge, not 400 or 403',
@@ -421,10 +469,19 @@ export const cases: readonly ConformanceCase[] = [
     expect: ok('/optional', null),
   },
   {
-    name: 'optional route with the DPoP scheme: 200, no auth (the DPoP-bound token is not read as a bearer token)',
+    name: 'optional route with the DPoP scheme but no proof: 401 (a token that is present is checked, proof included)',
     app: 'main',
     request: async (ctx) => get('/optional', authorization(`DPoP ${await ctx.sign({ scope: 'profile' })}`)),
-    expect: ok('/optional', null),
+    expect: dpopRefusal('DPoP proof required'),
+  },
+  {
+    name: 'optional route with a DPoP-bound token and its proof: 200 with auth',
+    app: 'main',
+    request: async (ctx) => {
+      const token = await boundToken(ctx, { scope: 'profile' });
+      return dpopGet('/optional', token, await proofFor(ctx, '/optional', token));
+    },
+    expect: ok('/optional', client('profile')),
   },
 
   // -- decorated controller method: same answers as the middleware ---------------------------------------
@@ -743,4 +800,180 @@ export const cases: readonly ConformanceCase[] = [
       body: { error: 'temporarily_unavailable', error_description: 'token introspection is temporarily unavailable' },
     },
   },
+  // -- DPoP (RFC 9449) ------------------------------------------------------------------------------
+  {
+    name: 'DPoP by default: a bound token with its proof is accepted',
+    app: 'main',
+    request: dpopCase('/me'),
+    expect: ok('/me', client()),
+  },
+  {
+    name: 'DPoP by default: a bound token sent as a Bearer token is refused (RFC 9449 section 7.2), DPoP challenge beside',
+    app: 'main',
+    request: async (ctx) => get('/me', bearer(await boundToken(ctx))),
+    expect: {
+      status: 401,
+      wwwAuthenticate: `Bearer ${REALM_ATTR}, error="invalid_token", error_description="sender-constrained token used as a bearer token", DPoP ${REALM_ATTR}, algs="${DPOP_ALGS}"`,
+      contentType: JSON_TYPE,
+      body: { error: 'invalid_token', error_description: 'sender-constrained token used as a bearer token' },
+    },
+  },
+  { name: 'DPoP: a valid proof, scope route', app: 'dpop', request: async (ctx) => {
+    const token = await boundToken(ctx, { scope: 'orders:read' });
+    return dpopGet('/orders', token, await proofFor(ctx, '/orders', token));
+  }, expect: ok('/orders', client('orders:read')) },
+  { name: 'DPoP: a valid proof, decorated route (configure())', app: 'dpop', request: async (ctx) => {
+    const token = await boundToken(ctx, { scope: DECORATED_SCOPE });
+    return dpopGet('/decorated', token, await proofFor(ctx, '/decorated', token));
+  }, expect: ok('/decorated', client(DECORATED_SCOPE)) },
+  {
+    name: 'DPoP: a bound token lacking the scope: 403 on the DPoP challenge',
+    app: 'dpop',
+    request: dpopCase('/orders'),
+    expect: {
+      status: 403,
+      wwwAuthenticate: `Bearer ${REALM_ATTR}, DPoP ${REALM_ATTR}, error="insufficient_scope", error_description="token lacks a required scope", scope="orders:read", algs="${DPOP_ALGS}"`,
+      contentType: JSON_TYPE,
+      body: { error: 'insufficient_scope', error_description: 'token lacks a required scope' },
+    },
+  },
+  {
+    name: 'DPoP: a replayed proof is refused, though the token is cached',
+    app: 'dpop',
+    request: async (ctx) => {
+      const token = await boundToken(ctx);
+      const proof = await proofFor(ctx, '/me', token);
+      const first = await ctx.send(dpopGet('/me', token, proof));
+      if (first.status !== 200) throw new Error(`the first use of the proof was refused: ${first.status}`);
+      return dpopGet('/me', token, proof);
+    },
+    expect: dpopRefusal('DPoP proof replayed'),
+  },
+  { name: 'DPoP: wrong htm', app: 'dpop', request: dpopCase('/me', { method: 'POST' }), expect: dpopRefusal('DPoP proof htm does not match the request method') },
+  { name: 'DPoP: wrong htu (another origin)', app: 'dpop', request: dpopCase('/me', { url: 'http://127.0.0.1:1/me' }), expect: dpopRefusal('DPoP proof htu does not match the request URL') },
+  {
+    name: 'DPoP: wrong htu (another route of the same app)',
+    app: 'dpop',
+    request: async (ctx) => {
+      const token = await boundToken(ctx);
+      return dpopGet('/me', token, await proofFor(ctx, '/orders', token));
+    },
+    expect: dpopRefusal('DPoP proof htu does not match the request URL'),
+  },
+  {
+    name: 'DPoP: a query in the request and in htu is ignored (RFC 9449 section 4.3: query and fragment ignored)',
+    app: 'dpop',
+    request: async (ctx) => {
+      const token = await boundToken(ctx);
+      return dpopGet('/me', token, await proofFor(ctx, '/me', token, { claims: { htu: `${ctx.origin}/me?page=2` } }), { page: '2' });
+    },
+    expect: ok('/me', client()),
+  },
+  { name: 'DPoP: ath of another token', app: 'dpop', request: dpopCase('/me', { token: 'another-access-token' }), expect: dpopRefusal('DPoP proof ath does not match the access token') },
+  {
+    name: 'DPoP: a token bound to another key (cnf.jkt mismatch)',
+    app: 'dpop',
+    request: async (ctx) => {
+      const token = await boundToken(ctx, {}, (await clientKeys())[1]);
+      return dpopGet('/me', token, await proofFor(ctx, '/me', token));
+    },
+    expect: dpopRefusal('DPoP proof key does not match the token binding'),
+  },
+  {
+    name: 'DPoP: an expired proof (iat 301 s old)',
+    app: 'dpop',
+    request: async (ctx) => dpopCase('/me', { iat: ctx.clock.seconds() - 301 })(ctx),
+    expect: dpopRefusal('DPoP proof is too old or issued in the future'),
+  },
+  {
+    name: 'DPoP: a proof from the future (iat 301 s ahead)',
+    app: 'dpop',
+    request: async (ctx) => dpopCase('/me', { iat: ctx.clock.seconds() + 301 })(ctx),
+    expect: dpopRefusal('DPoP proof is too old or issued in the future'),
+  },
+  {
+    name: 'DPoP: two DPoP headers',
+    app: 'dpop',
+    request: async (ctx) => {
+      const token = await boundToken(ctx);
+      return dpopGet('/me', token, [await proofFor(ctx, '/me', token), await proofFor(ctx, '/me', token)]);
+    },
+    expect: dpopRefusal('more than one DPoP proof'),
+  },
+  {
+    name: 'DPoP: a private key in the jwk header',
+    app: 'dpop',
+    request: async (ctx) => dpopCase('/me', { header: { jwk: (await clientKeys())[0].privateJwk } })(ctx),
+    expect: dpopRefusal('DPoP proof key must be a public key'),
+  },
+  {
+    name: 'DPoP: an HS256 proof',
+    app: 'dpop',
+    request: async (ctx) => {
+      const token = await boundToken(ctx);
+      const [key] = await clientKeys();
+      const input = encodeJwt({ typ: 'dpop+jwt', alg: 'HS256', jwk: key.publicJwk }, { jti: 'hs256', htm: 'GET', htu: `${ctx.origin}/me`, iat: ctx.clock.seconds() }).slice(0, -1);
+      return dpopGet('/me', token, `${input}.${createHmac('sha256', 'secret').update(input).digest('base64url')}`);
+    },
+    expect: dpopRefusal('DPoP proof algorithm not allowed'),
+  },
+  { name: 'DPoP: an unsigned proof (alg none)', app: 'dpop', request: dpopCase('/me', { header: { alg: 'none' }, signed: false }), expect: dpopRefusal('DPoP proof algorithm not allowed') },
+  {
+    name: 'DPoP: an unbound token with the DPoP scheme: invalid_token on the DPoP challenge',
+    app: 'dpop',
+    request: async (ctx) => {
+      const token = await ctx.sign();
+      return dpopGet('/me', token, await proofFor(ctx, '/me', token));
+    },
+    expect: dpopRefusal('token is not bound to a DPoP key', 'invalid_token'),
+  },
+  {
+    name: 'DPoP configured: no token at all: a bare challenge of each scheme',
+    app: 'dpop',
+    request: () => get('/me'),
+    expect: { ...missingToken, wwwAuthenticate: `Bearer ${REALM_ATTR}, DPoP ${REALM_ATTR}, algs="${DPOP_ALGS}"` },
+  },
+  {
+    name: 'DPoP configured: a bearer token is still accepted',
+    app: 'dpop',
+    request: async (ctx) => get('/me', bearer(await ctx.sign())),
+    expect: ok('/me', client()),
+  },
+  {
+    name: 'DPoP nonce: a proof without a nonce: 401 use_dpop_nonce with a DPoP-Nonce header',
+    app: 'dpopNonce',
+    request: dpopCase('/me'),
+    expect: dpopRefusal('DPoP proof must carry a current server nonce', 'use_dpop_nonce'),
+    dpopNonce: true,
+  },
+  {
+    name: 'DPoP nonce: required, then given: accepted',
+    app: 'dpopNonce',
+    request: async (ctx) => {
+      const token = await boundToken(ctx);
+      const first = await ctx.send(dpopGet('/me', token, await proofFor(ctx, '/me', token)));
+      const nonce = first.headers['dpop-nonce'];
+      if (first.status !== 401 || typeof nonce !== 'string') throw new Error('no nonce was asked for');
+      return dpopGet('/me', token, await proofFor(ctx, '/me', token, { nonce }));
+    },
+    expect: ok('/me', client()),
+  },
+  {
+    name: 'DPoP required: a bearer token is refused, with the DPoP challenge only',
+    app: 'dpopRequired',
+    request: async (ctx) => get('/me', bearer(await ctx.sign())),
+    expect: {
+      status: 401,
+      wwwAuthenticate: `DPoP ${REALM_ATTR}, error="invalid_token", error_description="DPoP-bound token required", algs="ES256 EdDSA"`,
+      contentType: JSON_TYPE,
+      body: { error: 'invalid_token', error_description: 'DPoP-bound token required' },
+    },
+  },
+  {
+    name: 'DPoP required: no token at all: the DPoP challenge only',
+    app: 'dpopRequired',
+    request: () => get('/me'),
+    expect: { ...missingToken, wwwAuthenticate: `DPoP ${REALM_ATTR}, algs="ES256 EdDSA"` },
+  },
+  { name: 'DPoP required: a bound token with its proof is accepted', app: 'dpopRequired', request: dpopCase('/me'), expect: ok('/me', client()) },
 ];

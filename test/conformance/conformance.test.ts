@@ -119,6 +119,9 @@ describe.each(FRAMEWORKS.map((fw) => [fw.name, fw] as const))('%s', (_name, fw) 
         return issuerFor(app);
       },
       clock,
+      get origin() {
+        return `http://127.0.0.1:${port}`;
+      },
       sign: (claims, options) => issuerFor(app).sign(claims, { now: clock.seconds(), ...options }),
       send: (request) => send(port, request),
     };
@@ -147,6 +150,8 @@ describe.each(FRAMEWORKS.map((fw) => [fw.name, fw] as const))('%s', (_name, fw) 
         // Every refusal carries Cache-Control: no-store (toErrorResponse in core), whatever the framework.
         if (c.expect.status >= 400) expect(response.headers['cache-control']).toBe('no-store');
         if (c.jwksRequests !== undefined) expect(jwksServed, 'JWKS requests served during the request').toBe(c.jwksRequests);
+        // RFC 9449 section 9: a use_dpop_nonce refusal carries the nonce to use; nothing else does.
+        expect(response.headers['dpop-nonce'] !== undefined, 'DPoP-Nonce header').toBe(c.dpopNonce ?? false);
       } finally {
         await c.teardown?.(ctx);
       }

@@ -75,7 +75,7 @@ export function routeBody(route: string, auth: AccessToken | null | undefined): 
 }
 
 /** The apps each framework runs, each built right before its cases. */
-export const APP_NAMES = ['main', 'query', 'standalone', 'stale', 'outage', 'claims', 'static', 'introspect'] as const;
+export const APP_NAMES = ['main', 'query', 'standalone', 'stale', 'outage', 'claims', 'static', 'introspect', 'dpop', 'dpopNonce', 'dpopRequired'] as const;
 export type AppName = (typeof APP_NAMES)[number];
 
 /** Which issuer each app trusts: `outage` is an issuer whose endpoints are down from the start. */
@@ -88,7 +88,13 @@ export const ISSUER_OF: Readonly<Record<AppName, 'main' | 'outage'>> = {
   claims: 'main',
   static: 'main',
   introspect: 'main',
+  dpop: 'main',
+  dpopNonce: 'main',
+  dpopRequired: 'main',
 };
+
+/** The nonce secret of the `dpopNonce` app. */
+export const DPOP_NONCE_SECRET = 'conformance-dpop-nonce-secret-0123456789';
 
 /** What an app spec is built from: the issuers and the clock of the app under test. */
 export interface SpecEnvironment {
@@ -200,6 +206,32 @@ export function appSpec(name: AppName, env: SpecEnvironment): AppSpec {
           { path: '/me', kind: 'auth' },
           { path: '/orders', kind: 'scopes', scopes: ['orders:read'] },
         ],
+      };
+    case 'dpop':
+      // DPoP configured (RFC 9449): both schemes accepted, so every challenge names both.
+      return {
+        verifier: { ...base, jwksUri: env.issuer.jwksUri, dpop: {} },
+        guard: {},
+        layout: 'per-route',
+        routes: [
+          { path: '/me', kind: 'auth' },
+          { path: '/orders', kind: 'scopes', scopes: ['orders:read'] },
+          { path: '/decorated', kind: 'decorated' },
+        ],
+      };
+    case 'dpopNonce':
+      return {
+        verifier: { ...base, jwksUri: env.issuer.jwksUri, dpop: { nonce: { secret: DPOP_NONCE_SECRET } } },
+        guard: {},
+        layout: 'per-route',
+        routes: [{ path: '/me', kind: 'auth' }],
+      };
+    case 'dpopRequired':
+      return {
+        verifier: { ...base, jwksUri: env.issuer.jwksUri, dpop: { required: true, algorithms: ['ES256', 'EdDSA'] } },
+        guard: {},
+        layout: 'per-route',
+        routes: [{ path: '/me', kind: 'auth' }],
       };
     case 'introspect':
       return {

@@ -81,7 +81,7 @@ export interface Recipe {
  */
 export interface Expectation {
   status: 400 | 401;
-  code: 'invalid_request' | 'invalid_token' | null;
+  code: 'invalid_request' | 'invalid_token' | 'invalid_dpop_proof' | null;
   /** The fine-grained reason, where it is stable. */
   reason?: string;
 }
@@ -130,10 +130,12 @@ function checkExpectation(value: unknown, where: string): void {
   const pairs = [
     [400, 'invalid_request'],
     [401, 'invalid_token'],
+    // The DPoP scheme (RFC 9449 section 7.1) without a valid proof.
+    [401, 'invalid_dpop_proof'],
     [401, null],
   ];
   if (typeof e !== 'object' || e === null || !pairs.some(([status, code]) => e.status === status && e.code === code)) {
-    throw new Error(`${where}: expect must be { status: 400, code: invalid_request }, { status: 401, code: invalid_token } or { status: 401, code: null }`);
+    throw new Error(`${where}: expect must be { status: 400, code: invalid_request }, { status: 401, code: invalid_token }, { status: 401, code: invalid_dpop_proof } or { status: 401, code: null }`);
   }
 }
 

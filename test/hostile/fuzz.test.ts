@@ -261,6 +261,12 @@ describe('core', () => {
           if (strict) {
             const alone = await decide(() => verifier.verify(strict[1]!), DECISION_LIMIT_MS);
             expect(verdictOf(decision), `the line decides like its token; ${describeDecision(decision)}`).toEqual(verdictOf(alone));
+          } else if (scheme?.toLowerCase() === 'dpop') {
+            // RFC 9449 section 7.1: `DPoP 1*SP token68`, else 400; a well-formed line without a DPoP proof is 401 invalid_dpop_proof.
+            expectCleanRefusal(decision, [credential], [400, 401]);
+            if (decision.outcome === 'refused') {
+              expect(decision.error.code).toBe(/^dpop +[A-Za-z0-9\-._~+/]+=*$/i.test(trimmed) ? 'invalid_dpop_proof' : 'invalid_request');
+            }
           } else if (scheme !== undefined && scheme.toLowerCase() !== 'bearer') {
             // Another scheme's credentials are no bearer credentials: 401 with no error code (RFC 6750 section 3.1).
             expectCleanRefusal(decision, [credential], [401]);

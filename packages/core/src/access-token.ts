@@ -2,6 +2,7 @@
 import type { JWTPayload, ProtectedHeaderParameters } from 'jose';
 import { InvalidTokenError } from './errors.js';
 import { readScopes } from './has-scopes.js';
+import type { TokenBinding } from './dpop.js';
 
 /**
  * Custom claims of your issuer. Extend it by declaration merging to type `auth.claims`:
@@ -59,6 +60,30 @@ export interface AccessToken {
   readonly expiresAt: Date;
   /** How the token was verified: its signature checked locally (`jwt`), or introspected (`introspection`). */
   readonly verifiedBy: VerificationMethod;
+  /**
+   * How the token is bound to its client: `{ kind: 'none' }` for a bearer token, `{ kind: 'dpop', jkt }`
+   * for a DPoP-bound token (`cnf.jkt`), whose proof of that key came with this request (RFC 9449).
+   */
+  readonly binding: TokenBinding;
+}
+
+const UNBOUND: TokenBinding = Object.freeze({ kind: 'none' });
+// RFC 7638 SHA-256 thumbprints are 43 base64url characters; RFC 9449 section 6.1 binds with exactly that.
+const JKT = /^[A-Za-z0-9_-]{43}$/;
+
+/**
+ * The binding a token's `cnf` claim states (RFC 7800): none, or a DPoP key thumbprint (RFC 9449 section
+ * 6.1). `undefined` for any other `cnf` (a certificate thumbprint, a malformed value, several members):
+ * such a token is refused, never read as unbound.
+ */
+function bindingOf(claims: JwtAccessTokenClaims): TokenBinding | undefined {
+  const cnf = claims.cnf as unknown;
+  if (cnf === undefined) return UNBOUND;
+  if (typeof cnf !== 'object' || cnf === null || Array.isArray(cnf)) return undefined;
+  const members = Object.keys(cnf);
+  const jkt = (cnf as { jkt?: unknown }).jkt;
+  if (members.length !== 1 || typeof jkt !== 'string' || !JKT.test(jkt)) return undefined;
+  return Object.freeze({ kind: 'dpop', jkt });
 }
 
 function scopesOf(claims: JwtAccessTokenClaims, realm: string): string[] {
@@ -94,6 +119,9 @@ export function toAccessToken(
 ): AccessToken {
   const clientId = typeof claims.client_id === 'string' ? claims.client_id : typeof claims.azp === 'string' ? claims.azp : undefined;
   const audience = typeof claims.aud === 'string' ? [claims.aud] : (claims.aud ?? []);
+  const binding = bindingOf(claims);
+  // RFC 8705 section 3 (and any cnf not understood): the token needs a proof tollgate cannot check yet.
+  if (!binding) throw new InvalidTokenError('sender-constrained token used as a bearer token', { reason: 'sender_constrained', realm });
   const accessToken: AccessToken = {
     token,
     header,
@@ -105,6 +133,7 @@ export function toAccessToken(
     audience: [...audience],
     expiresAt: new Date((claims.exp as number) * 1000),
     verifiedBy,
+    binding,
   };
   if (!deepFreeze(accessToken)) throw new InvalidTokenError('invalid claims', { reason: 'invalid_claim', realm });
   return accessToken;

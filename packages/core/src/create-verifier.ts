@@ -2,7 +2,7 @@
 import type { ProtectedHeaderParameters } from 'jose';
 import { toAccessToken, type AccessToken, type JwtAccessTokenClaims } from './access-token.js';
 import type { ClaimRuleRef } from './claim-rules.js';
-import { InvalidTokenError, MissingTokenError, type MissingTokenReason, type TollgateErrorReason } from './errors.js';
+import { InvalidRequestError, InvalidTokenError, MissingTokenError, TollgateError, type MissingTokenReason, type TollgateErrorReason } from './errors.js';
 import { OTHER_SCHEME, readCredentials, type ExtractOptions, type RequestLike } from './extract-bearer-token.js';
 import { configuredJwks, discoveredJwks } from './lib/jwks-location.js';
 import { isAcceptedTokenType } from './lib/token-type.js';
@@ -21,6 +21,8 @@ import { isPermanentRefusal, RejectionCache } from './lib/rejection-cache.js';
 import { isThenable } from './lib/thenable.js';
 import { checkUrl } from './lib/url-policy.js';
 import { Introspector } from './lib/introspection/introspector.js';
+import { createDpopCheck } from './lib/dpop/check-dpop.js';
+import { dpopToken, usesDpopScheme } from './lib/dpop/read-dpop-request.js';
 import { resolveOptions, type ResolvedOptions, type VerifierOptions } from './options.js';
 
 /** Options of {@link Verifier.authenticate}. */
@@ -51,6 +53,15 @@ export type AuthenticateNow = (request: RequestLike, options?: AuthenticateOptio
 // Keyed by the very object createVerifier returned: a copy or a wrapper (`{ ...verifier, authenticate }`)
 // is not in it, so a guard never goes around an `authenticate` that someone replaced.
 const synchronousEntries = new WeakMap<Verifier, AuthenticateNow>();
+
+/** Adds the verifier's DPoP challenge to a refusal made outside it (a guard's 401 or 403), given the token it concerns. */
+export type ChallengeRefusal = (error: TollgateError, token: AccessToken | undefined) => void;
+const challengers = new WeakMap<Verifier, ChallengeRefusal>();
+
+/** The DPoP challenge hook of a verifier made by {@link createVerifier}, for core's guard. Not part of the public API. */
+export function challengerOf(verifier: Verifier): ChallengeRefusal | undefined {
+  return challengers.get(verifier);
+}
 
 /**
  * The synchronous entry of a verifier made by {@link createVerifier} in this copy of core, for core's guard;
@@ -161,9 +172,8 @@ export function createVerifier(input: VerifierOptions): Verifier {
       if (!verdict.valid) throw fail('signature', 'invalid signature');
       // Under a rule, the iss must be exactly the issuer whose keys verified the signature.
       checkClaims(payload, now(), exactIssuer ? { ...claimRules, issuers: [issuer] } : claimRules);
-      // RFC 9449 section 7.1 / RFC 8705 section 3: a token bound to a key (`cnf`) is only valid with proof
-      // of that key. tollgate checks bearer tokens only, so accepting it would strip the binding.
-      if (payload.cnf !== undefined) throw fail('sender_constrained', 'sender-constrained token used as a bearer token');
+      // A `cnf` other than a DPoP key thumbprint is refused in toAccessToken; a DPoP-bound token is cached
+      // like any other, and each request must still bring its proof (authenticateNow, bearerOnly).
       accessToken = toAccessToken(token, header as ProtectedHeaderParameters, payload as JwtAccessTokenClaims, realm, 'jwt');
       // Declarative rules read only the signed claims, so their answer holds for the token's whole life:
       // checked once here, their refusal remembered like any other. Validators run per request (check()).
@@ -236,6 +246,42 @@ export function createVerifier(input: VerifierOptions): Verifier {
     return hasValidators ? verifyUncached(token).then(validated) : verifyUncached(token);
   }
 
+  // RFC 9449 section 7.1 / RFC 8705 section 3: a token bound to a key (`cnf`) is only valid with proof of
+  // that key, so one sent as a bearer token (or to verify(), which has no request) is refused, cached or not.
+  const bearerOnly = (accessToken: AccessToken): AccessToken => {
+    if (accessToken.binding.kind !== 'none') throw fail('sender_constrained', 'sender-constrained token used as a bearer token');
+    return accessToken;
+  };
+  const asBearer = (outcome: AccessToken | Promise<AccessToken>): AccessToken | Promise<AccessToken> =>
+    isThenable<AccessToken>(outcome) ? Promise.resolve(outcome).then(bearerOnly) : bearerOnly(outcome as AccessToken);
+
+  const dpop = options.dpop;
+  const dpopCheck = dpop && createDpopCheck(dpop, { realm, now, maxRsaModulusBits: options.jwks.maxRsaModulusBits });
+  // A refusal names DPoP in its challenge when the API configured DPoP, when the request was DPoP, or when
+  // the token was DPoP-bound; the error goes on the scheme the request used (RFC 9449 section 7.1).
+  const challenge = (error: unknown, onDpop: boolean, bound = false): unknown => {
+    if (dpopCheck && error instanceof TollgateError && error.dpop === undefined && (dpop.configured || onDpop || bound)) error.dpop = dpopCheck.challenge(onDpop);
+    return error;
+  };
+  // A refusal because the token is bound to a key: its challenge names DPoP even where DPoP was not configured.
+  const isBoundRefusal = (error: unknown): boolean => error instanceof InvalidTokenError && error.reason === 'sender_constrained';
+  // `required: true` (RFC 9449 section 7.1): a bearer token is refused before anything about it is checked.
+  const bearer = (credentials: string): AccessToken | Promise<AccessToken> => {
+    if (dpop?.required) throw fail('dpop_required', 'DPoP-bound token required');
+    return asBearer(check(credentials));
+  };
+  // The DPoP scheme: always a promise (the proof's signature is checked on every request), never the
+  // synchronous cache-hit path, so no cache hit can skip the proof or its replay claim.
+  const authenticateDpop = (request: RequestLike, authOptions: AuthenticateOptions): Promise<AccessToken> => {
+    // Repeated Authorization headers, or a token also in the query or body (two methods), are refused as for Bearer.
+    if (readCredentials(request, authOptions, realm) !== OTHER_SCHEME) throw new InvalidRequestError('token sent by more than one method', { reason: 'multiple_methods', realm });
+    const token = dpopToken(request.headers.authorization as string);
+    if (token === undefined) throw new InvalidRequestError('malformed Authorization header', { reason: 'malformed_header', realm });
+    return dpopCheck!.check(request, token, check).catch((error: unknown) => {
+      throw challenge(error, true);
+    });
+  };
+
   // One audit event per call, whatever the outcome; authenticate does not go through the public verify.
   const accepted = <T extends AccessToken | undefined>(accessToken: T): T => {
     publishAuthentication(accessToken);
@@ -253,19 +299,29 @@ export function createVerifier(input: VerifierOptions): Verifier {
   // The guard's entry: returns the outcome itself on a cache hit, so a reused token costs no promise.
   function authenticateNow(request: RequestLike, authOptions: AuthenticateOptions = NO_OPTIONS): AccessToken | undefined | Promise<AccessToken> {
     let outcome: AccessToken | Promise<AccessToken>;
+    const isDpop = dpopCheck !== undefined && usesDpopScheme(request.headers.authorization);
     try {
-      const credentials = readCredentials(request, authOptions, realm, isKnown);
-      if (typeof credentials !== 'string') {
-        // RFC 6750 section 3.1: credentials of another scheme are answered like none (401, bare challenge; an
-        // optional route lets the request through); the reason tells operators which it was.
-        const none: MissingTokenReason = credentials === OTHER_SCHEME ? 'unsupported_scheme' : 'missing_token';
-        if (!authOptions.optional) throw new MissingTokenError({ realm, reason: none });
-        publishAuthentication(undefined, undefined, none);
-        return undefined;
+      if (isDpop) {
+        outcome = authenticateDpop(request, authOptions);
+      } else {
+        const credentials = readCredentials(request, authOptions, realm, isKnown);
+        if (typeof credentials !== 'string') {
+          // RFC 6750 section 3.1: credentials of another scheme are answered like none (401, bare challenge; an
+          // optional route lets the request through); the reason tells operators which it was.
+          const none: MissingTokenReason = credentials === OTHER_SCHEME ? 'unsupported_scheme' : 'missing_token';
+          if (!authOptions.optional) throw new MissingTokenError({ realm, reason: none });
+          publishAuthentication(undefined, undefined, none);
+          return undefined;
+        }
+        outcome = bearer(credentials);
+        if (dpopCheck && isThenable<AccessToken>(outcome)) {
+          outcome = Promise.resolve(outcome).catch((error: unknown) => {
+            throw challenge(error, false, isBoundRefusal(error));
+          });
+        }
       }
-      outcome = check(credentials);
     } catch (error) {
-      return refused(error);
+      return refused(challenge(error, isDpop, isBoundRefusal(error)));
     }
     return settle(outcome);
   }
@@ -273,7 +329,7 @@ export function createVerifier(input: VerifierOptions): Verifier {
   function verifyNow(token: string): AccessToken | Promise<AccessToken> {
     let outcome: AccessToken | Promise<AccessToken>;
     try {
-      outcome = check(token);
+      outcome = asBearer(check(token));
     } catch (error) {
       return refused(error);
     }
@@ -286,5 +342,6 @@ export function createVerifier(input: VerifierOptions): Verifier {
 
   const verifier: Verifier = Object.freeze({ verify, authenticate, options });
   synchronousEntries.set(verifier, authenticateNow);
+  if (dpopCheck) challengers.set(verifier, (error, token) => challenge(error, token?.binding.kind === 'dpop'));
   return verifier;
 }

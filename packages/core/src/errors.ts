@@ -1,9 +1,12 @@
 // RFC 6750 errors: one class per error code, each able to render its own WWW-Authenticate challenge.
 import type { ClaimRuleRef } from './claim-rules.js';
-import { renderChallenge } from './lib/challenge.js';
+import { renderChallenge, renderChallenges } from './lib/challenge.js';
 
-/** The RFC 6750 section 3.1 error codes, plus `temporarily_unavailable` for a JWKS or introspection outage. */
-export type TollgateErrorCode = 'invalid_request' | 'invalid_token' | 'insufficient_scope' | 'temporarily_unavailable';
+/**
+ * The RFC 6750 section 3.1 error codes, `temporarily_unavailable` for a dependency outage, and the DPoP
+ * codes of RFC 9449 section 12.2 (`invalid_dpop_proof`, `use_dpop_nonce`).
+ */
+export type TollgateErrorCode = 'invalid_request' | 'invalid_token' | 'insufficient_scope' | 'temporarily_unavailable' | 'invalid_dpop_proof' | 'use_dpop_nonce';
 
 /** Why a request was refused, finer than the error code; a closed union to `switch` on. */
 export type TollgateErrorReason =
@@ -36,6 +39,26 @@ export type TollgateErrorReason =
   | 'missing_claim'
   | 'invalid_claim'
   | 'sender_constrained'
+  // DPoP (RFC 9449): a Bearer request where DPoP is required (invalid_token), a DPoP request whose token is
+  // not bound to a key (invalid_token), or whose proof fails a check (invalid_dpop_proof)
+  | 'dpop_required'
+  | 'dpop_unbound_token'
+  | 'dpop_missing_proof'
+  | 'dpop_multiple_proofs'
+  | 'dpop_malformed_proof'
+  | 'dpop_proof_type'
+  | 'dpop_algorithm'
+  | 'dpop_key'
+  | 'dpop_signature'
+  | 'dpop_method'
+  | 'dpop_url'
+  | 'dpop_iat'
+  | 'dpop_jti'
+  | 'dpop_ath'
+  | 'dpop_key_mismatch'
+  | 'dpop_replay'
+  // use_dpop_nonce: the proof carries no nonce, or one that is not valid (any more)
+  | 'dpop_nonce'
   // invalid_token (the verifier's `claims`) or insufficient_scope (a route's claim rules): `error.rule` says which
   | 'claim_rule'
   // the introspection endpoint says the token is not active (RFC 7662 section 2.2)
@@ -46,7 +69,9 @@ export type TollgateErrorReason =
   | 'jwks_unavailable'
   // a claim validator threw, returned no boolean or timed out: `error.rule` says which
   | 'claim_check_failed'
-  | 'introspection_unavailable';
+  | 'introspection_unavailable'
+  // the DPoP replay store threw, rejected, answered no boolean, was full, or took too long
+  | 'replay_store_unavailable';
 
 /** Options every tollgate error accepts. */
 export interface TollgateErrorOptions {
@@ -58,6 +83,21 @@ export interface TollgateErrorOptions {
   cause?: unknown;
   /** The claim rule that decided, for `claim_rule` and `claim_check_failed`. */
   rule?: ClaimRuleRef | undefined;
+}
+
+/**
+ * What a refusal says about DPoP in its challenge (RFC 9449 section 7.1), set by the verifier that refused.
+ * Absent: a plain Bearer challenge.
+ */
+export interface DpopChallenge {
+  /** The proof algorithms accepted, sent as `algs`. */
+  readonly algs: readonly string[];
+  /** `true`: only DPoP is accepted, so no Bearer challenge is sent. */
+  readonly required: boolean;
+  /** `true`: the refusal concerns a DPoP request (or a DPoP-bound token), so its error goes on the DPoP challenge. */
+  readonly onDpop: boolean;
+  /** A fresh nonce, sent as the `DPoP-Nonce` header (RFC 9449 section 8 and 9). */
+  readonly nonce?: string | undefined;
 }
 
 /**
@@ -77,6 +117,11 @@ export abstract class TollgateError extends Error {
   readonly rule: ClaimRuleRef | undefined;
   /** Safe to show to the client (Koa reads this). */
   readonly expose = true;
+  /**
+   * The DPoP part of the challenge (RFC 9449 section 7.1), set by a verifier that accepts DPoP;
+   * `undefined` for a plain Bearer challenge.
+   */
+  dpop: DpopChallenge | undefined = undefined;
 
   constructor(description: string, options: TollgateErrorOptions) {
     // A refusal is an expected outcome, not a bug: a stack would only leak paths into default error
@@ -117,7 +162,8 @@ export abstract class TollgateError extends Error {
    * @see RFC 6750 section 3
    */
   wwwAuthenticate(realm: string | undefined = this.realm): string {
-    return renderChallenge({ realm, error: this.code, errorDescription: this.code ? this.message : undefined, scope: this.scope });
+    const params = { realm, error: this.code, errorDescription: this.code ? this.message : undefined, scope: this.scope };
+    return this.dpop ? renderChallenges(params, this.dpop) : renderChallenge(params);
   }
 
   /**
@@ -125,7 +171,9 @@ export abstract class TollgateError extends Error {
    * must not be cached by a proxy), and `Retry-After` on a 503. Frameworks' own error handlers read this.
    */
   get headers(): Record<string, string> {
-    return { 'WWW-Authenticate': this.wwwAuthenticate(), 'Cache-Control': 'no-store' };
+    const headers: Record<string, string> = { 'WWW-Authenticate': this.wwwAuthenticate(), 'Cache-Control': 'no-store' };
+    if (this.dpop?.nonce !== undefined) headers['DPoP-Nonce'] = this.dpop.nonce;
+    return headers;
   }
 
   /** The default JSON body: `{ error, error_description }`. */
@@ -273,6 +321,43 @@ export class JwksUnavailableError extends TemporarilyUnavailableError {
 export class IntrospectionUnavailableError extends TemporarilyUnavailableError {
   constructor(options: { retryAfter: number; realm?: string | undefined; cause?: unknown }) {
     super('token introspection is temporarily unavailable', { reason: 'introspection_unavailable', ...options });
+  }
+}
+
+/**
+ * A DPoP proof failed a check of RFC 9449 section 4.3 (missing, malformed, several, wrong `typ` or
+ * `alg`, a private or unusable `jwk`, a bad signature, `htm`/`htu`/`iat`/`jti`/`ath` not matching, a key
+ * other than the token's `cnf.jkt`, or a replay): 401 `invalid_dpop_proof` on the DPoP challenge.
+ * `reason` says which check; the proof itself is never echoed.
+ * @example new InvalidDpopProofError('DPoP proof replayed', { reason: 'dpop_replay' }).status // 401
+ * @see RFC 9449 sections 4.3, 7.1 and 12.2
+ */
+export class InvalidDpopProofError extends TollgateError {
+  readonly status = 401;
+  readonly code = 'invalid_dpop_proof';
+}
+
+/**
+ * The proof carries no nonce, or one that is not valid (any more), while the API requires nonces:
+ * 401 `use_dpop_nonce` with a fresh nonce in the `DPoP-Nonce` header; the client retries with it.
+ * @example error.headers['DPoP-Nonce'] // the nonce to put in the next proof
+ * @see RFC 9449 section 9
+ */
+export class UseDpopNonceError extends TollgateError {
+  readonly status = 401;
+  readonly code = 'use_dpop_nonce';
+}
+
+/**
+ * The DPoP replay store could not say whether a proof was used before (it threw, rejected, answered
+ * something that is no boolean, was full, or took longer than a second): 503 with `Retry-After`. The
+ * proof is not accepted, since it might be a replay.
+ * @example new ReplayStoreUnavailableError({ retryAfter: 2 }).headers['Retry-After'] // '2'
+ * @see RFC 9449 section 11.1, RFC 9110 section 15.6.4
+ */
+export class ReplayStoreUnavailableError extends TemporarilyUnavailableError {
+  constructor(options: { retryAfter: number; realm?: string | undefined; cause?: unknown }) {
+    super('DPoP replay protection is temporarily unavailable', { reason: 'replay_store_unavailable', ...options });
   }
 }
 

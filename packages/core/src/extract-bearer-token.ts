@@ -13,6 +13,13 @@ export interface RequestLike {
   query?: unknown;
   /** The parsed body (a form body for RFC 6750 section 2.2). */
   body?: unknown;
+  /**
+   * The request URL as the client used it, for a DPoP proof's `htu` (RFC 9449 section 4.3): absolute
+   * (`https://api.example.com/orders?x=1`), or just the path (`/orders?x=1`) when `dpop.publicUrl` is set.
+   * A function is called only for DPoP requests, so a Bearer request never pays for building it.
+   * The adapters fill it in; behind a proxy it follows the framework's proxy trust (see docs/dpop.md).
+   */
+  url?: string | (() => string | undefined) | undefined;
 }
 
 /** Which token transports are accepted besides the Authorization header. */

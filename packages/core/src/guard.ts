@@ -1,7 +1,7 @@
 // createGuard: the one request check every adapter runs (authenticate if needed, then require scopes).
 import type { AccessToken } from './access-token.js';
 import type { ClaimRuleRef, ClaimRuleSet } from './claim-rules.js';
-import { createVerifier, synchronousEntryOf, type AuthenticateOptions, type Verifier } from './create-verifier.js';
+import { challengerOf, createVerifier, synchronousEntryOf, type AuthenticateOptions, type Verifier } from './create-verifier.js';
 import { InsufficientClaimsError, MissingTokenError, TollgateConfigError, TollgateError } from './errors.js';
 import type { RequestLike } from './extract-bearer-token.js';
 import { assertScopes, validateScopes, type ScopeMode } from './has-scopes.js';
@@ -212,6 +212,11 @@ export function createGuard(source: Verifier | DefaultConfiguration, rules: Guar
     if (error instanceof TollgateError) {
       const override = realm ?? decision?.realm ?? defaults?.guardOptions.realm ?? (decision?.verifier ?? own ?? upstream?.verifier ?? configuredVerifier(defaults))?.options.realm;
       if (override !== undefined) error.realm = override;
+      // A guard's own refusal (no token, a missing scope) names DPoP as the verifier's would (RFC 9449 section 7.1).
+      if (error.dpop === undefined) {
+        const verifier = decision?.verifier ?? own ?? upstream?.verifier ?? configuredVerifier(defaults);
+        if (verifier) challengerOf(verifier)?.(error, (decision ?? upstream)?.token);
+      }
     }
     return error;
   };

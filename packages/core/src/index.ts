@@ -29,20 +29,24 @@ export {
   InsufficientClaimsError,
   InsufficientScopeError,
   IntrospectionUnavailableError,
+  InvalidDpopProofError,
   InvalidRequestError,
   InvalidTokenError,
   isTollgateError,
   JwksUnavailableError,
   MissingTokenError,
+  ReplayStoreUnavailableError,
   TemporarilyUnavailableError,
   TollgateConfigError,
   TollgateError,
+  UseDpopNonceError,
 } from './errors.js';
-export type { MissingTokenReason, TollgateErrorCode, TollgateErrorOptions, TollgateErrorReason } from './errors.js';
+export type { DpopChallenge, MissingTokenReason, TollgateErrorCode, TollgateErrorOptions, TollgateErrorReason } from './errors.js';
 export { resolveOptions } from './options.js';
 export { parseSeconds } from './lib/duration.js';
 export type { Duration, IssuerFunction, IssuerFunctionContext, IssuerPattern, JwksOptions, ResolvedKey, ResolvedOptions, StaticKeys, VerifierOptions } from './options.js';
 export type { AccessToken, AccessTokenClaims, JwtAccessTokenClaims, VerificationMethod } from './access-token.js';
+export type { DpopNonceOptions, DpopOptions, ResolvedDpopOptions, TokenBinding } from './dpop.js';
 export { createMemoryReplayStore, ReplayStoreFullError } from './replay-store.js';
 export type { MemoryReplayStoreOptions, ReplayStore } from './replay-store.js';
 export { createMemoryIntrospectionCache } from './introspection.js';

@@ -12,6 +12,8 @@ import { resolveStaticKeys, staticKeyConflicts } from './lib/static-keys.js';
 import { cacheControlBounds } from './lib/cache-control.js';
 import { introspectionSchema, resolveIntrospection } from './lib/introspection/introspection-schema.js';
 import type { IntrospectionOptions, ResolvedIntrospectionOptions } from './introspection.js';
+import type { DpopOptions, ResolvedDpopOptions } from './dpop.js';
+import { dpopSchema, resolveDpop } from './lib/dpop/dpop-schema.js';
 
 /** A duration: seconds as a number, or text such as `'30s'`, `'10m'`, `'1h'`. */
 export type Duration = number | string;
@@ -215,6 +217,12 @@ export interface VerifierOptions {
    * credentials, which tokens go there, and the result cache. See `docs/introspection.md`.
    */
   introspection?: IntrospectionOptions;
+  /**
+   * DPoP-bound tokens (RFC 9449). Default: accepted when presented (a `cnf.jkt` token only with its proof);
+   * `{ required: true }` refuses bearer tokens; `false` turns DPoP off. See {@link DpopOptions} and docs/dpop.md.
+   * @example dpop: { required: true, nonce: { secret: process.env.DPOP_NONCE_SECRET! } }
+   */
+  dpop?: DpopOptions | boolean;
   /** The fetch implementation for discovery, JWKS and introspection. Default: the global `fetch`. */
   fetch?: typeof globalThis.fetch;
   /** The clock, in milliseconds since the epoch. Default `Date.now`. For tests. */
@@ -289,6 +297,8 @@ export interface ResolvedOptions {
   readonly insecureHosts: readonly string[];
   /** Token introspection, resolved; `undefined` when not configured. */
   readonly introspection: ResolvedIntrospectionOptions | undefined;
+  /** DPoP, resolved; `undefined` when turned off (`dpop: false`). */
+  readonly dpop: ResolvedDpopOptions | undefined;
   /** The fetch implementation for discovery, JWKS and introspection. */
   readonly fetch: typeof globalThis.fetch;
   /** The clock, in milliseconds since the epoch. */
@@ -385,6 +395,7 @@ const schema = z.strictObject({
     )
     .optional(),
   introspection: introspectionSchema.optional(),
+  dpop: dpopSchema.optional(),
   fetch: z.custom<typeof globalThis.fetch>((value) => typeof value === 'function', { message: 'must be a fetch function' }).optional(),
   now: z.custom<() => number>((value) => typeof value === 'function', { message: 'must be a function returning milliseconds' }).optional(),
 });
@@ -431,6 +442,7 @@ export function resolveOptions(input: VerifierOptions): ResolvedOptions {
   }
   const introspection = options.introspection && resolveIntrospection(options.introspection, { issuers, allowInsecure });
   if (Array.isArray(introspection)) problems.push(...introspection);
+  const dpop = resolveDpop(options.dpop, problems);
   if (problems.length) throw new TollgateConfigError(`tollgate: invalid options\n${problems.map((p) => `  - ${p}`).join('\n')}`);
 
   const strict = options.strict ?? false;
@@ -465,6 +477,7 @@ export function resolveOptions(input: VerifierOptions): ResolvedOptions {
     allowInsecureRequests: allowInsecure !== false,
     insecureHosts: Object.freeze(insecureHosts),
     introspection: Array.isArray(introspection) ? undefined : introspection,
+    dpop,
     fetch: options.fetch ?? ((...args) => globalThis.fetch(...args)),
     now: options.now ?? Date.now,
   };

@@ -175,10 +175,17 @@ const table: Record<string, Row> = {
     request: async () => ({ headers: { authorization: 'badtoken' } }),
     outcome: { refuses: OTHER_SCHEME },
   },
-  'DPoP (not supported): another scheme, 401 with a bare challenge': {
+  'DPoP scheme without a DPoP proof: 401 invalid_dpop_proof on the DPoP challenge (RFC 9449 section 7.1)': {
     rules: { scopes: ['orders:read'] },
     request: async () => ({ headers: { authorization: `DPoP ${await sign({ scope: 'orders:read' })}` } }),
-    outcome: { refuses: OTHER_SCHEME },
+    outcome: {
+      refuses: {
+        name: 'InvalidDpopProofError',
+        status: 401,
+        reason: 'dpop_missing_proof',
+        challenge: 'Bearer realm="api", DPoP realm="api", error="invalid_dpop_proof", error_description="DPoP proof required", algs="ES256 ES384 ES512 PS256 RS256 EdDSA Ed25519"',
+      },
+    },
   },
   'optional, another scheme (Basic): undefined, as without a token': {
     rules: { optional: true },

@@ -207,7 +207,17 @@ describe('resolveOptions: wrong options throw TollgateConfigError naming the opt
 describe('resolveOptions: defaults and conversions', () => {
   it('applies the documented defaults', () => {
     const resolved = resolveOptions(base);
-    const { fetch, now, ...rest } = resolved;
+    const { fetch, now, dpop, ...rest } = resolved;
+    // DPoP accepted when presented, with an in-memory replay store of its own (tested in dpop-options.test.ts).
+    expect({ ...dpop, replay: typeof dpop?.replay?.claim }).toEqual({
+      configured: false,
+      required: false,
+      algorithms: ['ES256', 'ES384', 'ES512', 'PS256', 'RS256', 'EdDSA', 'Ed25519'],
+      proofMaxAge: 300,
+      nonce: undefined,
+      replay: 'function',
+      publicUrl: undefined,
+    });
     expect(rest).toEqual({
       issuers: [ISSUER],
       issuerRule: undefined,

@@ -10,8 +10,29 @@ export type ExpressAuthOptions = AdapterOptions;
 
 const defaults = new DefaultConfiguration('@tollgate/express');
 
+/**
+ * The absolute URL the client used, for a DPoP proof's `htu`: `req.protocol` and the host as Express reads
+ * them, so `X-Forwarded-Proto` and `X-Forwarded-Host` count only under the app's `trust proxy` setting
+ * (Express 5's `req.host`, done here for Express 4 too, whose `req.host` drops the port).
+ */
+function requestUrl(req: Request): string | undefined {
+  const trust = req.app?.get('trust proxy fn') as ((address: string | undefined, hop: number) => boolean) | undefined;
+  let host = req.get('X-Forwarded-Host');
+  if (!host || typeof trust !== 'function' || !trust(req.socket?.remoteAddress, 0)) host = req.get('Host');
+  else if (host.includes(',')) host = host.slice(0, host.indexOf(',')).trimEnd();
+  return host ? `${req.protocol}://${host}${req.originalUrl ?? req.url}` : undefined;
+}
+
 const requests: RequestAccess<Request> = {
-  read: (req) => ({ headers: req.headers, rawHeaders: req.rawHeaders, method: req.method, query: queryIfPresent(req), body: req.body as unknown }),
+  read: (req) => ({
+    headers: req.headers,
+    rawHeaders: req.rawHeaders,
+    method: req.method,
+    query: queryIfPresent(req),
+    body: req.body as unknown,
+    // Built only for a DPoP request.
+    url: () => requestUrl(req),
+  }),
   getAuth: (req) => req.auth,
   setAuth: (req, token) => {
     req.auth = token;

@@ -30,7 +30,16 @@ const defaults = new DefaultConfiguration('@tollgate/fastify', {
 });
 
 const requests: RequestAccess<FastifyRequest> = {
-  read: (request) => ({ headers: request.headers, rawHeaders: request.raw.rawHeaders, method: request.method, query: request.query, body: request.body }),
+  read: (request) => ({
+    headers: request.headers,
+    rawHeaders: request.raw.rawHeaders,
+    method: request.method,
+    query: request.query,
+    body: request.body,
+    // For a DPoP proof's htu, built only for a DPoP request. Forwarded headers count only under the
+    // instance's `trustProxy`; Fastify 5 has `host` (with the port), Fastify 4's `hostname` has the port.
+    url: () => `${request.protocol}://${(request as { host?: string }).host ?? request.hostname}${request.url}`,
+  }),
   getAuth: (request) => request.auth,
   setAuth: (request, token) => {
     request.auth = token;

@@ -62,6 +62,9 @@ const runGuard = bindRequests<Context>({
     // queries() parses the whole query string: a URL without one has no token there.
     query: c.req.url.includes('?') ? c.req.queries() : undefined,
     body: forms.get(c),
+    // For a DPoP proof's htu: the URL as the runtime built it (on Node, from the Host header and the
+    // socket; never from a forwarded header). Behind a proxy, set `dpop.publicUrl`.
+    url: c.req.url,
   }),
   getAuth: (c) => (c.get('auth') as AccessToken | undefined),
   setAuth: (c, token) => {

@@ -18,6 +18,9 @@ const runGuard = bindRequests<Context>({
     query: ctx.url.includes('?') ? ctx.query : undefined,
     // Set by a body parser (@koa/bodyparser, koa-body), when one is installed.
     body: (ctx.request as { body?: unknown }).body,
+    // For a DPoP proof's htu, built only for a DPoP request: ctx.href reads X-Forwarded-Proto/-Host only
+    // when the app trusts its proxy (`app.proxy = true`).
+    url: () => ctx.href,
   }),
   getAuth: (ctx) => ctx.state.auth,
   setAuth: (ctx, token) => {

@@ -9,3 +9,5 @@ export type { ClientAuthMethod, TestClient, TokenErrorCode } from './token-endpo
 export { createClientCredentialsClient } from './create-client-credentials-client.js';
 export type { ClientCredentialsClient, ClientCredentialsClientOptions, ClientCredentialsToken } from './create-client-credentials-client.js';
 export { TokenEndpointError } from './token-endpoint-error.js';
+export { accessTokenHash, createDpopKey, createDpopProof } from './dpop-proofs.js';
+export type { DpopKey, DpopProofOptions } from './dpop-proofs.js';

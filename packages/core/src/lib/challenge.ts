@@ -23,3 +23,30 @@ export function renderChallenge(params: ChallengeParams): string {
   if (params.scope) parts.push(`scope="${sanitizeRestricted(params.scope)}"`);
   return parts.length ? `Bearer ${parts.join(', ')}` : 'Bearer';
 }
+
+/** The DPoP side of a challenge: which algorithms, whether Bearer is accepted too, which scheme the error is about. */
+export interface DpopChallengeParams {
+  algs: readonly string[];
+  required: boolean;
+  onDpop: boolean;
+}
+
+/** Renders `DPoP ...` (RFC 9449 section 7.1): the same parameters as a Bearer challenge, plus `algs`. */
+function renderDpopChallenge(params: ChallengeParams, algs: readonly string[]): string {
+  const bearer = renderChallenge(params);
+  const rest = bearer === 'Bearer' ? '' : `${bearer.slice('Bearer '.length)}, `;
+  return `DPoP ${rest}algs="${sanitizeRestricted(algs.join(' '))}"`;
+}
+
+/**
+ * Renders the challenges of an API that accepts DPoP, in one header value (RFC 9110 section 11.6.1 allows
+ * several challenges in one field): the error goes on the scheme the request used; `Bearer` is left out
+ * when only DPoP is accepted (RFC 9449 section 7.1).
+ */
+export function renderChallenges(params: ChallengeParams, dpop: DpopChallengeParams): string {
+  const onDpop = dpop.required || dpop.onDpop;
+  const bare: ChallengeParams = { realm: params.realm };
+  const dpopChallenge = renderDpopChallenge(onDpop ? params : bare, dpop.algs);
+  if (dpop.required) return dpopChallenge;
+  return `${renderChallenge(onDpop ? bare : params)}, ${dpopChallenge}`;
+}

@@ -10,6 +10,38 @@ interface PlatformRequest {
   body?: unknown;
   rawHeaders?: string[];
   raw?: { rawHeaders?: string[] };
+  /** Express: the path before routers rewrote `url`, and the app (for its `trust proxy` setting). */
+  originalUrl?: string;
+  app?: { get?(setting: string): unknown };
+  socket?: { remoteAddress?: string };
+  /** Express and Fastify: the scheme, under the platform's proxy trust. */
+  protocol?: string;
+  /** Fastify 5: the host with its port; Fastify 4's `hostname` has the port. */
+  host?: string;
+  hostname?: string;
+}
+
+/** The first value of a header, as a string. */
+function headerOf(request: PlatformRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return typeof value === 'string' ? value : Array.isArray(value) ? (value[0] as string | undefined) : undefined;
+}
+
+/**
+ * The absolute URL the client used, for a DPoP proof's `htu`, under the platform's own proxy trust: on
+ * Express its `trust proxy` setting (as Express 5's `req.host` reads it), on Fastify its `trustProxy`
+ * (through `request.protocol` and `request.host`). No forwarded header counts otherwise.
+ */
+function requestUrl(request: PlatformRequest): string | undefined {
+  if (request.raw !== undefined) {
+    const host = request.host ?? request.hostname;
+    return host && request.protocol ? `${request.protocol}://${host}${request.url ?? ''}` : undefined;
+  }
+  const trust = request.app?.get?.('trust proxy fn');
+  let host = headerOf(request, 'x-forwarded-host');
+  if (!host || typeof trust !== 'function' || !(trust as (address: string | undefined, hop: number) => boolean)(request.socket?.remoteAddress, 0)) host = headerOf(request, 'host');
+  else if (host.includes(',')) host = host.slice(0, host.indexOf(',')).trimEnd();
+  return host && request.protocol ? `${request.protocol}://${host}${request.originalUrl ?? request.url ?? ''}` : undefined;
 }
 
 /** The response object of either platform: Express's `res` (a Node response) or Fastify's `reply`. */
@@ -36,6 +68,8 @@ export const runGuard = bindRequests<PlatformRequest>({
     method: request.method,
     query: queryIfPresent(request) as RequestLike['query'],
     body: request.body,
+    // Built only for a DPoP request.
+    url: () => requestUrl(request),
   }),
   getAuth: (request) => decidedToken(request),
   setAuth: () => undefined,
