@@ -18,7 +18,9 @@ export function replayKey(jkt: string, jti: string): string {
 }
 
 function unavailable(realm: string, cause: unknown): ReplayStoreUnavailableError {
-  const retryAfter = cause instanceof ReplayStoreFullError ? Math.min(cause.retryAfter, 3600) : RETRY_AFTER_SECONDS;
+  // A store that says when it will answer again (ReplayStoreFullError, @tollgate/redis's RedisUnavailableError) sets Retry-After.
+  const hint = cause instanceof ReplayStoreFullError ? cause.retryAfter : (cause as { retryAfter?: unknown } | undefined)?.retryAfter;
+  const retryAfter = typeof hint === 'number' && Number.isFinite(hint) && hint > 0 ? Math.min(hint, 3600) : RETRY_AFTER_SECONDS;
   return new ReplayStoreUnavailableError({ retryAfter, realm, cause });
 }
 
