@@ -79,6 +79,8 @@ class MemoryReplayStore implements ReplayStore {
     const until = now + ttlSeconds * 1000;
     this.#expiries.set(digest, until);
     this.#queue.push({ key: digest, expiresAt: until });
+    // A long claim at the head holds back every later record; keep the queue within a few times the live keys.
+    if (this.#queue.length - this.#head > 2 * Math.max(this.#expiries.size, 1024)) this.#compact(now);
     return true;
   }
 
@@ -99,6 +101,19 @@ class MemoryReplayStore implements ReplayStore {
       this.#queue = queue.slice(this.#head);
       this.#head = 0;
     }
+  }
+
+  /** Drops the queue's records of claims that expired or were claimed again since: O(queue), at most once per doubling. */
+  #compact(now: number): void {
+    const live: Array<{ key: string; expiresAt: number }> = [];
+    for (let i = this.#head; i < this.#queue.length; i++) {
+      const record = this.#queue[i]!;
+      if (this.#expiries.get(record.key) !== record.expiresAt) continue;
+      if (record.expiresAt > now) live.push(record);
+      else this.#expiries.delete(record.key);
+    }
+    this.#queue = live;
+    this.#head = 0;
   }
 
   // Keys claimed with different TTLs can leave expired keys behind a live head: sweep them, at most once a second.

@@ -62,7 +62,8 @@ export class CommandGate {
     try {
       // A client that knows it is disconnected would only queue the command: fail now, as a timeout would later.
       if (!this.client.connected()) throw new Error('the client is not connected');
-      const sent = this.client.send(args);
+      // A sender that returns a plain value (not a promise) must not leak its place.
+      const sent = Promise.resolve(this.client.send(args));
       this.#inFlight += 1;
       // Settled or not, the command leaves its place only when the client is done with it; the loser of
       // the race below must not become an unhandled rejection either.
@@ -79,12 +80,20 @@ export class CommandGate {
       if (this.#downSince !== undefined && (probe || this.#failures === failuresBefore)) this.#recover();
       return reply;
     } catch (error) {
+      // Redis answered, with an error (NOPERM for a command the ACL denies, OOM when full): this command
+      // failed, but Redis is up, so the gate stays open for the others.
+      if (isErrorReply(error)) throw new RedisUnavailableError(`redis refused the command: ${describe(error)}`, 1, { cause: error });
       this.#fail(error);
       throw new RedisUnavailableError('redis is unavailable', Math.max(1, this.options.cooldown), { cause: error });
     } finally {
       clearTimeout(timer);
       if (probe) this.#probing = false;
     }
+  }
+
+  /** Changes when the gate fails or recovers, or the client reconnects: the server may have changed too (a failover). */
+  get epoch(): string {
+    return `${this.#failures}:${this.#downSince === undefined ? 0 : 1}:${this.client.connections()}`;
   }
 
   #recover(): void {
@@ -101,6 +110,15 @@ export class CommandGate {
     this.#downSince = now;
     publishRedisEvent({ store: this.store, state: 'unavailable', error: describe(error) });
   }
+}
+
+/** Whether `error` is an error reply from Redis (ioredis `ReplyError`, node-redis `ErrorReply` and its kinds), not a lost connection. */
+function isErrorReply(error: unknown): boolean {
+  for (let proto = error === null || typeof error !== 'object' ? null : Object.getPrototypeOf(error); proto !== null && proto !== Error.prototype; proto = Object.getPrototypeOf(proto)) {
+    const name = (proto as { constructor?: { name?: unknown } }).constructor?.name;
+    if (name === 'ReplyError' || name === 'ErrorReply') return true;
+  }
+  return false;
 }
 
 /** The client's error message, cut short; never a stack. */

@@ -20,6 +20,8 @@ function readPolicy(info: unknown): { maxmemory: number; policy: string } | unde
  */
 export class EvictionPolicyCheck {
   #checkedAt = Number.NEGATIVE_INFINITY;
+  // The gate's epoch at the last check: after an outage (a failover, a restart) the server may be another one.
+  #checkedEpoch = '';
   #problem: string | undefined;
   #pending: Promise<void> | undefined;
 
@@ -30,7 +32,7 @@ export class EvictionPolicyCheck {
 
   /** Resolves when claims may be made; rejects with {@link RedisUnavailableError} while they may not. */
   async ensureSafe(): Promise<void> {
-    if (this.now() - this.#checkedAt >= RECHECK_MS) {
+    if (this.now() - this.#checkedAt >= RECHECK_MS || this.gate.epoch !== this.#checkedEpoch) {
       this.#pending ??= this.#check().finally(() => {
         this.#pending = undefined;
       });
@@ -40,10 +42,23 @@ export class EvictionPolicyCheck {
   }
 
   async #check(): Promise<void> {
-    const settings = readPolicy(await this.gate.run(['INFO', 'memory']));
+    let info: unknown;
+    let refusedBy: string | undefined;
+    try {
+      info = await this.gate.run(['INFO', 'memory']);
+    } catch (error) {
+      // Redis answered INFO with an error (an ACL without @dangerous, a renamed command): a verdict, not an outage.
+      const cause = (error as { cause?: unknown }).cause;
+      if (!(error instanceof RedisUnavailableError) || !String((error as Error).message).startsWith('redis refused')) throw error;
+      refusedBy = cause instanceof Error ? cause.message.slice(0, 120) : 'an error';
+    }
+    const settings = readPolicy(info);
     this.#checkedAt = this.now();
+    this.#checkedEpoch = this.gate.epoch;
     const problem =
-      settings === undefined
+      refusedBy !== undefined
+        ? `Redis refused INFO (${refusedBy}), so whether it may evict claimed proofs cannot be told: allow INFO for this client, or set evictionCheck: false`
+        : settings === undefined
         ? 'INFO memory did not say maxmemory and maxmemory_policy; cannot tell whether Redis may evict claimed proofs (evictionCheck: false skips this)'
         : settings.maxmemory > 0 && settings.policy !== 'noeviction'
           ? `Redis may evict claimed proofs before their TTL (maxmemory-policy ${settings.policy}): set maxmemory-policy noeviction, or evictionCheck: false to accept the risk`

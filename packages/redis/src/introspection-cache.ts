@@ -32,6 +32,8 @@ const MAX_TTL_SECONDS = 86_400;
 /** What is stored: the entry, until when it may be used (ms since the epoch), and its MAC when keyed. */
 interface StoredEntry {
   readonly until: number;
+  /** Seconds the entry was stored for. */
+  readonly ttl: number;
   readonly entry: IntrospectionCacheEntry;
   readonly mac?: string;
 }
@@ -41,8 +43,9 @@ interface StoredEntry {
  * a token introspected by one instance of the API is a cache hit on every other. Entries live under
  * `prefix` + `introspection:` + the digest tollgate gives (never the token), as JSON, until the time
  * tollgate set (the earlier of the token's `exp` and `cache.maxAge`), counted from when the answer was
- * received: an absolute expiry (`PXAT`, Redis 6.2 or later) and a stamp in the value, so a write that
- * reaches Redis late cannot stretch the revocation window. Redis down, failing or slow: the read counts
+ * received: Redis drops the key a TTL after the write lands, and readers stop at a stamp in the value
+ * (and never take it for longer than its TTL from their own clock), so neither a write that reaches
+ * Redis late nor a writer whose clock runs ahead stretches the revocation window. Redis down, failing or slow: the read counts
  * as a miss and the endpoint is asked; a value that is not an entry is a miss. Whoever can write to
  * Redis can plant answers: every hit is checked again (issuer, audience, expiry, scopes, claim rules),
  * and `integrityKey` makes planted entries misses.
@@ -65,8 +68,8 @@ export function createRedisIntrospectionCache(options: RedisIntrospectionCacheOp
   const keyPrefix = `${settings.prefix}introspection:`;
   const { integrityKey } = settings;
   // The MAC covers the key, the expiry and the entry: an entry cannot be moved to another token or kept longer.
-  const macOf = (key: string, until: number, entry: IntrospectionCacheEntry): string =>
-    createHmac('sha256', integrityKey!).update(`${key}\n${until}\n${JSON.stringify(entry)}`).digest('base64url');
+  const macOf = (key: string, until: number, ttl: number, entry: IntrospectionCacheEntry): string =>
+    createHmac('sha256', integrityKey!).update(`${key}\n${until}\n${ttl}\n${JSON.stringify(entry)}`).digest('base64url');
   return Object.freeze({
     async get(key: string): Promise<IntrospectionCacheEntry | undefined> {
       const reply = await gate.run(['GET', keyPrefix + key]);
@@ -77,10 +80,14 @@ export function createRedisIntrospectionCache(options: RedisIntrospectionCacheOp
       } catch {
         return undefined;
       }
-      if (typeof stored !== 'object' || stored === null || typeof stored.until !== 'number' || Date.now() >= stored.until) return undefined;
+      if (typeof stored !== 'object' || stored === null || typeof stored.until !== 'number' || typeof stored.ttl !== 'number') return undefined;
+      // Used until the writer's stamp, and never longer than its TTL from now: a writer whose clock runs
+      // ahead cannot make an entry outlive the revocation window on the others.
+      const left = stored.until - Date.now();
+      if (left <= 0 || left > stored.ttl * 1000) return undefined;
       if (integrityKey !== undefined) {
         if (typeof stored.mac !== 'string' || stored.entry === undefined) return undefined;
-        const expected = Buffer.from(macOf(key, stored.until, stored.entry));
+        const expected = Buffer.from(macOf(key, stored.until, stored.ttl, stored.entry));
         const given = Buffer.from(stored.mac);
         if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
       }
@@ -89,10 +96,11 @@ export function createRedisIntrospectionCache(options: RedisIntrospectionCacheOp
     },
     async set(key: string, entry: IntrospectionCacheEntry, ttlSeconds: number): Promise<void> {
       if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1 || ttlSeconds > MAX_TTL_SECONDS) throw new RangeError(`ttlSeconds must be a whole number from 1 to ${MAX_TTL_SECONDS}`);
-      // Counted from now, when the answer is in hand: Redis drops it at that instant however late the write lands.
+      // Counted from now, when the answer is in hand. Two bounds, so neither a late write nor a writer's fast
+      // clock stretches it: Redis drops the key a TTL after the write lands (PX), and readers stop at `until`.
       const until = Date.now() + ttlSeconds * 1000;
-      const stored: StoredEntry = integrityKey === undefined ? { until, entry } : { until, entry, mac: macOf(key, until, entry) };
-      await gate.run(['SET', keyPrefix + key, JSON.stringify(stored), 'PXAT', String(until)]);
+      const stored: StoredEntry = integrityKey === undefined ? { until, ttl: ttlSeconds, entry } : { until, ttl: ttlSeconds, entry, mac: macOf(key, until, ttlSeconds, entry) };
+      await gate.run(['SET', keyPrefix + key, JSON.stringify(stored), 'PX', String(ttlSeconds * 1000)]);
     },
   });
 }

@@ -40,6 +40,16 @@ export interface CommandSender {
    * command would only wait in its offline queue, so the store answers "unavailable" at once instead.
    */
   readonly connected: () => boolean;
+  /** How many times the client has (re)connected, from its `'ready'` events: after one, the server may be another. */
+  readonly connections: () => number;
+}
+
+/** Counts the client's `'ready'` events (ioredis and node-redis emit one per connection made); 0 without events. */
+function countConnections(client: unknown): () => number {
+  let count = 0;
+  const emitter = client as { on?: (event: string, listener: () => void) => unknown };
+  if (typeof emitter.on === 'function') emitter.on.call(client, 'ready', () => (count += 1));
+  return () => count;
 }
 
 /** ioredis states in which a command would only wait in the offline queue for a connection that was lost. */
@@ -59,6 +69,7 @@ export function commandSenderOf(client: unknown, option: string): CommandSender 
       // Lost and not back yet: 'reconnecting', 'close', 'end'. A client still making its first connection
       // ('wait', 'connecting', 'connect') is given the command: it is sent once connected, within the timeout.
       connected: () => typeof status.status !== 'string' || !LOST.has(status.status),
+      connections: countConnections(client),
     };
   }
   // A node-redis cluster routes by a first key argument that a plain sendCommand(args) call does not give.
@@ -81,6 +92,7 @@ export function commandSenderOf(client: unknown, option: string): CommandSender 
     return {
       send: (args) => sendCommand.call(client, [...args]),
       connected: () => typeof state.isReady !== 'boolean' || state.isReady,
+      connections: countConnections(client),
     };
   }
   throw new TollgateConfigError(`${option}: expected a Redis client with call() (ioredis) or sendCommand() (node-redis)`);

@@ -63,3 +63,13 @@ describe('a node-redis client without an error listener', () => {
     expect(() => createRedisReplayStore({ client })).not.toThrow();
   });
 });
+
+describe('a sender that answers with a plain value', () => {
+  it('does not leak its place in the gate', async () => {
+    let reply: unknown = null;
+    const store = createRedisReplayStore({ client: { sendCommand: (() => reply) as never }, evictionCheck: false });
+    for (let i = 0; i < 200; i++) expect(await store.claim(`k${i}`, 60)).toBe(false);
+    reply = Promise.resolve('OK');
+    expect(await store.claim('after', 60)).toBe(true);
+  });
+});

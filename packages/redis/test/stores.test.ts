@@ -106,9 +106,14 @@ describe.skipIf(!redisAvailable)('entries planted or left behind in Redis', () =
     const cache = createRedisIntrospectionCache({ client: raw.client, prefix });
     const entry = { active: true, claims: { active: true, exp: 2_000_000_000 } };
     await raw.command('SET', `${prefix}introspection:no-stamp`, JSON.stringify(entry));
-    await raw.command('SET', `${prefix}introspection:past`, JSON.stringify({ until: Date.now() - 1, entry }));
+    await raw.command('SET', `${prefix}introspection:past`, JSON.stringify({ until: Date.now() - 1, ttl: 60, entry }));
+    // Written by an instance whose clock runs 120 s ahead: a stamp further away than its TTL is not believed.
+    await raw.command('SET', `${prefix}introspection:ahead`, JSON.stringify({ until: Date.now() + 122_000, ttl: 2, entry }));
+    await raw.command('SET', `${prefix}introspection:fine`, JSON.stringify({ until: Date.now() + 50_000, ttl: 60, entry }));
     expect(await cache.get('no-stamp')).toBeUndefined();
     expect(await cache.get('past')).toBeUndefined();
+    expect(await cache.get('ahead')).toBeUndefined();
+    expect(await cache.get('fine')).toEqual(entry);
   });
 
   it('with integrityKey, an entry without its MAC, moved to another key, or written under another key, is a miss', async () => {
@@ -122,7 +127,7 @@ describe.skipIf(!redisAvailable)('entries planted or left behind in Redis', () =
     const stored = String(await raw.command('GET', `${prefix}introspection:real`));
     await raw.command('SET', `${prefix}introspection:moved`, stored);
     expect(await cache.get('moved')).toBeUndefined();
-    await raw.command('SET', `${prefix}introspection:planted`, JSON.stringify({ until: Date.now() + 60_000, entry }));
+    await raw.command('SET', `${prefix}introspection:planted`, JSON.stringify({ until: Date.now() + 60_000, ttl: 60, entry }));
     expect(await cache.get('planted')).toBeUndefined();
     const other = createRedisIntrospectionCache({ client: raw.client, prefix, integrityKey: 'o'.repeat(32) });
     expect(await other.get('real')).toBeUndefined();
@@ -142,6 +147,26 @@ describe.skipIf(!redisAvailable)("Redis's eviction policy", () => {
       expect(await createRedisReplayStore({ client: client.client, prefix: 'evict:', evictionCheck: false }).claim('jti', 60)).toBe(true);
       await client.command('CONFIG', 'SET', 'maxmemory-policy', 'noeviction');
       expect(await createRedisReplayStore({ client: client.client, prefix: 'evict2:' }).claim('jti', 60)).toBe(true);
+    } finally {
+      await own.stop();
+    }
+  });
+});
+
+describe.skipIf(!redisAvailable)('a Redis that refuses INFO (an ACL without @dangerous)', () => {
+  it('refuses claims with a message that says so, without closing the gate for other commands', async () => {
+    const own = await startPrivateRedis();
+    const admin = await connect(CLIENT_KINDS[0]!, own.url);
+    try {
+      await admin.command('ACL', 'SETUSER', 'api', 'on', '>api-password', '~*', '+@all', '-@dangerous');
+      const limited = await connect(CLIENT_KINDS[0]!, own.url.replace('redis://', 'redis://api:api-password@'));
+      const refused = await createRedisReplayStore({ client: limited.client, prefix: 'acl:' })
+        .claim('jti', 60)
+        .then(() => undefined, (error: unknown) => error);
+      expect(refused).toBeInstanceOf(RedisUnavailableError);
+      expect((refused as Error).message).toContain('Redis refused INFO');
+      // The same client, the check turned off: Redis was up all along, so nothing waits for a cooldown.
+      expect(await createRedisReplayStore({ client: limited.client, prefix: 'acl:', evictionCheck: false }).claim('jti', 60)).toBe(true);
     } finally {
       await own.stop();
     }

@@ -152,12 +152,12 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
     issuer: options.advertisedIssuer ?? issuer,
     jwks_uri: options.advertisedJwksUri ?? jwksUri,
     token_endpoint: tokenEndpoint,
-    introspection_endpoint: introspectionEndpoint,
-    introspection_endpoint_auth_methods_supported: [...TOKEN_ENDPOINT_AUTH_METHODS],
     grant_types_supported: ['client_credentials'],
     token_endpoint_auth_methods_supported: [...TOKEN_ENDPOINT_AUTH_METHODS],
     token_endpoint_auth_signing_alg_values_supported: [...TOKEN_ENDPOINT_AUTH_ALGORITHMS],
     ...(scopes.length > 0 ? { scopes_supported: scopes } : {}),
+    // Published only with clients: without one, nobody could authenticate to it.
+    ...(clients.length > 0 ? { introspection_endpoint: introspectionEndpoint, introspection_endpoint_auth_methods_supported: [...TOKEN_ENDPOINT_AUTH_METHODS] } : {}),
     id_token_signing_alg_values_supported: [...new Set(keys.map((key) => key.alg))],
   });
   const discovery = new Map<string, () => unknown>();

@@ -116,8 +116,6 @@ describe('listening and discovery', () => {
       issuer: `${origin}/tenant`,
       jwks_uri: `${origin}/tenant/.well-known/jwks.json`,
       token_endpoint: `${origin}/tenant/oauth/token`,
-      introspection_endpoint: `${origin}/tenant/oauth/introspect`,
-      introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
       grant_types_supported: ['client_credentials'],
       token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
       token_endpoint_auth_signing_alg_values_supported: expect.arrayContaining(['RS256', 'ES256', 'EdDSA']),

@@ -32,6 +32,11 @@ describe('the introspection endpoint of the test issuer', () => {
   it('is published in the metadata, and an opaque token it minted verifies through it with its claims', async () => {
     const metadata = (await (await fetch(`${issuer.issuer}/.well-known/oauth-authorization-server`)).json()) as Record<string, unknown>;
     expect(metadata.introspection_endpoint).toBe(issuer.introspectionEndpoint);
+    // Without clients nobody could authenticate to it, so it is not published.
+    const bare = await createTestIssuer({ algorithms: ['ES256'] });
+    const bareMetadata = (await (await fetch(`${bare.issuer}/.well-known/oauth-authorization-server`)).json()) as Record<string, unknown>;
+    await bare.close();
+    expect(bareMetadata).not.toHaveProperty('introspection_endpoint');
     const token = issuer.signOpaque({ scope: 'orders:read', client_id: 'billing' });
     expect(token).toMatch(/^[\w-]{43}$/);
     const accessToken = await verifierWith().verify(token);
