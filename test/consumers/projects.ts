@@ -63,7 +63,9 @@ export interface ProjectSpec {
 export function writeProject(spec: ProjectSpec): void {
   mkdirSync(spec.dir, { recursive: true });
   const consumes = spec.consumes ?? CONSUMED;
-  const tarballs = spec.tarballs.filter((t) => consumes.includes(t.name));
+  // @tollgate/testing's client credentials client is @tollgate/client's: where testing goes, client goes too.
+  const needed = consumes.includes('@tollgate/testing') ? [...consumes, '@tollgate/client'] : consumes;
+  const tarballs = spec.tarballs.filter((t) => needed.includes(t.name));
   const tollgate = Object.fromEntries(tarballs.map((t) => [t.name, `file:${t.tarball}`]));
   const manifest: Record<string, unknown> = {
     name: `consumer-${spec.manager}-${spec.type}`,

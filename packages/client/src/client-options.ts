@@ -14,8 +14,8 @@ import { checkResource, checkScope, checkUrl } from './lib/request-values.js';
 export interface ClientPrivateKey {
   /** A private JWK (with `d`), a private `KeyObject`, or a private `CryptoKey` (from jose's `generateKeyPair`, for instance). */
   key: JsonWebKey | KeyObject | webcrypto.CryptoKey;
-  /** The key id registered with the authorization server; sent as the assertion's `kid`. */
-  kid: string;
+  /** The key id registered with the authorization server; sent as the assertion's `kid`. Required with several `keys`. */
+  kid?: string;
   /** The signature algorithm; it must fit the key's type and curve. */
   alg: ClientAssertionAlgorithm;
 }
@@ -95,6 +95,11 @@ export interface TokenClientOptions {
   /** Each token's renewal share is drawn from `renewAt ± renewJitter`, so instances do not renew together. Default 0.05. */
   renewJitter?: number;
   /**
+   * Renew at the latest this long before a token expires (as Spring's clock skew or Duende's
+   * RefreshBeforeExpiration do), but never before half its lifetime. Default `0`: `renewAt` alone decides.
+   */
+  renewBefore?: Duration;
+  /**
    * A token is no longer handed out this long before it expires (counted from when its request was sent),
    * for clock skew and transit time; at most a tenth of the lifetime. Default `'5s'`.
    */
@@ -139,6 +144,7 @@ export interface ResolvedClientOptions {
   readonly breaker: { readonly failures: number; readonly cooldownMs: number } | false;
   readonly renewAt: number;
   readonly renewJitter: number;
+  readonly renewBeforeMs: number;
   readonly expiryMarginMs: number;
   readonly defaultExpiresIn: number | false;
   readonly maxExpiresIn: number;
@@ -193,7 +199,7 @@ const secret = z.string({ error: 'expected the client secret as a string' }).min
 
 const privateKeySchema = z.strictObject({
   key: z.custom<object>((value) => typeof value === 'object' && value !== null, { error: 'expected a private JWK, KeyObject or CryptoKey' }),
-  kid: z.string({ error: 'expected the kid the authorization server knows the key by' }).min(1, 'kid must not be empty'),
+  kid: z.string({ error: 'expected the kid the authorization server knows the key by' }).min(1, 'kid must not be empty').optional(),
   alg: z.enum(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'], {
     error: 'expected one of RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA',
   }),
@@ -240,6 +246,7 @@ const schema = z.strictObject({
     .default({ failures: 5, cooldown: 10 }),
   renewAt: z.number({ error: 'expected renewAt as a share of the lifetime, e.g. 0.85' }).min(0.1, 'renewAt must be at least 0.1').max(0.95, 'renewAt must be at most 0.95').default(0.85),
   renewJitter: z.number({ error: 'expected renewJitter as a share of the lifetime, e.g. 0.05' }).min(0, 'renewJitter must be at least 0').max(0.2, 'renewJitter must be at most 0.2').default(0.05),
+  renewBefore: seconds('renewBefore', 0, 86_400).default(0),
   expiryMargin: seconds('expiryMargin', 0, 300).default(5),
   defaultExpiresIn: z.union([z.literal(false), seconds('defaultExpiresIn', 1, 86_400)]).default(60),
   maxExpiresIn: seconds('maxExpiresIn', 1, YEAR).default(86_400),
@@ -292,6 +299,7 @@ export function resolveClientOptions(options: TokenClientOptions): ResolvedClien
     breaker: data.breaker === false ? false : Object.freeze({ failures: data.breaker.failures, cooldownMs: data.breaker.cooldown * 1000 }),
     renewAt: data.renewAt,
     renewJitter: data.renewJitter,
+    renewBeforeMs: data.renewBefore * 1000,
     expiryMarginMs: data.expiryMargin * 1000,
     defaultExpiresIn: data.defaultExpiresIn,
     maxExpiresIn: data.maxExpiresIn,
@@ -318,8 +326,9 @@ function resolveAuth(auth: ParsedAuth): ResolvedAuth {
     const kids = new Set<string>();
     const keys = given.map((entry, index) => {
       const where = auth.keys ? `auth.keys.${index}` : 'auth.key';
-      if (kids.has(entry.kid)) fail(`${where}.kid`, `'${entry.kid}' is used by two keys; each key needs its own kid`);
-      kids.add(entry.kid);
+      if (given.length > 1 && entry.kid === undefined) fail(`${where}.kid`, 'with several keys, each needs the kid the authorization server knows it by');
+      if (entry.kid !== undefined && kids.has(entry.kid)) fail(`${where}.kid`, `'${entry.kid}' is used by two keys; each key needs its own kid`);
+      if (entry.kid !== undefined) kids.add(entry.kid);
       const imported = importPrivateKey(entry.key, entry.alg);
       if (typeof imported === 'string') fail(`${where}.key`, imported);
       return Object.freeze({ key: imported as KeyObject, kid: entry.kid, alg: entry.alg });

@@ -29,6 +29,8 @@ export interface TokenDetails {
   readonly scope: string;
   /** The lifetime the server gave (or the assumed `defaultExpiresIn`), in seconds. */
   readonly expiresIn: number;
+  /** Whether the response had no `expires_in`, so `expiresIn` is the assumed `defaultExpiresIn`. */
+  readonly assumedLifetime: boolean;
   /** When the token is renewed, on the client's clock (milliseconds, see {@link TokenClientOptions.now}). */
   readonly renewAt: number;
   /** When it stops being handed out: its expiry minus the safety margin, on the client's clock. */
@@ -132,7 +134,7 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
     getToken: (request) => cache.getAccessToken(entryFor(request)),
     async getTokenDetails(request) {
       const token = await cache.get(entryFor(request));
-      return { accessToken: token.accessToken, scope: token.scope, expiresIn: token.expiresIn, renewAt: token.renewAt, expiresAt: token.usableUntil };
+      return { accessToken: token.accessToken, scope: token.scope, expiresIn: token.expiresIn, assumedLifetime: token.assumed, renewAt: token.renewAt, expiresAt: token.usableUntil };
     },
     fetch: createAuthorizedFetch(source, resolved.fetch, apiUrlProblem),
     clear(request) {

@@ -93,6 +93,15 @@ describe('caching and renewal', () => {
     expect(points.size).toBeGreaterThan(1);
   });
 
+  it('renewBefore moves the renewal point of a long token earlier, never before half its lifetime', async () => {
+    const clock = manualClock();
+    const start = clock.now();
+    const long = await adminClient(fx.issuer, { now: clock.now, renewJitter: 0, renewBefore: '2m' }).getTokenDetails();
+    expect(long.renewAt - start).toBe(180_000);
+    const short = await createTokenClient({ tokenEndpoint: fx.issuer.tokenEndpoint, clientId: 'short', auth: { secret: 'short-secret' }, allowInsecureRequests: true, now: clock.now, renewBefore: '2m' }).getTokenDetails();
+    expect(short.renewAt - start).toBe(30_000);
+  });
+
   it('a burst of 1,000 concurrent getToken() calls makes exactly one request', async () => {
     const client = adminClient(fx.issuer);
     const tokens = await Promise.all(Array.from({ length: 1000 }, () => client.getToken()));

@@ -64,7 +64,7 @@ export class ClientAuthenticator {
         // client's clock is injected. A fresh jti per assertion: servers refuse a replayed one.
         const now = Math.floor(Date.now() / 1000);
         const assertion = await new SignJWT({})
-          .setProtectedHeader({ alg, kid, typ: 'JWT' })
+          .setProtectedHeader(kid === undefined ? { alg, typ: 'JWT' } : { alg, kid, typ: 'JWT' })
           .setIssuer(clientId)
           .setSubject(clientId)
           .setAudience(auth.audience ?? tokenEndpoint)

@@ -5,7 +5,7 @@ import type { ClientAssertionAlgorithm } from '@tollgate/core';
 /** A key ready to sign client assertions. */
 export interface SigningKey {
   readonly key: KeyObject;
-  readonly kid: string;
+  readonly kid: string | undefined;
   readonly alg: ClientAssertionAlgorithm;
 }
 

@@ -12,6 +12,8 @@ export interface CachedToken {
   /** The scope the server named, else the scopes asked for ('' for none). */
   readonly scope: string;
   readonly expiresIn: number;
+  /** Whether the response had no `expires_in` and the default was assumed. */
+  readonly assumed: boolean;
   /** From here on the token is renewed (in the background while still usable). */
   readonly renewAt: number;
   /** From here on it is never handed out: its lifetime minus the expiry margin. */
@@ -121,6 +123,8 @@ export class TokenCache {
     const lifetimeMs = grant.expiresIn * 1000;
     // Each token draws its own renewal point, so many instances started together do not renew together.
     const share = options.renewAt + (Math.random() * 2 - 1) * options.renewJitter;
+    // renewBefore moves the point earlier for long tokens, never before half the lifetime (a short token is still reused).
+    const renewAfterMs = Math.max(lifetimeMs / 2, Math.min(lifetimeMs * share, lifetimeMs - options.renewBeforeMs));
     const margin = Math.min(options.expiryMarginMs, lifetimeMs / 10);
     // The lifetime counts from when the request was sent: the token may have been issued at any time after.
     const token: CachedToken = Object.freeze({
@@ -128,7 +132,8 @@ export class TokenCache {
       promise: Promise.resolve(grant.accessToken),
       scope: grant.scope ?? entry.scope,
       expiresIn: grant.expiresIn,
-      renewAt: grant.sentAt + lifetimeMs * share,
+      assumed: grant.assumed,
+      renewAt: grant.sentAt + renewAfterMs,
       usableUntil: grant.sentAt + lifetimeMs - margin,
     });
     const now = options.now();
