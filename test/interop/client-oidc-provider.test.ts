@@ -96,7 +96,7 @@ describe('@tollgate/client against oidc-provider', () => {
     const greedy = createTokenClient({ ...base, clientId: CLIENT_B.id, auth: { method: 'client_secret_post', secret: CLIENT_B.secret }, scopes: ['orders:write'] });
     await expect(greedy.getToken()).rejects.toMatchObject({ failure: 'rejected', error: 'invalid_scope' });
     const lost = createTokenClient({ ...base, clientId: CLIENT_A.id, auth: { secret: CLIENT_A.secret }, resource: 'https://unknown.api.test' });
-    const error = await lost.getToken().catch((caught: unknown) => caught as TokenRequestError);
+    const error = (await lost.getToken().then(() => undefined, (caught: unknown) => caught)) as TokenRequestError;
     expect(error).toBeInstanceOf(TokenRequestError);
     expect(error).toMatchObject({ failure: 'rejected', error: 'invalid_target' });
     expect(error.message).toMatch(/RFC 8707/);

@@ -20,7 +20,9 @@ export const CLIENT_CHANNEL = 'tollgate:client';
  */
 export type TokenClientEvent =
   | {
+      /** `fetched`: no usable token was cached; `renewed`: a usable one was replaced. */
       type: 'fetched' | 'renewed';
+      /** The client's `client_id`. */
       clientId: string;
       /** The scopes asked for, space-delimited ('' for none). */
       scope: string;
@@ -34,9 +36,13 @@ export type TokenClientEvent =
       attempts: number;
     }
   | {
+      /** A token request failed. */
       type: 'failed';
+      /** The client's `client_id`. */
       clientId: string;
+      /** The scopes asked for, space-delimited ('' for none). */
       scope: string;
+      /** The resource indicators asked for. */
       resource: readonly string[];
       /** The failure's `error` code (RFC 6749 section 5.2, or this side's). */
       error: string;
@@ -48,7 +54,9 @@ export type TokenClientEvent =
       background: boolean;
     }
   | {
+      /** The circuit breaker opened. */
       type: 'breaker-open';
+      /** The client's `client_id`. */
       clientId: string;
       /** Consecutive failed requests that opened it. */
       failures: number;
@@ -56,13 +64,17 @@ export type TokenClientEvent =
       cooldown: number;
     }
   | {
+      /** The circuit breaker closed: a request worked again. */
       type: 'breaker-closed';
+      /** The client's `client_id`. */
       clientId: string;
       /** How long it was open, in milliseconds. */
       openForMs: number;
     }
   | {
+      /** Another credential than the preferred one worked. */
       type: 'secret-fallback';
+      /** The client's `client_id`. */
       clientId: string;
       /** `secret` (client_secret_basic / client_secret_post) or `key` (private_key_jwt). */
       credentialKind: 'secret' | 'key';

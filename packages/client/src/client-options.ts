@@ -45,6 +45,7 @@ export interface ClientSecretAuth {
  * @see RFC 7523 section 2.2, section 3
  */
 export interface PrivateKeyJwtAuth {
+  /** Always `private_key_jwt`. */
   method: 'private_key_jwt';
   /** The signing key. */
   key?: ClientPrivateKey;
@@ -82,14 +83,26 @@ export interface TokenClientOptions {
   /** Retries after a network error, a timeout, a 5xx or a 429 (never after an RFC 6749 refusal). Default 2; at most 10. */
   retries?: number;
   /** Exponential backoff with full jitter between retries. Defaults `initial: '200ms'`, `max: '5s'`. */
-  backoff?: { initial?: Duration; max?: Duration };
+  backoff?: {
+    /** The first delay's upper bound. Default `'200ms'`. */
+    initial?: Duration;
+    /** The largest delay. Default `'5s'`. */
+    max?: Duration;
+  };
   /** Longest `Retry-After` honoured by waiting; a longer one fails the request at once. Default `'10s'`; at most 5 minutes. */
   maxRetryAfter?: Duration;
   /**
    * The circuit breaker: after `failures` consecutive failed requests no request is sent for `cooldown`,
    * then one trial request decides. Defaults `failures: 5`, `cooldown: '10s'`. `false`: none.
    */
-  breaker?: { failures?: number; cooldown?: Duration } | false;
+  breaker?:
+    | {
+        /** Consecutive failed requests that open it. Default 5. */
+        failures?: number;
+        /** How long no request is sent once open. Default `'10s'`. */
+        cooldown?: Duration;
+      }
+    | false;
   /** Share of a token's lifetime after which it is renewed (in the background while still usable). Default 0.85. */
   renewAt?: number;
   /** Each token's renewal share is drawn from `renewAt ± renewJitter`, so instances do not renew together. Default 0.05. */

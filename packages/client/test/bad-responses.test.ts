@@ -43,7 +43,7 @@ describe('a token response that is not usable', () => {
     try {
       fx.issuer.setFault(fault, 'token');
       const client = adminClient(fx.issuer);
-      const error = await client.getToken().catch((caught: unknown) => caught as TokenRequestError);
+      const error = (await client.getToken().then(() => undefined, (caught: unknown) => caught)) as TokenRequestError;
       expect(error).toBeInstanceOf(TokenRequestError);
       expect(error).toMatchObject({ failure: 'invalid_response', error: 'invalid_response' });
       expect(error.message).toMatch(reason);

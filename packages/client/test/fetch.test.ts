@@ -23,7 +23,8 @@ beforeAll(async () => {
     req.on('end', async () => {
       bodies.push(Buffer.concat(chunks).toString());
       try {
-        const token = await verifier.authenticate({ headers: req.headers, method: req.method ?? 'GET', url: req.url ?? '/' });
+        const token = await verifier.authenticate({ headers: req.headers, rawHeaders: req.rawHeaders, method: req.method ?? 'GET' });
+        if (token === undefined) throw new InvalidTokenError('no token', { reason: 'malformed_token' });
         // The API has revoked this token (or every token): the answer a resource server gives for it.
         if (refuseEverything || refused.has(token.token)) throw new InvalidTokenError('the token was revoked', { reason: 'invalid_claim' });
         if (req.url === '/admin') throw new InsufficientScopeError(['orders:admin']);
