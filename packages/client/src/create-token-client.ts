@@ -131,7 +131,15 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
   };
 
   return {
-    getToken: (request) => cache.getAccessToken(entryFor(request)),
+    getToken(request) {
+      if (request === undefined) return cache.getAccessToken(defaultEntry);
+      // A bad per-call option is a rejection like any other failure, never a synchronous throw.
+      try {
+        return cache.getAccessToken(entryFor(request));
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    },
     async getTokenDetails(request) {
       const token = await cache.get(entryFor(request));
       return { accessToken: token.accessToken, scope: token.scope, expiresIn: token.expiresIn, assumedLifetime: token.assumed, renewAt: token.renewAt, expiresAt: token.usableUntil };

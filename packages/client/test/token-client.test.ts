@@ -204,6 +204,7 @@ describe('caching and renewal', () => {
     expect(await client.getToken()).toBe(read);
     await client.getToken({ scopes: ['orders:read', 'orders:write'] });
     expect(fx.issuer.requests.token).toBe(4);
-    expect(() => client.getToken({ scopes: ['bad"scope'] })).toThrow(/getToken: scopes/);
+    await expect(client.getToken({ scopes: ['bad"scope'] })).rejects.toThrow(/getToken: scopes/);
+    await expect(client.getToken({ resource: 'not a uri' })).rejects.toThrow(/getToken: resource/);
   });
 });
