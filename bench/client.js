@@ -94,6 +94,23 @@ try {
   const plainUs = median(timing.plain);
   const wrappedUs = median(timing.wrapped);
 
+  // 4. client.fetch's own work, without the network: a fetch that answers at once, with and without the wrapper.
+  const instant = () => Promise.resolve(new Response(null, { status: 204 }));
+  const instantClient = createTokenClient({ tokenEndpoint: issuer.tokenEndpoint, clientId: 'bench', auth: { secret: 'bench-secret' }, allowInsecureRequests: true, fetch: (input, init) => (String(input) === issuer.tokenEndpoint ? fetch(input, init) : instant()) });
+  await instantClient.getToken();
+  const own = { plain: [], wrapped: [] };
+  const LOCAL = REQUESTS * 20;
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [name, call] of [
+      ['plain', () => instant(apiUrl, { headers: new Headers({ authorization: `Bearer ${token}` }) })],
+      ['wrapped', () => instantClient.fetch(apiUrl)],
+    ]) {
+      const started = process.hrtime.bigint();
+      for (let i = 0; i < LOCAL; i++) await call();
+      own[name].push(Number(process.hrtime.bigint() - started) / 1e3 / LOCAL);
+    }
+  }
+
   const ops = (n) => `${Math.round(n).toLocaleString('en-US')} ops/s`;
   console.log(`@tollgate/client, node ${process.version}, median of ${ROUNDS} rounds${values.quick ? ' (quick)' : ''}`);
   console.log(`getToken(), warm cache:                 ${ops(warm).padStart(22)}  (${(1e9 / warm).toFixed(0)} ns/call), ${allocWarm}/call`);
@@ -101,6 +118,7 @@ try {
   console.log(`await getToken(), warm cache:           ${ops(median(awaited)).padStart(22)}`);
   console.log(`fetch with the header, 127.0.0.1:       ${plainUs.toFixed(1).padStart(14)} µs/request`);
   console.log(`client.fetch, 127.0.0.1:                ${wrappedUs.toFixed(1).padStart(14)} µs/request  (overhead ${(wrappedUs - plainUs).toFixed(1)} µs, ${(((wrappedUs - plainUs) / plainUs) * 100).toFixed(1)} %)`);
+  console.log(`client.fetch's own work (no network):    ${(median(own.wrapped) - median(own.plain)).toFixed(2).padStart(14)} µs/request  (${median(own.wrapped).toFixed(2)} vs ${median(own.plain).toFixed(2)} µs)`);
   console.log(`token requests sent: ${issuer.requests.token}`);
 } finally {
   observer.disconnect();
