@@ -45,8 +45,8 @@ export interface ClientSecretAuth {
  * @see RFC 7523 section 2.2, section 3
  */
 export interface PrivateKeyJwtAuth {
-  /** Always `private_key_jwt`. */
-  method: 'private_key_jwt';
+  /** `private_key_jwt` (may be left out when `key` or `keys` is given). */
+  method?: 'private_key_jwt';
   /** The signing key. */
   key?: ClientPrivateKey;
   /** Several keys during a rotation, newest first (at most 5, distinct `kid`s). */
@@ -55,7 +55,7 @@ export interface PrivateKeyJwtAuth {
   audience?: string;
 }
 
-/** How the client authenticates at the token endpoint. */
+/** How the client authenticates at the token endpoint. Without `method`: `private_key_jwt` when `key` or `keys` is given, else `client_secret_basic`. */
 export type ClientAuth = ClientSecretAuth | PrivateKeyJwtAuth;
 
 /**
@@ -241,7 +241,11 @@ const schema = z.strictObject({
   tokenEndpoint: z.string({ error: 'expected the token endpoint as a URL string' }).optional(),
   clientId: z.string({ error: 'expected the client_id as a string' }).min(1, 'clientId must not be empty').max(1000),
   auth: z.preprocess(
-    (value) => (value !== null && typeof value === 'object' && !('method' in value) ? { ...value, method: 'client_secret_basic' } : value),
+    // Without a method: private_key_jwt when a key is given, else client_secret_basic (RFC 6749 section 2.3.1's default).
+    (value) =>
+      value !== null && typeof value === 'object' && !('method' in value)
+        ? { ...value, method: 'key' in value || 'keys' in value ? 'private_key_jwt' : 'client_secret_basic' }
+        : value,
     authSchema,
   ),
   scopes: scopesSchema.default([]),

@@ -23,6 +23,7 @@ describe('createTokenClient options', () => {
     expect(() => createTokenClient(base)).not.toThrow();
     expect(() => createTokenClient({ ...base, tokenEndpoint: undefined, issuer: 'https://auth.example.com/' })).not.toThrow();
     expect(() => createTokenClient({ ...base, auth: { method: 'private_key_jwt', key: { key: ecKey.privateKey, kid: 'k1', alg: 'ES256' } } })).not.toThrow();
+    expect(() => createTokenClient({ ...base, auth: { key: { key: ecKey.privateKey, alg: 'ES256' } } })).not.toThrow();
     expect(() => createTokenClient({ ...base, auth: { method: 'private_key_jwt', key: { key: ecKey.privateKey.export({ format: 'jwk' }), kid: 'k1', alg: 'ES256' } } })).not.toThrow();
     expect(() => createTokenClient({ ...base, tokenEndpoint: 'https://auth.example.com/token?tenant=a', scopes: 'a b', resource: ['https://api.example.com'] })).not.toThrow();
   });
@@ -44,6 +45,7 @@ describe('createTokenClient options', () => {
     ['the same secret twice', { ...base, auth: { secrets: ['a', 'a'] } }, 'listed twice'],
     ['a misspelt method', { ...base, auth: { method: 'client_secret_jwt', secret: 's' } }, "expected method 'client_secret_basic'"],
     ['a typo in auth', { ...base, auth: { secert: 's' } }, 'secert'],
+    ['a key and a secret', { ...base, auth: { key: { key: ecKey.privateKey, alg: 'ES256' }, secret: 's' } }, 'secret'],
     ['private_key_jwt without a key', { ...base, auth: { method: 'private_key_jwt' } }, 'needs key'],
     ['a public key', { ...base, auth: { method: 'private_key_jwt', key: { key: ecKey.publicKey, kid: 'k', alg: 'ES256' } } }, 'must be a private key'],
     ['a key that cannot sign its alg', { ...base, auth: { method: 'private_key_jwt', key: { key: ecKey.privateKey, kid: 'k', alg: 'RS256' } } }, 'cannot sign RS256'],
