@@ -57,11 +57,11 @@ async function waitForPong(port: number): Promise<void> {
 }
 
 /** Starts a redis-server of this test's own on a free port of 127.0.0.1, with nothing saved to disk. */
-export async function startPrivateRedis(): Promise<PrivateRedis> {
+export async function startPrivateRedis(extra: readonly string[] = []): Promise<PrivateRedis> {
   const port = await freePort();
   let child: ChildProcess | undefined;
   const start = async () => {
-    child = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes'], { stdio: 'ignore' });
+    child = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes', ...extra], { stdio: 'ignore' });
     const started = child;
     // A test process that dies must not leave its server running.
     process.once('exit', () => started.kill('SIGKILL'));

@@ -1,5 +1,6 @@
 // Token introspection (RFC 7662): the public option types, the cache store interface and its in-memory default.
 import type { KeyObject, JsonWebKey } from 'node:crypto';
+import { OldestKeys } from './lib/oldest-keys.js';
 import type { Duration } from './options.js';
 
 /** How the API authenticates to the introspection endpoint (RFC 7662 section 2.1). */
@@ -187,6 +188,7 @@ export interface ResolvedIntrospectionOptions {
 /** A bounded in-memory {@link IntrospectionCache}: entries expire by their TTL, the oldest go first when full. */
 class MemoryIntrospectionCache implements IntrospectionCache {
   readonly #entries = new Map<string, { entry: IntrospectionCacheEntry; expiresAt: number }>();
+  readonly #oldest = new OldestKeys<string>(this.#entries);
   constructor(
     readonly maxEntries: number,
     readonly now: () => number,
@@ -205,7 +207,7 @@ class MemoryIntrospectionCache implements IntrospectionCache {
   set(key: string, entry: IntrospectionCacheEntry, ttlSeconds: number): void {
     this.#entries.delete(key);
     this.#entries.set(key, { entry, expiresAt: this.now() + ttlSeconds * 1000 });
-    while (this.#entries.size > this.maxEntries) this.#entries.delete(this.#entries.keys().next().value!);
+    while (this.#entries.size > this.maxEntries) this.#entries.delete(this.#oldest.take()!);
   }
 }
 

@@ -1,4 +1,5 @@
 // Replay protection: the ReplayStore interface (one atomic "claim this key") and its bounded in-memory default.
+import { createHash } from 'node:crypto';
 
 /**
  * Where one-time values (a DPoP proof's `jti`) are remembered so a second use is refused. One call,
@@ -47,10 +48,16 @@ export class ReplayStoreFullError extends Error {
 // A full store sweeps for expired keys at most this often, so a flood against a full store stays O(1) per claim.
 const SWEEP_INTERVAL_MS = 1000;
 
-/** Keys in claim order with their expiry; expired keys leave from the front, or in a rate-limited sweep. */
+/**
+ * Keys (as SHA-256 digests, so a long key costs 43 characters) with their expiry, and a queue in claim
+ * order from which expired keys leave. The queue, not the Map, is walked: iterating a Map from the
+ * front walks over every entry deleted there since it last compacted itself.
+ */
 class MemoryReplayStore implements ReplayStore {
   readonly #expiries = new Map<string, number>();
-  #nextSweepAt = 0;
+  #queue: Array<{ key: string; expiresAt: number }> = [];
+  #head = 0;
+  #nextSweepAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     readonly maxEntries: number,
@@ -58,16 +65,20 @@ class MemoryReplayStore implements ReplayStore {
   ) {}
 
   claim(key: string, ttlSeconds: number): boolean {
+    if (typeof key !== 'string') throw new TypeError('key must be a string');
     if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1) throw new RangeError('ttlSeconds must be a whole number >= 1');
     const now = this.now();
     this.#dropExpiredHead(now);
-    const expiresAt = this.#expiries.get(key);
+    const digest = createHash('sha256').update(key, 'utf8').digest('base64url');
+    const expiresAt = this.#expiries.get(digest);
     if (expiresAt !== undefined) {
       if (expiresAt > now) return false;
-      this.#expiries.delete(key);
+      this.#expiries.delete(digest);
     }
     if (this.#expiries.size >= this.maxEntries) this.#makeRoom(now);
-    this.#expiries.set(key, now + ttlSeconds * 1000);
+    const until = now + ttlSeconds * 1000;
+    this.#expiries.set(digest, until);
+    this.#queue.push({ key: digest, expiresAt: until });
     return true;
   }
 
@@ -77,9 +88,16 @@ class MemoryReplayStore implements ReplayStore {
   }
 
   #dropExpiredHead(now: number): void {
-    for (const [key, expiresAt] of this.#expiries) {
-      if (expiresAt > now) return;
-      this.#expiries.delete(key);
+    const queue = this.#queue;
+    while (this.#head < queue.length && queue[this.#head]!.expiresAt <= now) {
+      const { key, expiresAt } = queue[this.#head++]!;
+      // Only the claim this queue entry stands for: a key claimed again since has a later expiry.
+      if (this.#expiries.get(key) === expiresAt) this.#expiries.delete(key);
+    }
+    // Drop the consumed part now and then, so the queue holds about one entry per live key.
+    if (this.#head > 1024 && this.#head * 2 > queue.length) {
+      this.#queue = queue.slice(this.#head);
+      this.#head = 0;
     }
   }
 
@@ -88,10 +106,12 @@ class MemoryReplayStore implements ReplayStore {
     if (now >= this.#nextSweepAt) {
       this.#nextSweepAt = now + SWEEP_INTERVAL_MS;
       for (const [key, expiresAt] of this.#expiries) if (expiresAt <= now) this.#expiries.delete(key);
+      this.#queue = this.#queue.slice(this.#head).filter(({ key, expiresAt }) => this.#expiries.get(key) === expiresAt);
+      this.#head = 0;
     }
     if (this.#expiries.size < this.maxEntries) return;
-    // The head is the oldest claim: a close enough hint for Retry-After.
-    const oldest = this.#expiries.values().next().value!;
+    // The head of the queue is the oldest claim: a close enough hint for Retry-After.
+    const oldest = this.#queue[this.#head]?.expiresAt ?? now + 1000;
     throw new ReplayStoreFullError((oldest - now) / 1000);
   }
 }

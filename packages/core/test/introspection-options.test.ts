@@ -39,8 +39,8 @@ describe('introspection options that are refused at startup', () => {
     ['a public key', { clientId: 'api', privateKey: { key: ec.publicKey, kid: 'k', alg: 'ES256' } }, 'introspection.privateKey.key: must be a private key, not a public or secret one'],
     ['a public JWK', { clientId: 'api', privateKey: { key: ec.publicKey.export({ format: 'jwk' }), kid: 'k', alg: 'ES256' } }, 'introspection.privateKey.key: must be a private key (a JWK with d'],
     ['a key that cannot sign its alg', { clientId: 'api', privateKey: { key: rsa.privateKey, kid: 'k', alg: 'ES256' } }, 'introspection.privateKey.key: a rsa key cannot sign ES256'],
-    // A key made for this test only (generating one this large takes half a minute).
-    ['an RSA key over 8192 bits', { clientId: 'api', privateKey: { key: createPrivateKey(readFileSync(new URL('./fixtures/test-only-rsa-8448.pem', import.meta.url))), kid: 'k', alg: 'RS256' } }, 'introspection.privateKey.key: an RSA key of more than 8192 bits'],
+    // A key made for this test only (generating one over 4096 bits takes seconds).
+    ['an RSA key over 4096 bits', { clientId: 'api', privateKey: { key: createPrivateKey(readFileSync(new URL('./fixtures/test-only-rsa-4160.pem', import.meta.url))), kid: 'k', alg: 'RS256' } }, 'introspection.privateKey.key: an RSA key of more than 4096 bits'],
     ['a key without kid', { clientId: 'api', privateKey: { key: ec.privateKey, alg: 'ES256' } }, 'introspection.privateKey.kid: required'],
     ['a symmetric alg', { clientId: 'api', privateKey: { key: ec.privateKey, kid: 'k', alg: 'HS256' } }, 'introspection.privateKey.alg: required: one of RS256'],
     ['an http endpoint', { clientId: 'api', clientSecret: SECRET, endpoint: 'http://auth.example.com/introspect' }, "introspection.endpoint: 'http://auth.example.com/introspect' must be an https URL"],

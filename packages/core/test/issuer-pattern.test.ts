@@ -147,10 +147,13 @@ describe('issuer pattern and function: options checked at startup', () => {
   });
 
   it("refuses {tenant} right before a country registry's suffix (co.uk, com.au) with tenants: '*', and takes it with a list", () => {
-    for (const pattern of ['https://{tenant}.co.uk/', 'https://{tenant}.com.au/oauth2', 'https://{tenant}.ac.jp/']) {
+    for (const pattern of ['https://{tenant}.co.uk/', 'https://{tenant}.com.au/oauth2', 'https://{tenant}.ac.jp/', 'https://{tenant}.com.xn--p1ai/']) {
       expect(problems({ issuer: { pattern, tenants: '*' } })[0], pattern).toMatch(/is a public suffix, so with tenants: '\*' anyone who registers a domain under it would be a trusted issuer/);
       expect(compilePattern({ pattern, tenants: ['acme'] }, false), pattern).toMatchObject({ place: 'host' });
     }
+    // The same with a trailing dot (the same name to DNS): any host ending in '.' is refused in a pattern.
+    expect(problems({ issuer: { pattern: 'https://{tenant}.co.uk./', tenants: '*' } })).toEqual(["issuer.pattern: 'https://{tenant}.co.uk./' must not end its host with '.'"]);
+    expect(problems({ issuer: { pattern: 'https://login.example.com./{tenant}', tenants: ['a'] } })).toEqual(["issuer.pattern: 'https://login.example.com./{tenant}' must not end its host with '.'"]);
     // A domain of its own under a country code is fine: the tenant is a subdomain of it.
     expect(compiled('https://{tenant}.example.co.uk/')).toMatchObject({ place: 'host' });
     expect(compiled('https://{tenant}.auth.de/')).toMatchObject({ place: 'host' });

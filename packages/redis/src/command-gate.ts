@@ -1,6 +1,8 @@
-// Sends a store's commands with a timeout, and after a failure answers "unavailable" at once for a cooldown.
+// Sends a store's commands with a timeout and a cap on those in flight; after a failure it answers
+// "unavailable" at once for a cooldown, then lets one probe through before any other command.
+import { performance } from 'node:perf_hooks';
 import { publishRedisEvent, type RedisStoreEvent } from './redis-events.js';
-import type { SendCommand } from './redis-client.js';
+import type { CommandSender } from './redis-client.js';
 import type { ResolvedStoreOptions } from './store-options.js';
 
 /**
@@ -17,48 +19,83 @@ export class RedisUnavailableError extends Error {
   }
 }
 
-/** One gate per store: the timeout, the cooldown after a failure, and the unavailable/recovered events. */
+// Commands one store has handed to the client and not seen settle, at most: beyond it Redis is not keeping
+// up, and a client's offline queue must not grow with an attacker's request rate. Counted until each
+// command settles, not until it times out, so commands stuck in a queue keep their places.
+const MAX_IN_FLIGHT = 128;
+
+/**
+ * One gate per store. States: open (commands go through); closed until a time after a failure (answered
+ * at once); then half-open: one probe goes through, the rest are answered at once until it succeeds.
+ * Times are monotonic (`performance.now()`), so a wall clock stepped back cannot stall the store.
+ */
 export class CommandGate {
+  #closedUntil = Number.NEGATIVE_INFINITY;
+  #probing = false;
   #downSince: number | undefined;
-  #closedUntil = 0;
+  #inFlight = 0;
+  // Counts failures: a command that started before the latest failure cannot announce a recovery.
+  #failures = 0;
 
   constructor(
-    readonly send: SendCommand,
+    readonly client: CommandSender,
     readonly options: ResolvedStoreOptions,
     readonly store: RedisStoreEvent['store'],
-    readonly now: () => number = Date.now,
+    readonly now: () => number = () => performance.now(),
   ) {}
 
-  /** Sends `args`; rejects with {@link RedisUnavailableError} on a failure, a timeout, or during the cooldown. */
+  /** Sends `args`; rejects with {@link RedisUnavailableError} on a failure, a timeout, or while the gate is not open. */
   async run(args: readonly string[]): Promise<unknown> {
     const now = this.now();
-    if (now < this.#closedUntil) throw new RedisUnavailableError('redis is unavailable (cooling down after a failure)', (this.#closedUntil - now) / 1000);
+    let probe = false;
+    if (this.#downSince !== undefined) {
+      if (now < this.#closedUntil) throw new RedisUnavailableError('redis is unavailable (cooling down after a failure)', (this.#closedUntil - now) / 1000);
+      if (this.#probing) throw new RedisUnavailableError('redis is unavailable (a probe is under way)', 1);
+      this.#probing = probe = true;
+    }
+    if (this.#inFlight >= MAX_IN_FLIGHT) {
+      if (probe) this.#probing = false;
+      throw new RedisUnavailableError(`redis is not keeping up (${MAX_IN_FLIGHT} commands in flight)`, 1);
+    }
+    const failuresBefore = this.#failures;
     let timer: NodeJS.Timeout | undefined;
     try {
-      const sent = this.send(args);
-      // The loser of the race must not become an unhandled rejection.
-      sent.catch(() => {});
+      // A client that knows it is disconnected would only queue the command: fail now, as a timeout would later.
+      if (!this.client.connected()) throw new Error('the client is not connected');
+      const sent = this.client.send(args);
+      this.#inFlight += 1;
+      // Settled or not, the command leaves its place only when the client is done with it; the loser of
+      // the race below must not become an unhandled rejection either.
+      sent.then(
+        () => (this.#inFlight -= 1),
+        () => (this.#inFlight -= 1),
+      );
       const reply = await Promise.race([
         sent,
         new Promise<never>((_, reject) => {
           timer = setTimeout(() => reject(new Error(`no answer within ${this.options.timeout * 1000} ms`)), this.options.timeout * 1000);
         }),
       ]);
-      if (this.#downSince !== undefined) {
-        publishRedisEvent({ store: this.store, state: 'recovered', downForMs: this.now() - this.#downSince });
-        this.#downSince = undefined;
-      }
+      if (this.#downSince !== undefined && (probe || this.#failures === failuresBefore)) this.#recover();
       return reply;
     } catch (error) {
       this.#fail(error);
       throw new RedisUnavailableError('redis is unavailable', Math.max(1, this.options.cooldown), { cause: error });
     } finally {
       clearTimeout(timer);
+      if (probe) this.#probing = false;
     }
+  }
+
+  #recover(): void {
+    publishRedisEvent({ store: this.store, state: 'recovered', downForMs: Math.round(this.now() - this.#downSince!) });
+    this.#downSince = undefined;
+    this.#closedUntil = Number.NEGATIVE_INFINITY;
   }
 
   #fail(error: unknown): void {
     const now = this.now();
+    this.#failures += 1;
     this.#closedUntil = now + this.options.cooldown * 1000;
     if (this.#downSince !== undefined) return;
     this.#downSince = now;

@@ -4,7 +4,7 @@ export type { RedisReplayStore, RedisReplayStoreOptions } from './replay-store.j
 export { createRedisIntrospectionCache } from './introspection-cache.js';
 export type { RedisIntrospectionCache, RedisIntrospectionCacheOptions } from './introspection-cache.js';
 export { RedisUnavailableError } from './command-gate.js';
-export type { RedisClient } from './redis-client.js';
+export type { IoRedisClient, NodeRedisClient, RedisClient } from './redis-client.js';
 export type { RedisStoreOptions } from './store-options.js';
 export { REDIS_CHANNEL } from './redis-events.js';
 export type { RedisStoreEvent } from './redis-events.js';

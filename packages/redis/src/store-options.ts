@@ -38,21 +38,24 @@ const seconds = (what: string, max: number, min: number) =>
     return parsed;
   });
 
-const schema = z.strictObject({
+const shared = {
   client: z.unknown(),
   prefix: z.string().max(100, 'at most 100 characters').default('tollgate:'),
   timeout: seconds('timeout', 10, 0.001).default(0.5),
   cooldown: seconds('cooldown', 60, 0).default(1),
-});
+};
 
-/** Validates `options`; a {@link TollgateConfigError} naming the option otherwise. */
-export function resolveStoreOptions(options: RedisStoreOptions, factory: string): ResolvedStoreOptions {
-  const result = schema.safeParse(options);
+/**
+ * Validates `options` against the shared members and the store's own (`own`); a
+ * {@link TollgateConfigError} naming the option otherwise.
+ */
+export function resolveStoreOptions<Own extends object = object>(options: RedisStoreOptions, factory: string, own: Record<string, z.ZodType> = {}): ResolvedStoreOptions & Own {
+  const result = z.strictObject({ ...shared, ...own }).safeParse(options);
   if (!result.success) {
     const issue = result.error.issues[0]!;
     const path = issue.path.length > 0 ? issue.path.join('.') : 'options';
     throw new TollgateConfigError(`${factory}: ${path}: ${issue.message}`);
   }
-  const { prefix, timeout, cooldown } = result.data;
-  return Object.freeze({ prefix, timeout, cooldown });
+  const { client: _client, ...settings } = result.data as Record<string, unknown>;
+  return Object.freeze(settings) as ResolvedStoreOptions & Own;
 }

@@ -1,6 +1,7 @@
 // Startup errors: anything but a usable client or valid bounds is a TollgateConfigError naming the option.
 import { TollgateConfigError } from '@tollgate/core';
 import { describe, expect, it } from 'vitest';
+import { createClient } from 'redis';
 import { createRedisIntrospectionCache, createRedisReplayStore, type RedisStoreOptions } from '../src/index.js';
 
 const ioredisLike = { call: async () => 'OK' };
@@ -42,5 +43,23 @@ describe.each([
   it('takes either kind of client', () => {
     expect(() => create({ client: ioredisLike })).not.toThrow();
     expect(() => create({ client: nodeRedisLike })).not.toThrow();
+  });
+});
+
+describe('createRedisIntrospectionCache: integrityKey', () => {
+  it('must be at least 32 characters', () => {
+    expect(() => createRedisIntrospectionCache({ client: ioredisLike, integrityKey: 'short' })).toThrow(/integrityKey: at least 32 characters/);
+    expect(() => createRedisIntrospectionCache({ client: ioredisLike, integrityKey: 'k'.repeat(32) })).not.toThrow();
+    // Not an option of the replay store.
+    expect(() => createRedisReplayStore({ client: ioredisLike, integrityKey: 'k'.repeat(32) } as RedisStoreOptions)).toThrow(TollgateConfigError);
+  });
+});
+
+describe('a node-redis client without an error listener', () => {
+  it('is refused: an unheard error would stop the process when Redis drops', () => {
+    const client = createClient({ url: 'redis://127.0.0.1:1' });
+    expect(() => createRedisReplayStore({ client })).toThrow(/no 'error' listener/);
+    client.on('error', () => {});
+    expect(() => createRedisReplayStore({ client })).not.toThrow();
   });
 });

@@ -45,7 +45,7 @@ describe.skipIf(!redisAvailable).each([CLIENT_KINDS[0]!, CLIENT_KINDS[2]!])('Red
   it('claims fail closed while Redis is down, fast during the cooldown, and work again when it is back', async () => {
     const client = await kind.connect(redis.url);
     opened.push(client);
-    const store = createRedisReplayStore({ client: client.client, prefix: `outage:${kind.name}:`, timeout: '300ms', cooldown: '1s' });
+    const store = createRedisReplayStore({ client: client.client, prefix: `outage:${kind.name}:`, timeout: '300ms', cooldown: '1s', evictionCheck: false });
     expect(await store.claim('before', 60)).toBe(true);
     events.length = 0;
 
@@ -87,4 +87,39 @@ describe.skipIf(!redisAvailable)('Redis answers too slowly', () => {
     expect(Date.now() - started).toBeLessThan(1000);
     await admin.command('CLIENT', 'UNPAUSE');
   });
+});
+
+describe.skipIf(!redisAvailable)('a write that reaches Redis late', () => {
+  it('expires when tollgate said, counted from the answer, however late it lands (PXAT)', async () => {
+    const admin = await CLIENT_KINDS[0]!.connect(redis.url);
+    const user = await CLIENT_KINDS[0]!.connect(redis.url);
+    opened.push(admin, user);
+    const cache = createRedisIntrospectionCache({ client: user.client, prefix: 'late:', timeout: '200ms', cooldown: 0 });
+    await admin.command('CLIENT', 'PAUSE', '2500', 'WRITE');
+    // The write waits in Redis for the pause; the store gives up on it after its timeout.
+    await failure(() => cache.set('digest', { active: true, claims: { active: true, exp: 2_000_000_000 } }, 2));
+    await new Promise((resolve) => setTimeout(resolve, 2700));
+    // It landed about 2.5 s after the answer, with 2 s of life: already past, so gone.
+    expect(await admin.command('EXISTS', 'late:introspection:digest')).toBe(0);
+    expect(await cache.get('digest')).toBeUndefined();
+  });
+});
+
+describe.skipIf(!redisAvailable).each([CLIENT_KINDS[0]!, CLIENT_KINDS[2]!])('the gate, through $name', (kind) => {
+  it('fails at once, without queueing, while the client says it lost its connection; recovers by itself', async () => {
+    const own = await startPrivateRedis();
+    const client = await kind.connect(own.url);
+    opened.push(client);
+    const store = createRedisReplayStore({ client: client.client, prefix: 'gate:', timeout: '2s', cooldown: '300ms' });
+    expect(await store.claim('a', 60)).toBe(true);
+    await own.stop();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const started = Date.now();
+    expect(await failure(() => store.claim('b', 60))).toBeInstanceOf(RedisUnavailableError);
+    // The client knows its socket closed: no 2 s timeout was waited for.
+    expect(Date.now() - started).toBeLessThan(500);
+    await own.start();
+    await until(async () => store.claim(`c-${Date.now()}`, 60).then(() => true, () => false), 8000);
+    await own.stop();
+  }, 20_000);
 });

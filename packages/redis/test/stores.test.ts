@@ -2,8 +2,8 @@
 // prefixed keys, introspection entries round-tripped, and anything not written by tollgate read as a miss.
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRedisIntrospectionCache, createRedisReplayStore } from '../src/index.js';
-import { redisAvailable, sharedRedisUrl } from '../../../test/support/redis-server.js';
+import { createRedisIntrospectionCache, createRedisReplayStore, RedisUnavailableError } from '../src/index.js';
+import { redisAvailable, sharedRedisUrl, startPrivateRedis } from '../../../test/support/redis-server.js';
 import { CLIENT_KINDS, type TestClient } from './clients.js';
 
 let url: string;
@@ -20,8 +20,8 @@ afterAll(async () => {
   await closeRedis?.();
 });
 
-async function connect(kind = CLIENT_KINDS[0]!): Promise<TestClient> {
-  const client = await kind.connect(url);
+async function connect(kind = CLIENT_KINDS[0]!, to = url): Promise<TestClient> {
+  const client = await kind.connect(to);
   opened.push(client);
   return client;
 }
@@ -96,5 +96,54 @@ describe.skipIf(!redisAvailable)('claims across clients and instances', () => {
     await expect(store.claim('k', 2.5)).rejects.toThrow(RangeError);
     const cache = createRedisIntrospectionCache({ client: (await connect()).client, prefix: runPrefix('bad') });
     await expect(cache.set('k', { active: false }, -1)).rejects.toThrow(RangeError);
+  });
+});
+
+describe.skipIf(!redisAvailable)('entries planted or left behind in Redis', () => {
+  it('a value without an expiry stamp, or past it, is a miss', async () => {
+    const raw = await connect();
+    const prefix = runPrefix('stamp');
+    const cache = createRedisIntrospectionCache({ client: raw.client, prefix });
+    const entry = { active: true, claims: { active: true, exp: 2_000_000_000 } };
+    await raw.command('SET', `${prefix}introspection:no-stamp`, JSON.stringify(entry));
+    await raw.command('SET', `${prefix}introspection:past`, JSON.stringify({ until: Date.now() - 1, entry }));
+    expect(await cache.get('no-stamp')).toBeUndefined();
+    expect(await cache.get('past')).toBeUndefined();
+  });
+
+  it('with integrityKey, an entry without its MAC, moved to another key, or written under another key, is a miss', async () => {
+    const raw = await connect();
+    const prefix = runPrefix('mac');
+    const integrityKey = 'k'.repeat(32);
+    const cache = createRedisIntrospectionCache({ client: raw.client, prefix, integrityKey });
+    const entry = { active: true as const, claims: { active: true, exp: 2_000_000_000 } };
+    await cache.set('real', entry, 60);
+    expect(await cache.get('real')).toEqual(entry);
+    const stored = String(await raw.command('GET', `${prefix}introspection:real`));
+    await raw.command('SET', `${prefix}introspection:moved`, stored);
+    expect(await cache.get('moved')).toBeUndefined();
+    await raw.command('SET', `${prefix}introspection:planted`, JSON.stringify({ until: Date.now() + 60_000, entry }));
+    expect(await cache.get('planted')).toBeUndefined();
+    const other = createRedisIntrospectionCache({ client: raw.client, prefix, integrityKey: 'o'.repeat(32) });
+    expect(await other.get('real')).toBeUndefined();
+  });
+});
+
+describe.skipIf(!redisAvailable)("Redis's eviction policy", () => {
+  it('a replay store refuses to claim on a Redis that may evict keys early, unless told to accept that', async () => {
+    const own = await startPrivateRedis(['--maxmemory', '50mb', '--maxmemory-policy', 'volatile-lru']);
+    const client = await connect(CLIENT_KINDS[0]!, own.url);
+    try {
+      const refused = await createRedisReplayStore({ client: client.client, prefix: 'evict:' })
+        .claim('jti', 60)
+        .then(() => undefined, (error: unknown) => error);
+      expect(refused).toBeInstanceOf(RedisUnavailableError);
+      expect((refused as Error).message).toContain('maxmemory-policy volatile-lru');
+      expect(await createRedisReplayStore({ client: client.client, prefix: 'evict:', evictionCheck: false }).claim('jti', 60)).toBe(true);
+      await client.command('CONFIG', 'SET', 'maxmemory-policy', 'noeviction');
+      expect(await createRedisReplayStore({ client: client.client, prefix: 'evict2:' }).claim('jti', 60)).toBe(true);
+    } finally {
+      await own.stop();
+    }
   });
 });

@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT, type JWK, type JWTPayload } from 'jose';
 import { IssuerServer, type FaultTarget, type IssuerFault, type IssuerRequestCounts } from './issuer-server.js';
+import { createIntrospectionEndpoint, type IntrospectionEndpoint } from './introspection-endpoint.js';
 import { createSigningKey, type TestAlgorithm, type TestSigningKey } from './signing-keys.js';
 import { createTokenEndpoint, TOKEN_ENDPOINT_AUTH_ALGORITHMS, TOKEN_ENDPOINT_AUTH_METHODS, type TestClient } from './token-endpoint.js';
 import { algNoneToken, hmacWithPublicKeyToken } from './unsafe-tokens.js';
@@ -57,6 +58,11 @@ export interface TestIssuer {
   readonly jwksUri: string;
   /** `{issuer}/oauth/token`: the client credentials grant for {@link TestIssuerOptions.clients}. */
   readonly tokenEndpoint: string;
+  /**
+   * `{issuer}/oauth/introspect`: introspection (RFC 7662) of the tokens {@link TestIssuer.signOpaque}
+   * made, for any of {@link TestIssuerOptions.clients} (the API authenticates as one of them).
+   */
+  readonly introspectionEndpoint: string;
   /** Default audience of minted tokens. */
   readonly audience: string;
   /** Every key of the issuer, published or not, in the order made; the first signs by default. */
@@ -68,6 +74,18 @@ export interface TestIssuer {
    * `jti`, and `typ: at+jwt`; every claim and header can be overridden.
    */
   sign(claims?: Record<string, unknown>, options?: SignOptions): Promise<string>;
+  /**
+   * Mints an opaque access token (a random string, not a JWT) with the same default claims as
+   * {@link TestIssuer.sign}; the introspection endpoint answers for it until it expires or is revoked.
+   * @example
+   * const token = issuer.signOpaque({ scope: 'orders:read' });
+   * createVerifier({ issuer: issuer.issuer, audience: issuer.audience, allowInsecureRequests: true,
+   *   introspection: { clientId: 'orders-api', clientSecret: 's3cret' } }); // a client of the issuer
+   * @see RFC 7662 section 2.2
+   */
+  signOpaque(claims?: Record<string, unknown>, options?: Pick<SignOptions, 'expiresIn' | 'now' | 'omit'>): string;
+  /** Makes an opaque token inactive at the introspection endpoint (as RFC 7009 revocation would). */
+  revoke(token: string): void;
   /** Generates a new key; published in the JWKS unless `publish: false`. Returns it. */
   rotate(options?: { alg?: TestAlgorithm; publish?: boolean; kid?: string }): Promise<TestSigningKey>;
   /** Removes a key from the JWKS (it can still sign, as a retired key would). */
@@ -131,12 +149,16 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
   const jwksUri = `${server.origin}${jwksPath}`;
   const tokenPath = `${path}/oauth/token`;
   const tokenEndpoint = `${server.origin}${tokenPath}`;
+  const introspectionPath = `${path}/oauth/introspect`;
+  const introspectionEndpoint = `${server.origin}${introspectionPath}`;
   const clients = options.clients ?? [];
   const scopes = [...new Set(clients.flatMap((client) => client.scopes))];
   const metadata = () => ({
     issuer: options.advertisedIssuer ?? issuer,
     jwks_uri: options.advertisedJwksUri ?? jwksUri,
     token_endpoint: tokenEndpoint,
+    introspection_endpoint: introspectionEndpoint,
+    introspection_endpoint_auth_methods_supported: [...TOKEN_ENDPOINT_AUTH_METHODS],
     grant_types_supported: ['client_credentials'],
     token_endpoint_auth_methods_supported: [...TOKEN_ENDPOINT_AUTH_METHODS],
     token_endpoint_auth_signing_alg_values_supported: [...TOKEN_ENDPOINT_AUTH_ALGORITHMS],
@@ -151,11 +173,13 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
   if (mode === 'both' || mode === 'oidc') discovery.set(`${path}/.well-known/openid-configuration`, metadata);
   // Built before the issuer object so that a misconfigured client fails createTestIssuer at once.
   let handleToken: ReturnType<typeof createTokenEndpoint>;
+  let introspection: IntrospectionEndpoint;
   try {
     // Signed with the first key still published, so a retired key never signs a fresh token.
     const mint = (claims: Record<string, unknown>, expiresIn: number) =>
       testIssuer.sign(claims, { expiresIn, kid: keys.find((key) => key.published)?.kid });
     handleToken = createTokenEndpoint({ url: tokenEndpoint, issuer, clients, mint });
+    introspection = createIntrospectionEndpoint({ url: introspectionEndpoint, issuer, clients });
   } catch (error) {
     await server.close();
     throw error;
@@ -164,7 +188,10 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
     discovery,
     jwksPath,
     jwks: () => ({ keys: [...keys.filter((key) => key.published).map((key) => key.publicJwk), ...extraJwks] }),
-    endpoints: new Map([[tokenPath, { count: 'token', handle: handleToken }]]),
+    endpoints: new Map([
+      [tokenPath, { count: 'token', handle: handleToken }],
+      [introspectionPath, { count: 'introspection', handle: introspection.handle }],
+    ]),
   });
 
   const findKey = (kid: string): TestSigningKey => {
@@ -186,6 +213,7 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
     issuer,
     jwksUri,
     tokenEndpoint,
+    introspectionEndpoint,
     audience,
     keys,
     requests: server.counts,
@@ -207,6 +235,15 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
         .setProtectedHeader({ ...header, alg: key.alg } as { alg: string })
         .sign(key.privateKey)
         .then((token) => (header.alg === key.alg ? token : reheader(token, header)));
+    },
+    signOpaque(claims = {}, signOptions = {}) {
+      const now = signOptions.now ?? Math.floor(Date.now() / 1000);
+      const payload: Record<string, unknown> = { ...defaultClaims(now), exp: now + (signOptions.expiresIn ?? 300), ...claims };
+      for (const name of signOptions.omit ?? []) delete payload[name];
+      return introspection.mint(payload);
+    },
+    revoke(token) {
+      introspection.revoke(token);
     },
     async rotate({ alg = keys[0]!.alg, publish = true, kid } = {}) {
       const key = await createSigningKey(alg, kid);
@@ -233,6 +270,7 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
       server.counts.jwks = 0;
       server.counts.discovery = 0;
       server.counts.token = 0;
+      server.counts.introspection = 0;
       server.counts.total = 0;
     },
     unsafe: {

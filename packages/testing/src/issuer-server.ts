@@ -50,6 +50,8 @@ export interface IssuerRequestCounts {
   discovery: number;
   /** Requests to the token endpoint (`POST {issuer}/oauth/token`). */
   token: number;
+  /** Requests to the introspection endpoint (`POST {issuer}/oauth/introspect`). */
+  introspection: number;
   /** Every request, including unknown paths. */
   total: number;
 }
@@ -65,7 +67,7 @@ export interface IssuerRoutes {
 
 /** A running HTTP server for the issuer's endpoints. */
 export class IssuerServer {
-  readonly counts: IssuerRequestCounts = { jwks: 0, discovery: 0, token: 0, total: 0 };
+  readonly counts: IssuerRequestCounts = { jwks: 0, discovery: 0, token: 0, introspection: 0, total: 0 };
   #fault: { fault: IssuerFault; target: FaultTarget; times: number } | null = null;
   /** Extra headers of the JWKS and discovery responses (caching headers, for instance). */
   #extraHeaders: Record<'jwks' | 'discovery', Readonly<Record<string, string>>> = { jwks: {}, discovery: {} };

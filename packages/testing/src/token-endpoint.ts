@@ -127,7 +127,8 @@ export function createTokenEndpoint(settings: TokenEndpointSettings): (req: Inco
   };
 }
 
-function send(res: ServerResponse, status: number, body: Record<string, unknown>, headers: Readonly<Record<string, string>>): void {
+/** Sends a JSON answer of the token or introspection endpoint, never cached (RFC 6749 section 5.1, RFC 7662 section 2.2). */
+export function send(res: ServerResponse, status: number, body: Record<string, unknown>, headers: Readonly<Record<string, string>>): void {
   if (res.headersSent || res.destroyed) return;
   const text = JSON.stringify(body);
   res.writeHead(status, {

@@ -116,6 +116,8 @@ describe('listening and discovery', () => {
       issuer: `${origin}/tenant`,
       jwks_uri: `${origin}/tenant/.well-known/jwks.json`,
       token_endpoint: `${origin}/tenant/oauth/token`,
+      introspection_endpoint: `${origin}/tenant/oauth/introspect`,
+      introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
       grant_types_supported: ['client_credentials'],
       token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
       token_endpoint_auth_signing_alg_values_supported: expect.arrayContaining(['RS256', 'ES256', 'EdDSA']),
@@ -468,27 +470,27 @@ describe('request counts', () => {
   it('counts jwks, discovery and total (unknown paths and other methods only in total); resetRequests zeroes them', async () => {
     const issuer = await issuerFor({ algorithms: ['ES256'], path: '/t' });
     const origin = originOf(issuer);
-    expect(issuer.requests).toEqual({ jwks: 0, discovery: 0, token: 0, total: 0 });
+    expect(issuer.requests).toEqual({ jwks: 0, discovery: 0, token: 0, introspection: 0, total: 0 });
     await getJson(issuer.jwksUri);
     await getJson(issuer.jwksUri);
     await getJson(`${origin}/.well-known/oauth-authorization-server/t`);
     await getJson(`${origin}/t/.well-known/openid-configuration`);
     await getJson(`${origin}/t/.well-known/openid-configuration?x=1`);
-    expect(issuer.requests).toEqual({ jwks: 2, discovery: 3, token: 0, total: 5 });
+    expect(issuer.requests).toEqual({ jwks: 2, discovery: 3, token: 0, introspection: 0, total: 5 });
 
     const unknown = await getJson(`${origin}/nope`);
     expect(unknown).toMatchObject({ status: 404, body: { error: 'not_found' } });
     const post = await getJson(issuer.jwksUri, { method: 'POST', body: '{}' });
     expect(post.status).toBe(404);
-    expect(issuer.requests).toEqual({ jwks: 2, discovery: 3, token: 0, total: 7 });
+    expect(issuer.requests).toEqual({ jwks: 2, discovery: 3, token: 0, introspection: 0, total: 7 });
 
     const counts = issuer.requests;
     issuer.resetRequests();
-    expect(issuer.requests).toEqual({ jwks: 0, discovery: 0, token: 0, total: 0 });
+    expect(issuer.requests).toEqual({ jwks: 0, discovery: 0, token: 0, introspection: 0, total: 0 });
     await getJson(issuer.jwksUri);
     // The counts object stays live after a reset.
-    expect(counts).toEqual({ jwks: 1, discovery: 0, token: 0, total: 1 });
-    expect(issuer.requests).toEqual({ jwks: 1, discovery: 0, token: 0, total: 1 });
+    expect(counts).toEqual({ jwks: 1, discovery: 0, token: 0, introspection: 0, total: 1 });
+    expect(issuer.requests).toEqual({ jwks: 1, discovery: 0, token: 0, introspection: 0, total: 1 });
   });
 });
 

@@ -36,7 +36,7 @@ describe('setFault kinds against the JWKS URL', () => {
   it('down: the connection is dropped, so fetch rejects', async () => {
     issuer.setFault({ kind: 'down' });
     await expect(get(issuer.jwksUri)).rejects.toThrow(TypeError);
-    expect(issuer.requests).toEqual({ jwks: 1, discovery: 0, token: 0, total: 1 });
+    expect(issuer.requests).toEqual({ jwks: 1, discovery: 0, token: 0, introspection: 0, total: 1 });
   });
 
   it('slow: responds with the JWKS after delayMs', async () => {
@@ -49,7 +49,7 @@ describe('setFault kinds against the JWKS URL', () => {
     expect(body).toEqual(healthyJwks);
     expect(elapsed).toBeGreaterThanOrEqual(290);
     expect(elapsed).toBeLessThan(3000);
-    expect(issuer.requests).toEqual({ jwks: 1, discovery: 0, token: 0, total: 1 });
+    expect(issuer.requests).toEqual({ jwks: 1, discovery: 0, token: 0, introspection: 0, total: 1 });
   });
 
   it('error: 500 by default', async () => {
@@ -136,7 +136,7 @@ describe('fault targets', () => {
     issuer.setFault({ kind: 'down' });
     const response = await get(`${issuer.issuer}/nope`);
     expect(response.status).toBe(404);
-    expect(issuer.requests).toEqual({ jwks: 0, discovery: 0, token: 0, total: 1 });
+    expect(issuer.requests).toEqual({ jwks: 0, discovery: 0, token: 0, introspection: 0, total: 1 });
   });
 });
 
@@ -161,12 +161,12 @@ describe('recovery and counting', () => {
     await get(discoveryUrl);
     issuer.setFault({ kind: 'invalid-json' }, 'jwks');
     await (await get(issuer.jwksUri)).text();
-    expect(issuer.requests).toEqual({ jwks: 2, discovery: 1, token: 0, total: 3 });
+    expect(issuer.requests).toEqual({ jwks: 2, discovery: 1, token: 0, introspection: 0, total: 3 });
     issuer.setFault({ kind: 'down' }, 'jwks');
     await expect(get(issuer.jwksUri)).rejects.toThrow();
     issuer.setFault({ kind: 'slow', delayMs: 50 });
     await (await get(discoveryUrl)).text();
-    expect(issuer.requests).toEqual({ jwks: 3, discovery: 2, token: 0, total: 5 });
+    expect(issuer.requests).toEqual({ jwks: 3, discovery: 2, token: 0, introspection: 0, total: 5 });
   });
 });
 
@@ -182,7 +182,7 @@ describe('redirect faults', () => {
     expect(followed.redirected).toBe(true);
     expect(followed.url).toBe(discoveryUrl);
     expect(await followed.json()).toMatchObject({ jwks_uri: issuer.jwksUri });
-    expect(issuer.requests).toEqual({ jwks: 2, discovery: 1, token: 0, total: 3 });
+    expect(issuer.requests).toEqual({ jwks: 2, discovery: 1, token: 0, introspection: 0, total: 3 });
   });
 
   it('redirect-loop: two URLs of the endpoint redirect to each other', async () => {
@@ -193,7 +193,7 @@ describe('redirect faults', () => {
     const second = await fetch(`${issuer.jwksUri}?redirected=1`, { redirect: 'manual', signal: AbortSignal.timeout(5000) });
     expect(second.status).toBe(302);
     expect(second.headers.get('location')).toBe('/.well-known/jwks.json');
-    expect(issuer.requests).toEqual({ jwks: 2, discovery: 0, token: 0, total: 2 });
+    expect(issuer.requests).toEqual({ jwks: 2, discovery: 0, token: 0, introspection: 0, total: 2 });
   });
 
   it('redirect-loop: a following client gives up after its redirect limit, and every hop is counted', async () => {
@@ -231,7 +231,7 @@ describe('key-set faults', () => {
     const response = await get(issuer.jwksUri);
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ keys: [] });
-    expect(issuer.requests).toEqual({ jwks: 1, discovery: 0, token: 0, total: 1 });
+    expect(issuer.requests).toEqual({ jwks: 1, discovery: 0, token: 0, introspection: 0, total: 1 });
   });
 });
 

@@ -10,9 +10,9 @@ export interface SigningKey {
 }
 
 const EC_CURVES: Partial<Record<ClientAssertionAlgorithm, string>> = { ES256: 'prime256v1', ES384: 'secp384r1', ES512: 'secp521r1' };
-// RFC 7518 section 3.3: at least 2048 bits. Above 8192 every token request waits tens of milliseconds to sign.
+// RFC 7518 section 3.3: at least 2048 bits. Above 4096 (as for introspection clients) every token request waits tens of milliseconds to sign.
 const MIN_RSA_BITS = 2048;
-const MAX_RSA_BITS = 8192;
+const MAX_RSA_BITS = 4096;
 
 /** The key as a private `KeyObject` that can sign `alg`, or what is wrong with it (never its content). */
 export function importPrivateKey(key: object, alg: ClientAssertionAlgorithm): KeyObject | string {

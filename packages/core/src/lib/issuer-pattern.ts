@@ -90,6 +90,8 @@ export function checkTenantUrl(
     const spelled = new URL(sample).href.replace(SAMPLE, TENANT);
     return `${name}: '${text}' must be written as a URL spells it (lower-case host, no default port, no '.' or '..' segments, no percent-encoding or backslash): '${spelled}'`;
   }
+  // 'co.uk.' is 'co.uk' to DNS: a trailing dot would slip a host past the checks on its labels.
+  if (new URL(sample).hostname.endsWith('.')) return `${name}: '${text}' must not end its host with '.'`;
   const place = placeOf(sample, prefix, suffix);
   if (!place) {
     return `${name}: '${text}': ${TENANT} must be a whole path segment (https://login.example.com/${TENANT}/v2.0) or the leftmost label of a host with at least two more labels (https://${TENANT}.auth.example.com/)`;
@@ -104,7 +106,8 @@ const REGISTRY_LABELS = new Set(['ac', 'biz', 'co', 'com', 'edu', 'firm', 'gen',
 /** Whether `host` (what follows `{tenant}.`) looks like a public suffix such as `co.uk`: two labels, a country code last. */
 function isLikelyPublicSuffix(host: string): boolean {
   const labels = host.split('.');
-  return labels.length === 2 && /^[a-z]{2}$/.test(labels[1]!) && REGISTRY_LABELS.has(labels[0]!);
+  // A country code: two letters, or an internationalized one (xn--p1ai is .рф).
+  return labels.length === 2 && /^(?:[a-z]{2}|xn--[a-z0-9-]+)$/.test(labels[1]!) && REGISTRY_LABELS.has(labels[0]!);
 }
 
 /**

@@ -1,5 +1,6 @@
 // A bounded LRU of verified tokens: clients reuse one token for its whole life, so most requests hit.
 import type { AccessToken } from '../access-token.js';
+import { OldestKeys } from './oldest-keys.js';
 
 export interface CachedVerification {
   readonly accessToken: AccessToken;
@@ -22,6 +23,7 @@ interface Slot<Entry> {
  */
 export class TokenCache<Entry = CachedVerification, Key = string> {
   readonly #slots = new Map<Key, Slot<Entry>>();
+  readonly #oldest = new OldestKeys<Key>(this.#slots);
   readonly #moveAfter: number;
   #insertions = 0;
 
@@ -46,8 +48,8 @@ export class TokenCache<Entry = CachedVerification, Key = string> {
     this.#slots.delete(key);
     this.#slots.set(key, { entry, tick: ++this.#insertions });
     if (this.#slots.size > this.maxEntries) {
-      const oldest = this.#slots.keys().next();
-      if (!oldest.done) this.#slots.delete(oldest.value);
+      const oldest = this.#oldest.take();
+      if (oldest !== undefined) this.#slots.delete(oldest);
     }
   }
 

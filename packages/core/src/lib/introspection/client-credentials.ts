@@ -4,8 +4,8 @@ import { inspect } from 'node:util';
 import type { ClientAssertionAlgorithm, IntrospectionClientAuth, IntrospectionCredentials } from '../../introspection.js';
 import { MIN_RSA_MODULUS_BITS } from '../../algorithms.js';
 
-/** The largest RSA key accepted for signing client assertions. */
-const MAX_ASSERTION_RSA_BITS = 8192;
+/** The largest RSA key accepted for signing client assertions: each introspection request signs one. */
+const MAX_ASSERTION_RSA_BITS = 4096;
 
 const EC_CURVES: Partial<Record<ClientAssertionAlgorithm, string>> = { ES256: 'prime256v1', ES384: 'secp384r1', ES512: 'secp521r1' };
 // RFC 7523 section 3: the assertion is short-lived; the authorization server's clock reads it.
@@ -38,9 +38,9 @@ export function importPrivateKey(key: object, alg: ClientAssertionAlgorithm): Ke
   else fits = type === 'ec' && details.namedCurve === EC_CURVES[alg];
   if (!fits) return `a ${type ?? 'unknown'} key${details.namedCurve ? ` on ${details.namedCurve}` : ''} cannot sign ${alg}`;
   if ((type === 'rsa' || type === 'rsa-pss') && (details.modulusLength ?? 0) < MIN_RSA_MODULUS_BITS) return `an RSA key needs at least ${MIN_RSA_MODULUS_BITS} bits (RFC 7518 section 3.3)`;
-  // Every introspection request signs an assertion: an 8192-bit signature already costs tens of milliseconds.
+  // Every introspection request signs an assertion: an 8192-bit signature costs about 100 ms of CPU.
   if ((type === 'rsa' || type === 'rsa-pss') && (details.modulusLength ?? 0) > MAX_ASSERTION_RSA_BITS) {
-    return `an RSA key of more than ${MAX_ASSERTION_RSA_BITS} bits makes every introspection request slow to sign; use 2048 to 4096 bits, or an EC key`;
+    return `an RSA key of more than ${MAX_ASSERTION_RSA_BITS} bits makes every introspection request costly to sign; use 2048 to ${MAX_ASSERTION_RSA_BITS} bits, or an EC key`;
   }
   return keyObject;
 }
@@ -76,7 +76,7 @@ export class ClientCredentials implements IntrospectionCredentials {
    * assertion names `audience` (the issuer identifier, or the endpoint) and is fresh for each request.
    * @see RFC 6749 section 2.3.1, RFC 7523 sections 2.2 and 3
    */
-  authenticate(audience: string): ClientAuthentication {
+  async authenticate(audience: string): Promise<ClientAuthentication> {
     const settings = this.#settings;
     switch (settings.method) {
       case 'client_secret_basic': {
@@ -92,7 +92,7 @@ export class ClientCredentials implements IntrospectionCredentials {
         // when the verifier's clock is injected.
         const now = Math.floor(Date.now() / 1000);
         const claims = { iss: settings.clientId, sub: settings.clientId, aud: audience, jti: randomUUID(), iat: now, exp: now + ASSERTION_LIFETIME_SECONDS };
-        const assertion = signJwt({ alg, kid, typ: 'JWT' }, claims, key);
+        const assertion = await signJwt({ alg, kid, typ: 'JWT' }, claims, key);
         return { headers: {}, form: { client_id: settings.clientId, client_assertion_type: JWT_BEARER, client_assertion: assertion } };
       }
     }
@@ -112,8 +112,10 @@ const DIGESTS: Record<string, string | null> = { '256': 'sha256', '384': 'sha384
 /**
  * Signs a compact JWS with node:crypto (RFC 7515 section 7.1): ECDSA signatures in the JOSE (IEEE P1363)
  * form, RSA-PSS with a salt as long as the digest (RFC 7518 section 3.5), Ed25519 without a digest.
+ * On libuv's thread pool (the callback form of `sign`): an RSA signature takes milliseconds, and a flood
+ * of tokens to introspect must not spend them on the event loop that answers every other request.
  */
-function signJwt(header: { alg: ClientAssertionAlgorithm; kid: string; typ: string }, claims: Record<string, unknown>, key: KeyObject): string {
+async function signJwt(header: { alg: ClientAssertionAlgorithm; kid: string; typ: string }, claims: Record<string, unknown>, key: KeyObject): Promise<string> {
   const encode = (value: object) => Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
   const input = `${encode(header)}.${encode(claims)}`;
   const { alg } = header;
@@ -123,7 +125,10 @@ function signJwt(header: { alg: ClientAssertionAlgorithm; kid: string; typ: stri
     : alg.startsWith('ES')
       ? { key, dsaEncoding: 'ieee-p1363' as const }
       : key;
-  return `${input}.${sign(digest, Buffer.from(input, 'ascii'), options).toString('base64url')}`;
+  const signature = await new Promise<Buffer>((resolve, reject) => {
+    sign(digest, Buffer.from(input, 'ascii'), options, (error, result) => (error ? reject(error) : resolve(result)));
+  });
+  return `${input}.${signature.toString('base64url')}`;
 }
 
 /** application/x-www-form-urlencoded encoding of one value (spaces as '+'), as RFC 6749 appendix B specifies. */

@@ -158,7 +158,7 @@ export class Introspector {
       // RFC 7523 section 3: the assertion names the authorization server: its issuer identifier when there
       // is one issuer (what current guidance asks for), else the endpoint it is sent to.
       const audience = options.issuers.length === 1 ? options.issuers[0]! : url;
-      const auth = (settings.credentials as ClientCredentials).authenticate(audience);
+      const auth = await (settings.credentials as ClientCredentials).authenticate(audience);
       const form: Record<string, string> = { token, ...(settings.tokenTypeHint ? { token_type_hint: settings.tokenTypeHint } : {}), ...auth.form };
       const headers = { accept: settings.jwtResponse ? JWT_RESPONSE_TYPE : 'application/json', ...auth.headers };
       const response = await postForm(url, form, headers, { fetch: options.fetch, timeoutSeconds: settings.timeout, maxBytes: settings.maxResponseBytes });
