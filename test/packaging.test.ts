@@ -17,6 +17,7 @@ const packages: Record<string, string[]> = {
   '@tollgate/nestjs': ['TollgateModule', 'TollgateGuard', 'Scopes', 'AnyScope', 'Public', 'OptionalAuth', 'Auth', 'TollgateException', 'TollgateExceptionFilter', 'InvalidTokenError'],
   '@tollgate/cli': ['main', 'ExitCode'],
   '@tollgate/redis': ['createRedisReplayStore', 'createRedisIntrospectionCache', 'RedisUnavailableError', 'REDIS_CHANNEL'],
+  '@tollgate/client': ['createTokenClient', 'TokenRequestError', 'CLIENT_CHANNEL'],
 };
 
 const node = (code: string, type: 'module' | 'commonjs') =>

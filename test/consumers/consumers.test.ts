@@ -15,12 +15,13 @@ const work = mkdtempSync(join(tmpdir(), 'tollgate-consumers-'));
 const OK = 'ok verifyToken express koa fastify';
 
 const projects: Record<string, Omit<ProjectSpec, 'tarballs'>> = {
-  // Also Hono through @hono/node-server (hono.mjs), and @tollgate/redis with both Redis clients (redis.mjs).
+  // Also Hono through @hono/node-server (hono.mjs), @tollgate/redis with both Redis clients (redis.mjs),
+  // and @tollgate/client against the test issuer (client.mjs).
   npmEsm: {
     dir: join(work, 'npm-esm'),
     type: 'module',
     manager: 'npm',
-    consumes: [...CONSUMED, '@tollgate/hono', '@tollgate/redis'],
+    consumes: [...CONSUMED, '@tollgate/hono', '@tollgate/redis', '@tollgate/client'],
     extra: { hono: '^4.13.0', '@hono/node-server': '^2.0.0', ioredis: '^6.0.0', redis: '^6.3.0' },
   },
   npmCjs: {
@@ -165,6 +166,12 @@ describe('TypeScript consumer', () => {
 describe('Hono 4 on Node (npm, "type": "module")', () => {
   it('@tollgate/hono protects an app served by @hono/node-server: 200, 401 Bearer challenge, 403 insufficient_scope', async () => {
     expect(await node(project('npmEsm'), 'hono.mjs')).toEqual({ code: 0, output: 'ok hono\n' });
+  });
+});
+
+describe('@tollgate/client in an ESM project (npm)', () => {
+  it('gets a client credentials token from the test issuer, sends it with client.fetch to a protected app, and require() works', async () => {
+    expect(await node(project('npmEsm'), 'client.mjs')).toEqual({ code: 0, output: 'ok client\n' });
   });
 });
 

@@ -63,7 +63,9 @@ export interface ProjectSpec {
 export function writeProject(spec: ProjectSpec): void {
   mkdirSync(spec.dir, { recursive: true });
   const consumes = spec.consumes ?? CONSUMED;
-  const tarballs = spec.tarballs.filter((t) => consumes.includes(t.name));
+  // @tollgate/testing's client credentials client is @tollgate/client's: where testing goes, client goes too.
+  const needed = consumes.includes('@tollgate/testing') ? [...consumes, '@tollgate/client'] : consumes;
+  const tarballs = spec.tarballs.filter((t) => needed.includes(t.name));
   const tollgate = Object.fromEntries(tarballs.map((t) => [t.name, `file:${t.tarball}`]));
   const manifest: Record<string, unknown> = {
     name: `consumer-${spec.manager}-${spec.type}`,
@@ -77,7 +79,7 @@ export function writeProject(spec: ProjectSpec): void {
   if (spec.manager === 'pnpm') manifest.pnpm = { overrides: pinned };
   if (spec.manager === 'yarn') manifest.resolutions = pinned;
   writeFileSync(join(spec.dir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
-  for (const file of ['checks.cjs', 'app.mjs', 'app.cjs', 'app.ts', 'coexist-auth0.ts', 'coexist-express-jwt.ts', 'hono.mjs', 'redis.mjs', 'nest.ts']) {
+  for (const file of ['checks.cjs', 'app.mjs', 'app.cjs', 'app.ts', 'coexist-auth0.ts', 'coexist-express-jwt.ts', 'hono.mjs', 'redis.mjs', 'client.mjs', 'nest.ts']) {
     copyFileSync(join(fixtures, file), join(spec.dir, file));
   }
   // In a CommonJS project a .js test file is CommonJS, and Jest finds *.test.js by default.

@@ -133,6 +133,8 @@ export interface StartOptions {
    * and registers the {@link API_CLIENTS}; `apiKey` is the public JWK of the private_key_jwt client.
    */
   introspection?: { apiKey: JWK };
+  /** More client registrations (e.g. a private_key_jwt client of the client_credentials grant). */
+  clients?: readonly ClientMetadata[];
 }
 
 /**
@@ -176,6 +178,7 @@ export async function startOidcProvider(options: StartOptions): Promise<OidcProv
         scope: client.scope,
       })),
       ...(options.introspection ? apiClients(options.introspection.apiKey) : []),
+      ...(options.clients ?? []),
     ],
     jwks: { keys: options.keys.map((key) => key.jwk) },
     // Listing the scopes makes each client's `scope` metadata an allow-list: client B cannot get orders:write.

@@ -1,6 +1,8 @@
-// A client credentials client: fetches access tokens, keeps one until most of its life is spent.
-import { randomUUID, type KeyObject } from 'node:crypto';
-import { SignJWT, type CryptoKey } from 'jose';
+// A client credentials client for tests: @tollgate/client's createTokenClient behind the API this package has always had.
+import type { KeyObject } from 'node:crypto';
+import { createTokenClient, TokenRequestError, type TokenClientOptions } from '@tollgate/client';
+import type { ClientAssertionAlgorithm } from '@tollgate/core';
+import type { CryptoKey } from 'jose';
 import type { ClientAuthMethod } from './token-endpoint.js';
 import { TokenEndpointError } from './token-endpoint-error.js';
 
@@ -52,17 +54,13 @@ export interface ClientCredentialsClient {
   readonly requests: number;
 }
 
-// Refresh once 80% of the lifetime is spent or less than 30 s are left, but never before halfway,
-// so that short-lived tokens are still reused.
-const REFRESH_RATIO = 0.8;
-const MIN_REMAINING_SECONDS = 30;
-const MAX_RESPONSE_BYTES = 64 * 1024;
-const ASSERTION_LIFETIME_SECONDS = 60;
-
 /**
- * Creates a client for the client credentials grant. Tokens are cached and reused until 80% of
- * `expires_in` has passed or less than 30 s remain (never before half of it); concurrent calls
- * share one token request. A token response without `expires_in` is not cached.
+ * Creates a client for the client credentials grant: `@tollgate/client`'s `createTokenClient`, set up
+ * the way tests want it. Tokens are reused until 80% of `expires_in` has passed or less than 30 s
+ * remain (never before half of it), then fetched anew before the call returns; concurrent calls share
+ * one token request; nothing is retried, so a test sees each failure; a token response without
+ * `expires_in` is not cached. For services, use `@tollgate/client` itself (background renewal,
+ * retries, a circuit breaker, a `fetch` wrapper).
  * @example
  * const client = createClientCredentialsClient({
  *   tokenEndpoint: issuer.tokenEndpoint, clientId: 'billing', clientSecret: 's3cret', scope: 'orders:read',
@@ -77,63 +75,61 @@ export function createClientCredentialsClient(options: ClientCredentialsClientOp
   }
   const now = options.now ?? Date.now;
   const fetchImpl = options.fetch ?? globalThis.fetch;
-  const scope = typeof options.scope === 'string' ? options.scope : options.scope?.join(' ');
-  let cached: ClientCredentialsToken | undefined;
-  let pending: Promise<ClientCredentialsToken> | undefined;
   let requests = 0;
-
-  async function requestToken(): Promise<ClientCredentialsToken> {
-    const body = new URLSearchParams({ grant_type: 'client_credentials' });
-    if (scope) body.set('scope', scope);
-    const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
-    if (authMethod === 'client_secret_basic') {
-      headers.authorization = `Basic ${Buffer.from(`${formEncode(options.clientId)}:${formEncode(options.clientSecret!)}`).toString('base64')}`;
-    } else if (authMethod === 'client_secret_post') {
-      body.set('client_id', options.clientId);
-      body.set('client_secret', options.clientSecret!);
-    } else {
-      body.set('client_assertion_type', 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer');
-      body.set('client_assertion', await signAssertion(options, now()));
-    }
+  const counting: typeof fetch = (input, init) => {
     requests += 1;
-    const sentAt = now();
-    let response: Response;
-    let text: string;
-    try {
-      response = await fetchImpl(options.tokenEndpoint, {
-        method: 'POST',
-        headers,
-        body: body.toString(),
-        redirect: 'error',
-        signal: AbortSignal.timeout(options.timeout ?? 5000),
-      });
-      text = await readLimited(response, MAX_RESPONSE_BYTES);
-    } catch (cause) {
-      throw new TokenEndpointError(0, 'request_failed', 'the token request failed', { cause });
-    }
-    const json = parseObject(text);
-    if (!response.ok) {
-      const error = typeof json?.error === 'string' ? json.error : 'invalid_response';
-      throw new TokenEndpointError(response.status, error, typeof json?.error_description === 'string' ? json.error_description : undefined);
-    }
-    return toToken(json, sentAt, scope);
-  }
+    return fetchImpl(input, init);
+  };
+  const auth: TokenClientOptions['auth'] =
+    authMethod === 'private_key_jwt'
+      ? {
+          method: 'private_key_jwt',
+          key: { key: options.signingKey!.key, alg: options.signingKey!.alg as ClientAssertionAlgorithm, ...(options.signingKey!.kid !== undefined && { kid: options.signingKey!.kid }) },
+          ...(options.assertionAudience !== undefined && { audience: options.assertionAudience }),
+        }
+      : { method: authMethod, secret: options.clientSecret! };
+  const client = createTokenClient({
+    tokenEndpoint: options.tokenEndpoint,
+    clientId: options.clientId,
+    auth,
+    ...(options.scope !== undefined && { scopes: options.scope }),
+    // A test issuer serves plain http on 127.0.0.1.
+    allowInsecureRequests: true,
+    timeout: (options.timeout ?? 5000) / 1000,
+    retries: 0,
+    breaker: false,
+    // 80%, or 30 s before expiry, never before half; no jitter, no margin: what the tests of this client expect.
+    renewAt: 0.8,
+    renewJitter: 0,
+    renewBefore: 30,
+    expiryMargin: 0,
+    defaultExpiresIn: 1,
+    fetch: counting,
+    now,
+  });
 
   async function getTokenDetails(): Promise<ClientCredentialsToken> {
-    if (cached && now() < cached.refreshAt) return cached;
-    pending ??= requestToken()
-      .then((token) => (cached = token))
-      .finally(() => {
-        pending = undefined;
-      });
-    return pending;
+    let details = await client.getTokenDetails().catch(rethrow);
+    // This client renews before it answers (the tests read one token per step), not in the background.
+    if (now() >= details.renewAt) {
+      client.clear();
+      details = await client.getTokenDetails().catch(rethrow);
+    }
+    // Without expires_in there is nothing to time the token by: it is used once.
+    if (details.assumedLifetime) client.clear();
+    return Object.freeze({
+      accessToken: details.accessToken,
+      scope: details.scope === '' ? undefined : details.scope,
+      expiresAt: details.expiresAt,
+      refreshAt: details.renewAt,
+    });
   }
 
   return {
     getTokenDetails,
     getToken: async () => (await getTokenDetails()).accessToken,
     clear() {
-      cached = undefined;
+      client.clear();
     },
     get requests() {
       return requests;
@@ -141,66 +137,12 @@ export function createClientCredentialsClient(options: ClientCredentialsClientOp
   };
 }
 
-// RFC 6749 section 2.3.1: id and secret are form-urlencoded before Basic encoding.
-function formEncode(value: string): string {
-  return new URLSearchParams({ v: value }).toString().slice(2);
-}
-
-function signAssertion(options: ClientCredentialsClientOptions, nowMs: number): Promise<string> {
-  const { key, alg, kid } = options.signingKey!;
-  const iat = Math.floor(nowMs / 1000);
-  return new SignJWT({})
-    .setProtectedHeader(kid === undefined ? { alg } : { alg, kid })
-    .setIssuer(options.clientId)
-    .setSubject(options.clientId)
-    .setAudience(options.assertionAudience ?? options.tokenEndpoint)
-    .setIssuedAt(iat)
-    .setExpirationTime(iat + ASSERTION_LIFETIME_SECONDS)
-    .setJti(randomUUID())
-    .sign(key);
-}
-
-async function readLimited(response: Response, limit: number): Promise<string> {
-  if (!response.body) return '';
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of response.body) {
-    size += chunk.byteLength;
-    if (size > limit) {
-      await response.body.cancel();
-      throw new Error('token response too large');
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-function parseObject(text: string): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(text);
-    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function toToken(json: Record<string, unknown> | undefined, sentAt: number, asked: string | undefined): ClientCredentialsToken {
-  const accessToken = json?.access_token;
-  // RFC 6749 section 7.1 / RFC 6750: only a bearer token can be sent as `Authorization: Bearer`.
-  if (typeof accessToken !== 'string' || accessToken === '' || typeof json?.token_type !== 'string' || json.token_type.toLowerCase() !== 'bearer') {
-    throw new TokenEndpointError(200, 'invalid_response', 'not a bearer token response');
-  }
-  const expiresIn = json.expires_in;
-  if (expiresIn !== undefined && (typeof expiresIn !== 'number' || !Number.isFinite(expiresIn) || expiresIn <= 0)) {
-    throw new TokenEndpointError(200, 'invalid_response', 'expires_in is not a positive number');
-  }
-  // The lifetime counts from when the request was sent: the token may be older than its arrival.
-  const seconds = expiresIn ?? 0;
-  const refreshAfter = Math.max(seconds / 2, Math.min(seconds * REFRESH_RATIO, seconds - MIN_REMAINING_SECONDS));
-  return Object.freeze({
-    accessToken,
-    scope: typeof json.scope === 'string' ? json.scope : asked,
-    expiresAt: sentAt + seconds * 1000,
-    refreshAt: sentAt + refreshAfter * 1000,
-  });
+// The error class this package has always thrown, with the same codes: `request_failed` (status 0) when no
+// usable answer came, `invalid_response` for an answer that is not a token response.
+function rethrow(error: unknown): never {
+  if (!(error instanceof TokenRequestError)) throw error;
+  const noAnswer = error.status === 0 || error.failure === 'circuit_open';
+  if (noAnswer) throw new TokenEndpointError(0, 'request_failed', 'the token request failed', { cause: error });
+  const code = error.failure === 'rejected' ? error.error : error.failure === 'unavailable' && error.error !== 'server_error' && error.error !== 'too_many_requests' ? error.error : 'invalid_response';
+  throw new TokenEndpointError(error.status, code, error.description, { cause: error });
 }

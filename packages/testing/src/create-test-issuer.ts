@@ -102,8 +102,13 @@ export interface TestIssuer {
    * @see RFC 9111 section 5
    */
   setResponseHeaders(headers: Readonly<Record<string, string>> | null, target?: FaultTarget): void;
-  /** Makes the issuer's endpoints misbehave until `setFault(null)`. */
-  setFault(fault: IssuerFault | null, target?: FaultTarget): void;
+  /**
+   * Makes the issuer's endpoints misbehave until `setFault(null)`, or for the next `times` requests
+   * to the target. `target`: `all` (default: JWKS and discovery), `jwks`, `discovery`, or `token`
+   * (the token endpoint alone).
+   * @example issuer.setFault({ kind: 'error', status: 429, retryAfter: '1' }, 'token', 1);
+   */
+  setFault(fault: IssuerFault | null, target?: FaultTarget, times?: number): void;
   /** Sets every count of {@link TestIssuer.requests} back to 0. */
   resetRequests(): void;
   /** Hostile tokens for negative tests. */
@@ -258,8 +263,8 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
     setResponseHeaders(headers, target) {
       server.setResponseHeaders(headers, target);
     },
-    setFault(fault, target) {
-      server.setFault(fault, target);
+    setFault(fault, target, times) {
+      server.setFault(fault, target, times);
     },
     resetRequests() {
       server.counts.jwks = 0;

@@ -6,7 +6,7 @@ import type { AddressInfo, Socket } from 'node:net';
  * A way for the issuer's endpoints to misbehave, for fault tests.
  * - `down`: the connection is reset before any response.
  * - `slow`: the response is held for `delayMs` (default 5000) before it is sent.
- * - `error`: an HTTP error status (default 500).
+ * - `error`: an HTTP error status (default 500), with a `Retry-After` header when `retryAfter` is given.
  * - `invalid-json`: a 200 whose body is not JSON.
  * - `oversized`: a 200 with a JSON body of `bytes` bytes (default 2 MiB, at least 24), streamed in
  *   64 KiB writes. It declares `Content-Length` unless `chunked: true`, which sends it chunked so only
@@ -18,6 +18,10 @@ import type { AddressInfo, Socket } from 'node:net';
  * - `wrong-use`: a 200 with the endpoint's own document, every key marked `use: 'enc'`
  *   (RFC 7517 section 4.2); documents without a `keys` array are sent unchanged.
  * - `empty-keys`: a 200 with `{"keys":[]}`, a well-formed key set without any key (RFC 7517 section 5).
+ * - `respond`: exactly this answer: `status` (default 200), `body` (a string as it is, anything else as
+ *   JSON) and `headers`; for bad token responses (`expires_in` as a string, no `access_token`, ...).
+ *
+ * With target `token`, `slow` holds the request and then answers it as the token endpoint would.
  * @example
  * issuer.setFault({ kind: 'oversized', bytes: 5 * 1024 * 1024, chunked: true }, 'jwks');
  * @see RFC 7517 section 5 (JWK Set), RFC 9110 section 15.4 (redirects)
@@ -25,17 +29,18 @@ import type { AddressInfo, Socket } from 'node:net';
 export type IssuerFault =
   | { kind: 'down' }
   | { kind: 'slow'; delayMs?: number }
-  | { kind: 'error'; status?: number }
+  | { kind: 'error'; status?: number; retryAfter?: string }
   | { kind: 'invalid-json' }
   | { kind: 'oversized'; bytes?: number; chunked?: boolean }
   | { kind: 'not-a-jwks' }
   | { kind: 'redirect'; location: string; status?: 301 | 302 | 303 | 307 | 308 }
   | { kind: 'redirect-loop'; status?: 301 | 302 | 303 | 307 | 308 }
   | { kind: 'wrong-use' }
-  | { kind: 'empty-keys' };
+  | { kind: 'empty-keys' }
+  | { kind: 'respond'; status?: number; body: unknown; headers?: Readonly<Record<string, string>> };
 
-/** Which endpoints a fault applies to. */
-export type FaultTarget = 'jwks' | 'discovery' | 'all';
+/** Which endpoints a fault applies to: `all` is the JWKS and discovery; `token` is the token endpoint alone. */
+export type FaultTarget = 'jwks' | 'discovery' | 'all' | 'token';
 
 /** How many requests each endpoint of the issuer has served (faulty ones included). */
 export interface IssuerRequestCounts {
@@ -63,7 +68,7 @@ export interface IssuerRoutes {
 /** A running HTTP server for the issuer's endpoints. */
 export class IssuerServer {
   readonly counts: IssuerRequestCounts = { jwks: 0, discovery: 0, token: 0, introspection: 0, total: 0 };
-  #fault: { fault: IssuerFault; target: FaultTarget } | null = null;
+  #fault: { fault: IssuerFault; target: FaultTarget; times: number } | null = null;
   /** Extra headers of the JWKS and discovery responses (caching headers, for instance). */
   #extraHeaders: Record<'jwks' | 'discovery', Readonly<Record<string, string>>> = { jwks: {}, discovery: {} };
   readonly #server: Server;
@@ -99,8 +104,17 @@ export class IssuerServer {
     this.#routes = routes;
   }
 
-  setFault(fault: IssuerFault | null, target: FaultTarget = 'all'): void {
-    this.#fault = fault ? { fault, target } : null;
+  setFault(fault: IssuerFault | null, target: FaultTarget = 'all', times = Infinity): void {
+    this.#fault = fault ? { fault, target, times } : null;
+  }
+
+  /** The active fault for `kind`, counting one use (a fault with `times` left clears itself after the last). */
+  #takeFault(kind: FaultTarget): IssuerFault | undefined {
+    const active = this.#fault;
+    if (!active || !(active.target === kind || (active.target === 'all' && kind !== 'token'))) return undefined;
+    active.times -= 1;
+    if (active.times <= 0) this.#fault = null;
+    return active.fault;
   }
 
   setResponseHeaders(headers: Readonly<Record<string, string>> | null, target: FaultTarget = 'all'): void {
@@ -124,7 +138,19 @@ export class IssuerServer {
     const endpoint = routes?.endpoints?.get(path);
     if (endpoint) {
       this.counts[endpoint.count] += 1;
-      endpoint.handle(req, res);
+      const fault = endpoint.count === 'token' ? this.#takeFault('token') : undefined;
+      if (fault?.kind === 'slow') {
+        const timer = setTimeout(() => {
+          this.#timers.delete(timer);
+          if (!res.destroyed) endpoint.handle(req, res);
+        }, fault.delayMs ?? 5000);
+        this.#timers.add(timer);
+      } else if (fault) {
+        req.resume();
+        this.#misbehave(fault, res, () => ({}), {});
+      } else {
+        endpoint.handle(req, res);
+      }
       return;
     }
     let kind: 'jwks' | 'discovery' | undefined;
@@ -142,9 +168,9 @@ export class IssuerServer {
     }
     this.counts[kind] += 1;
     const extra = this.#extraHeaders[kind];
-    const active = this.#fault;
-    if (active && (active.target === 'all' || active.target === kind)) {
-      this.#misbehave(active.fault, res, body, extra);
+    const fault = this.#takeFault(kind);
+    if (fault) {
+      this.#misbehave(fault, res, body, extra);
       return;
     }
     sendJson(res, 200, body(), extra);
@@ -164,8 +190,14 @@ export class IssuerServer {
         return;
       }
       case 'error':
-        sendJson(res, fault.status ?? 500, { error: 'server_error' });
+        sendJson(res, fault.status ?? 500, { error: 'server_error' }, fault.retryAfter === undefined ? {} : { 'retry-after': fault.retryAfter });
         return;
+      case 'respond': {
+        const text = typeof fault.body === 'string' ? fault.body : JSON.stringify(fault.body);
+        res.writeHead(fault.status ?? 200, { 'content-type': 'application/json', ...fault.headers, 'content-length': Buffer.byteLength(text) });
+        res.end(text);
+        return;
+      }
       case 'invalid-json':
         res.writeHead(200, { 'content-type': 'application/json' }).end('{"keys": [ this is not json');
         return;
