@@ -3,10 +3,8 @@
 // or may evict keys early makes DPoP requests a 503 with Retry-After, never a pass; it recovers by itself.
 import { createRedisReplayStore } from '@tollgate/redis';
 import { createDpopKey, createDpopProof, createTestIssuer, type DpopKey, type TestIssuer } from '@tollgate/testing';
-import { Redis } from 'ioredis';
-import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { redisAvailable, sharedRedisUrl, startPrivateRedis } from '../support/redis-server.js';
+import { connectBothClients, redisAvailable, sharedRedisUrl, startPrivateRedis } from '../support/redis-server.js';
 import { ORDERS_APPS, type OrdersApp } from './orders-apps.js';
 
 const startExpress = ORDERS_APPS.find(([name]) => name === 'express5')![1];
@@ -33,12 +31,8 @@ afterAll(async () => {
 
 /** Two instances of the orders API sharing one Redis replay store under `prefix`, through two kinds of client. */
 async function twoInstances(prefix: string, url = redisUrl): Promise<[OrdersApp, OrdersApp]> {
-  const ioredis = new Redis(url, { maxRetriesPerRequest: 1, retryStrategy: () => 100 });
-  ioredis.on('error', () => {});
-  const nodeRedis = createClient({ url, socket: { reconnectStrategy: () => 100 } });
-  nodeRedis.on('error', () => {});
-  await nodeRedis.connect();
-  closers.push(() => ioredis.disconnect(), () => nodeRedis.destroy());
+  const { ioredis, nodeRedis, close } = await connectBothClients(url);
+  closers.push(close);
   const optionsWith = (replay: ReturnType<typeof createRedisReplayStore>) => ({
     issuer: issuer.issuer,
     audience: issuer.audience,

@@ -3,11 +3,9 @@
 // cache hit on the other (counted at the provider); a revoked token is refused by both once the revocation
 // window has passed, with one request between them; Redis gone means each instance asks for itself.
 import { createRedisIntrospectionCache } from '@tollgate/redis';
-import { Redis } from 'ioredis';
 import { exportJWK, generateKeyPair } from 'jose';
-import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { redisAvailable, sharedRedisUrl, startPrivateRedis } from '../support/redis-server.js';
+import { connectBothClients, redisAvailable, sharedRedisUrl, startPrivateRedis } from '../support/redis-server.js';
 import { API_CLIENTS, CLIENT_O, generateSigningKey, ORDERS_API, startOidcProvider, type OidcProviderServer } from './oidc-provider-server.js';
 import { ORDERS_APPS, type OrdersApp } from './orders-apps.js';
 import { requestToken } from './request-token.js';
@@ -43,12 +41,8 @@ const opaque = async () => (await requestToken(server.issuer, CLIENT_O, { resour
 
 /** Two instances of the orders API, sharing one Redis under `prefix` through two different clients. */
 async function twoInstances(prefix: string, url = redisUrl, maxAge = '60s'): Promise<[OrdersApp, OrdersApp]> {
-  const ioredis = new Redis(url, { maxRetriesPerRequest: 1, retryStrategy: () => 100 });
-  ioredis.on('error', () => {});
-  const nodeRedis = createClient({ url, socket: { reconnectStrategy: () => 100 } });
-  nodeRedis.on('error', () => {});
-  await nodeRedis.connect();
-  closers.push(() => ioredis.disconnect(), () => nodeRedis.destroy());
+  const { ioredis, nodeRedis, close } = await connectBothClients(url);
+  closers.push(close);
   const optionsWith = (store: ReturnType<typeof createRedisIntrospectionCache>) => ({
     issuer: server.issuer,
     audience: ORDERS_API,

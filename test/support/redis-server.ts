@@ -3,6 +3,8 @@
 // skipped with a notice, and fail instead when TOLLGATE_REQUIRE_REDIS=1 (CI sets it).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createConnection, createServer } from 'node:net';
+import { Redis as IoRedis } from 'ioredis';
+import { createClient } from 'redis';
 
 /** A redis-server process this test started. */
 export interface PrivateRedis {
@@ -78,4 +80,25 @@ export async function startPrivateRedis(extra: readonly string[] = []): Promise<
   };
   await start();
   return { url: `redis://127.0.0.1:${port}`, port, stop, start };
+}
+
+/**
+ * One client of each main Node library on `url`, as two API instances would hold them: ioredis and
+ * node-redis, each with an 'error' listener (the outage tests cause errors on purpose) and quick
+ * reconnection. `close` disconnects both.
+ */
+export async function connectBothClients(url: string) {
+  const ioredis = new IoRedis(url, { maxRetriesPerRequest: 1, retryStrategy: () => 100 });
+  ioredis.on('error', () => {});
+  const nodeRedis = createClient({ url, socket: { reconnectStrategy: () => 100 } });
+  nodeRedis.on('error', () => {});
+  await nodeRedis.connect();
+  return {
+    ioredis,
+    nodeRedis,
+    close: () => {
+      ioredis.disconnect();
+      nodeRedis.destroy();
+    },
+  };
 }

@@ -113,7 +113,7 @@ export class CommandGate {
 }
 
 /** Whether `error` is an error reply from Redis (ioredis `ReplyError`, node-redis `ErrorReply` and its kinds), not a lost connection. */
-function isErrorReply(error: unknown): boolean {
+export function isErrorReply(error: unknown): boolean {
   for (let proto = error === null || typeof error !== 'object' ? null : Object.getPrototypeOf(error); proto !== null && proto !== Error.prototype; proto = Object.getPrototypeOf(proto)) {
     const name = (proto as { constructor?: { name?: unknown } }).constructor?.name;
     if (name === 'ReplyError' || name === 'ErrorReply') return true;

@@ -1,6 +1,6 @@
 // Whether Redis may evict keys before their TTL: a replay store on such a Redis could forget a claimed proof.
 import { publishRedisEvent } from './redis-events.js';
-import { CommandGate, RedisUnavailableError } from './command-gate.js';
+import { CommandGate, isErrorReply, RedisUnavailableError } from './command-gate.js';
 
 // How often the policy is read again: an operator may change it at run time (CONFIG SET).
 const RECHECK_MS = 60_000;
@@ -49,7 +49,7 @@ export class EvictionPolicyCheck {
     } catch (error) {
       // Redis answered INFO with an error (an ACL without @dangerous, a renamed command): a verdict, not an outage.
       const cause = (error as { cause?: unknown }).cause;
-      if (!(error instanceof RedisUnavailableError) || !String((error as Error).message).startsWith('redis refused')) throw error;
+      if (!(error instanceof RedisUnavailableError) || !isErrorReply(cause)) throw error;
       refusedBy = cause instanceof Error ? cause.message.slice(0, 120) : 'an error';
     }
     const settings = readPolicy(info);
