@@ -2,6 +2,7 @@
 import type { JsonWebKey, KeyObject, webcrypto } from 'node:crypto';
 import { parseSeconds, TollgateConfigError, type ClientAssertionAlgorithm, type Duration } from '@tollgate/core';
 import { z } from 'zod';
+import { DPOP_ALGORITHMS, generateDpopKey, resolveDpopKey, type DpopAlgorithm, type DpopSigningKey } from './lib/dpop-key.js';
 import { importPrivateKey, type SigningKey } from './lib/private-key.js';
 import { checkResource, checkScope, checkUrl } from './lib/request-values.js';
 
@@ -57,6 +58,30 @@ export interface PrivateKeyJwtAuth {
 
 /** How the client authenticates at the token endpoint. Without `method`: `private_key_jwt` when `key` or `keys` is given, else `client_secret_basic`. */
 export type ClientAuth = ClientSecretAuth | PrivateKeyJwtAuth;
+
+/**
+ * DPoP (RFC 9449): tokens bound to a key of the client, sent with a fresh proof of that key on every
+ * request, so a stolen token is useless without the private key. `dpop: true` generates an ES256 key
+ * pair when the client is created (it lives as long as the client; tokens are bound to it).
+ * @example
+ * dpop: true                                               // a generated ES256 key
+ * dpop: { key: { privateKey, publicKey }, alg: 'ES256' }   // your key pair (crypto.subtle.generateKey, jose's generateKeyPair)
+ * @see RFC 9449 sections 4, 5 and 7
+ */
+export interface TokenClientDpopOptions {
+  /**
+   * `'generate'` (the default): a new key pair for `alg`. Or your private key: a private JWK, a private
+   * `KeyObject` or `CryptoKey`, or a `CryptoKeyPair` (`{ privateKey, publicKey }`). EC P-256/384/521,
+   * Ed25519, or RSA of 2048 to 4096 bits.
+   */
+  key?: 'generate' | JsonWebKey | KeyObject | webcrypto.CryptoKey | webcrypto.CryptoKeyPair;
+  /**
+   * The proof signature algorithm. Default: ES256 for a generated key; for your key, the one its type
+   * signs (ES256/384/512 by curve, EdDSA, PS256 for RSA). It must be one the servers accept (tollgate's
+   * default list is ES256, ES384, ES512, PS256, RS256, EdDSA).
+   */
+  alg?: DpopAlgorithm;
+}
 
 /**
  * Options of {@link createTokenClient}. Give `issuer` (the token endpoint is read from its metadata) or
@@ -134,6 +159,12 @@ export interface TokenClientOptions {
   fetch?: typeof globalThis.fetch;
   /** The clock, in milliseconds. Default: a monotonic clock (wall-clock jumps do not move expiries). */
   now?: () => number;
+  /**
+   * DPoP-bound tokens (RFC 9449): `true` (a generated ES256 key) or {@link TokenClientDpopOptions}. Token
+   * requests then carry a proof and must be answered with `token_type` DPoP; `fetch` sends
+   * `Authorization: DPoP` with a proof per request. Default `false`: Bearer tokens.
+   */
+  dpop?: boolean | TokenClientDpopOptions;
 }
 
 /** The authentication after validation: credentials in order, keys imported. */
@@ -166,7 +197,11 @@ export interface ResolvedClientOptions {
   readonly allowInsecureRequests: boolean;
   readonly fetch: typeof globalThis.fetch;
   readonly now: () => number;
+  /** The DPoP key, or `undefined` for Bearer tokens. */
+  readonly dpop: DpopSigningKey | undefined;
 }
+
+export type { DpopAlgorithm };
 
 const YEAR = 366 * 86_400;
 
@@ -272,6 +307,22 @@ const schema = z.strictObject({
   allowInsecureRequests: z.boolean({ error: 'expected true or false' }).default(false),
   fetch: z.custom<typeof globalThis.fetch>((value) => typeof value === 'function', { error: 'expected a fetch function' }).optional(),
   now: z.custom<() => number>((value) => typeof value === 'function', { error: 'expected a function returning milliseconds' }).optional(),
+  dpop: z
+    .union(
+      [
+        z.boolean(),
+        z.strictObject({
+          key: z
+            .custom<object | 'generate'>((value) => value === 'generate' || (typeof value === 'object' && value !== null), {
+              error: "expected 'generate', or a private JWK, KeyObject, CryptoKey or CryptoKeyPair",
+            })
+            .optional(),
+          alg: z.enum(DPOP_ALGORITHMS, { error: `expected one of ${DPOP_ALGORITHMS.join(', ')}` }).optional(),
+        }),
+      ],
+      { error: "expected true, false or { key?, alg? }" },
+    )
+    .default(false),
 });
 
 const fail = (path: string, message: string): never => {
@@ -325,7 +376,20 @@ export function resolveClientOptions(options: TokenClientOptions): ResolvedClien
     allowInsecureRequests: data.allowInsecureRequests,
     fetch: fetchImpl,
     now: data.now ?? monotonicNow,
+    dpop: resolveDpop(data.dpop),
   });
+}
+
+function resolveDpop(option: z.output<typeof schema>['dpop']): DpopSigningKey | undefined {
+  if (option === false) return undefined;
+  const { key = 'generate', alg } = option === true ? {} : option;
+  if (key === 'generate') return resolveDpopKey(generateDpopKey(alg ?? 'ES256'), alg ?? 'ES256') as DpopSigningKey;
+  // A CryptoKeyPair: the private half signs; the public half is derived from it, so a mismatched pair cannot happen.
+  const pair = key as Partial<webcrypto.CryptoKeyPair>;
+  const privateKey = typeof pair.privateKey === 'object' && pair.privateKey !== null && 'publicKey' in pair ? pair.privateKey : key;
+  const resolved = resolveDpopKey(privateKey, alg);
+  if (typeof resolved === 'string') fail('dpop.key', resolved);
+  return resolved as DpopSigningKey;
 }
 
 // Epoch milliseconds that only move forward: an NTP step of the wall clock does not expire or prolong a token.
