@@ -271,6 +271,26 @@ const authSchema = z.discriminatedUnion(
   { error: "expected method 'client_secret_basic' (the default), 'client_secret_post' or 'private_key_jwt'" },
 );
 
+const dpopObject = z.strictObject({
+  key: z
+    .custom<object | 'generate'>((value) => value === 'generate' || (typeof value === 'object' && value !== null), {
+      error: "expected 'generate', or a private JWK, KeyObject, CryptoKey or CryptoKeyPair",
+    })
+    .optional(),
+  alg: z.enum(DPOP_ALGORITHMS, { error: `expected one of ${DPOP_ALGORITHMS.join(', ')}` }).optional(),
+});
+
+// true, false, or the object, whose own problems are reported member by member (a zod union would hide them).
+const dpopSchema = z.unknown().transform((value, ctx): boolean | z.output<typeof dpopObject> => {
+  if (value === undefined) return false;
+  if (typeof value === 'boolean') return value;
+  const result = typeof value === 'object' && value !== null ? dpopObject.safeParse(value) : undefined;
+  if (result?.success) return result.data;
+  const issue = result?.error.issues[0];
+  ctx.addIssue({ code: 'custom', message: issue?.message ?? 'expected true, false or { key?, alg? }', path: issue?.path ?? [] });
+  return z.NEVER;
+});
+
 const schema = z.strictObject({
   issuer: z.string({ error: 'expected the issuer identifier as a URL string' }).optional(),
   tokenEndpoint: z.string({ error: 'expected the token endpoint as a URL string' }).optional(),
@@ -307,22 +327,7 @@ const schema = z.strictObject({
   allowInsecureRequests: z.boolean({ error: 'expected true or false' }).default(false),
   fetch: z.custom<typeof globalThis.fetch>((value) => typeof value === 'function', { error: 'expected a fetch function' }).optional(),
   now: z.custom<() => number>((value) => typeof value === 'function', { error: 'expected a function returning milliseconds' }).optional(),
-  dpop: z
-    .union(
-      [
-        z.boolean(),
-        z.strictObject({
-          key: z
-            .custom<object | 'generate'>((value) => value === 'generate' || (typeof value === 'object' && value !== null), {
-              error: "expected 'generate', or a private JWK, KeyObject, CryptoKey or CryptoKeyPair",
-            })
-            .optional(),
-          alg: z.enum(DPOP_ALGORITHMS, { error: `expected one of ${DPOP_ALGORITHMS.join(', ')}` }).optional(),
-        }),
-      ],
-      { error: "expected true, false or { key?, alg? }" },
-    )
-    .default(false),
+  dpop: dpopSchema,
 });
 
 const fail = (path: string, message: string): never => {
