@@ -327,7 +327,7 @@ const schema = z.strictObject({
   allowInsecureRequests: z.boolean({ error: 'expected true or false' }).default(false),
   fetch: z.custom<typeof globalThis.fetch>((value) => typeof value === 'function', { error: 'expected a fetch function' }).optional(),
   now: z.custom<() => number>((value) => typeof value === 'function', { error: 'expected a function returning milliseconds' }).optional(),
-  dpop: dpopSchema,
+  dpop: dpopSchema.optional(),
 });
 
 const fail = (path: string, message: string): never => {
@@ -386,7 +386,7 @@ export function resolveClientOptions(options: TokenClientOptions): ResolvedClien
 }
 
 function resolveDpop(option: z.output<typeof schema>['dpop']): DpopSigningKey | undefined {
-  if (option === false) return undefined;
+  if (option === undefined || option === false) return undefined;
   const { key = 'generate', alg } = option === true ? {} : option;
   if (key === 'generate') return resolveDpopKey(generateDpopKey(alg ?? 'ES256'), alg ?? 'ES256') as DpopSigningKey;
   // A CryptoKeyPair: the private half signs; the public half is derived from it, so a mismatched pair cannot happen.
