@@ -2,10 +2,10 @@
 import { createHash, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { importPrivateKey } from './private-key.js';
 
+/** A DPoP proof signature algorithm the client can use: ES256, ES384, ES512, PS256, RS256 or EdDSA. */
+export type DpopAlgorithm = 'ES256' | 'ES384' | 'ES512' | 'PS256' | 'RS256' | 'EdDSA';
 /** Algorithms a DPoP proof can be signed with (asymmetric only, RFC 9449 section 4.2), tollgate's default list. */
-export const DPOP_ALGORITHMS = ['ES256', 'ES384', 'ES512', 'PS256', 'RS256', 'EdDSA'] as const;
-/** One of {@link DPOP_ALGORITHMS}. */
-export type DpopAlgorithm = (typeof DPOP_ALGORITHMS)[number];
+export const DPOP_ALGORITHMS = ['ES256', 'ES384', 'ES512', 'PS256', 'RS256', 'EdDSA'] as const satisfies readonly DpopAlgorithm[];
 
 /** A DPoP key ready to sign proofs. */
 export interface DpopSigningKey {
