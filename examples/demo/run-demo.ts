@@ -1,6 +1,7 @@
 // The demo's default mode: every checked step, a transcript, and an exit code that says whether all passed.
 import { Transcript } from '../lib/transcript.js';
 import { apiSteps } from './api-steps.js';
+import { dpopSteps } from './dpop-steps.js';
 import { startEnvironment } from './environment.js';
 import { outageSteps } from './outage-steps.js';
 import { tokenSteps } from './token-steps.js';
@@ -27,6 +28,7 @@ export async function runDemo(): Promise<number> {
       '3 token requests (5 with the two refused ones)',
     );
     t.note(`the token endpoint served ${env.issuer.requests.token} requests in all (2 refused); the JWKS was fetched ${env.issuer.requests.jwks} times`);
+    await dpopSteps(env.apis[0]!, env, t);
   } finally {
     await env.close();
   }

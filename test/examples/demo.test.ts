@@ -35,6 +35,10 @@ describe('pnpm demo', () => {
       /✓ JWKS endpoint down {2}→ 503 temporarily_unavailable, Retry-After: \d+/,
       /✓ JWKS endpoint back, .* → 200/,
       /✓ \d+ API requests, 3 token requests: each client fetched once and reused its cached token/,
+      /✓ orders-reader with dpop → token_type DPoP, cnf\.jkt = the thumbprint of its key/,
+      /✓ GET {2}with Authorization: DPoP and a proof \(client\.fetch\) {2}→ 200/,
+      /✓ GET {2}replaying that request's proof {2}→ 401 invalid_dpop_proof/,
+      /✓ GET {2}the bound token as Bearer, without a proof {2}→ 401 invalid_token/,
     ]) {
       expect(stdout).toMatch(line);
     }

@@ -1,5 +1,6 @@
 // A real, independent authorization server for the interop test: oidc-provider on 127.0.0.1, issuing
 // RFC 9068 JWT access tokens through the client_credentials grant for RFC 8707 resource indicators.
+import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
@@ -135,6 +136,8 @@ export interface StartOptions {
   introspection?: { apiKey: JWK };
   /** More client registrations (e.g. a private_key_jwt client of the client_credentials grant). */
   clients?: readonly ClientMetadata[];
+  /** `true`: DPoP proofs at the token endpoint must carry the provider's nonce (RFC 9449 section 8). */
+  dpopNonce?: boolean;
 }
 
 /**
@@ -189,6 +192,8 @@ export async function startOidcProvider(options: StartOptions): Promise<OidcProv
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
+      // RFC 9449: on by default in oidc-provider 9; nonces only when asked, under a secret of this run.
+      dPoP: { enabled: true, ...(options.dpopNonce ? { nonceSecret: randomBytes(32), requireNonce: () => true } : {}) },
       ...(options.introspection
         ? {
             // Every registered client may introspect (the default policy logs a reminder to decide this).

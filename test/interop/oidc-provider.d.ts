@@ -75,6 +75,8 @@ declare module 'oidc-provider' {
       /** RFC 7009. */
       revocation?: { enabled: boolean; allowedPolicy?: (ctx: unknown, client: Client, token: unknown) => Promise<boolean> };
       clientCredentials?: { enabled: boolean };
+      /** RFC 9449: DPoP-bound tokens for requests with a proof; nonces under `nonceSecret` (32 bytes) when `requireNonce` says so. */
+      dPoP?: { enabled: boolean; nonceSecret?: Buffer; requireNonce?: (ctx: unknown) => boolean };
       resourceIndicators?: {
         enabled: boolean;
         defaultResource?: (ctx: unknown, client: Client, oneOf?: string[]) => Promise<string | string[] | undefined>;

@@ -54,10 +54,29 @@ export function explainRefusal(error: TollgateError, token: string, context: Ref
       const mode = error instanceof InsufficientScopeError && error.mode === 'any' ? 'any of' : 'all of';
       return `token scopes: ${granted.length ? safeText(granted.join(' ')) : '(none)'}; required ${mode}: ${safeText(error.scope ?? '')}`;
     }
+    case 'sender_constrained':
+      return explainBinding(claims.cnf);
+    case 'dpop_required':
+      return 'the API accepts only DPoP-bound tokens (RFC 9449): get the token with a DPoP proof at the token endpoint, then send it as Authorization: DPoP with a fresh proof per request (@tollgate/client: dpop: true)';
     case 'jwks_unavailable':
       // The fetch error names the URL and what went wrong (never a body): the useful part of an outage.
       return error.cause instanceof Error ? safeText(redactTokens(error.cause.message)).slice(0, 300) : undefined;
     default:
       return undefined;
   }
+}
+
+/**
+ * Why a token with `cnf` is refused as a bearer token, and how it must be sent instead: a DPoP key
+ * thumbprint (RFC 9449 section 7.1) or a certificate thumbprint (RFC 8705 section 3).
+ */
+function explainBinding(cnf: unknown): string {
+  const members = typeof cnf === 'object' && cnf !== null && !Array.isArray(cnf) ? (cnf as Record<string, unknown>) : {};
+  if (typeof members.jkt === 'string') {
+    return `this token is DPoP-bound (cnf.jkt ${displayValue(members.jkt)}): send it as Authorization: DPoP with a DPoP proof signed by that key (RFC 9449 section 7.1); verify checks it without a request, so it cannot pass here`;
+  }
+  if (typeof members['x5t#S256'] === 'string') {
+    return `this token is certificate-bound (cnf x5t#S256 ${displayValue(members['x5t#S256'])}): it is valid only over mutual TLS with that client certificate (RFC 8705 section 3)`;
+  }
+  return `cnf ${displayValue(cnf)}: the token is bound to a key in a way the API cannot check, so it is refused`;
 }

@@ -121,6 +121,15 @@ describe('main verify options', () => {
     const result = await runMain(['verify', token, ...trust()]);
     expect(result.code).toBe(ExitCode.InvalidToken);
     expect(result.stdout).toContain('  reason     sender_constrained\n');
+    expect(result.stdout).toContain('  why        this token is DPoP-bound (cnf.jkt thumbprint): send it as Authorization: DPoP with a DPoP proof signed by that key (RFC 9449 section 7.1)');
+  });
+
+  it('explains a certificate-bound token and a binding it cannot read', async () => {
+    const bound = await runMain(['verify', await issuer.sign({ cnf: { 'x5t#S256': 'cert-thumb' } }), ...trust()]);
+    expect(bound.stdout).toContain('  why        this token is certificate-bound (cnf x5t#S256 cert-thumb): it is valid only over mutual TLS');
+    const odd = await runMain(['verify', await issuer.sign({ cnf: { jwk: { kty: 'EC' } } }), ...trust()]);
+    expect(odd.code).toBe(ExitCode.InvalidToken);
+    expect(odd.stdout).toMatch(/ {2}why {8}cnf .*: the token is bound to a key in a way the API cannot check/);
   });
 
   it('shows the unknown kid of a token signed with an unpublished key', async () => {

@@ -2,6 +2,7 @@
 import type { JsonWebKey, KeyObject, webcrypto } from 'node:crypto';
 import { importPrivateKey, parseSeconds, TollgateConfigError, type ClientAssertionAlgorithm, type Duration } from '@tollgate/core';
 import { z } from 'zod';
+import { DPOP_ALGORITHMS, generateDpopKey, resolveDpopKey, type DpopAlgorithm, type DpopSigningKey } from './lib/dpop-key.js';
 import { checkResource, checkScope, checkUrl } from './lib/request-values.js';
 
 /**
@@ -56,6 +57,30 @@ export interface PrivateKeyJwtAuth {
 
 /** How the client authenticates at the token endpoint. Without `method`: `private_key_jwt` when `key` or `keys` is given, else `client_secret_basic`. */
 export type ClientAuth = ClientSecretAuth | PrivateKeyJwtAuth;
+
+/**
+ * DPoP (RFC 9449): tokens bound to a key of the client, sent with a fresh proof of that key on every
+ * request, so a stolen token is useless without the private key. `dpop: true` generates an ES256 key
+ * pair when the client is created (it lives as long as the client; tokens are bound to it).
+ * @example
+ * dpop: true                                               // a generated ES256 key
+ * dpop: { key: { privateKey, publicKey }, alg: 'ES256' }   // your key pair (crypto.subtle.generateKey, jose's generateKeyPair)
+ * @see RFC 9449 sections 4, 5 and 7
+ */
+export interface TokenClientDpopOptions {
+  /**
+   * `'generate'` (the default): a new key pair for `alg`. Or your private key: a private JWK, a private
+   * `KeyObject` or `CryptoKey`, or a `CryptoKeyPair` (`{ privateKey, publicKey }`). EC P-256/384/521,
+   * Ed25519, or RSA of 2048 to 4096 bits.
+   */
+  key?: 'generate' | JsonWebKey | KeyObject | webcrypto.CryptoKey | webcrypto.CryptoKeyPair;
+  /**
+   * The proof signature algorithm. Default: ES256 for a generated key; for your key, the one its type
+   * signs (ES256/384/512 by curve, EdDSA, PS256 for RSA). It must be one the servers accept (tollgate's
+   * default list is ES256, ES384, ES512, PS256, RS256, EdDSA).
+   */
+  alg?: DpopAlgorithm;
+}
 
 /**
  * Options of {@link createTokenClient}. Give `issuer` (the token endpoint is read from its metadata) or
@@ -133,6 +158,12 @@ export interface TokenClientOptions {
   fetch?: typeof globalThis.fetch;
   /** The clock, in milliseconds. Default: a monotonic clock (wall-clock jumps do not move expiries). */
   now?: () => number;
+  /**
+   * DPoP-bound tokens (RFC 9449): `true` (a generated ES256 key) or {@link TokenClientDpopOptions}. Token
+   * requests then carry a proof and must be answered with `token_type` DPoP; `fetch` sends
+   * `Authorization: DPoP` with a proof per request. Default `false`: Bearer tokens.
+   */
+  dpop?: boolean | TokenClientDpopOptions;
 }
 
 /** A key ready to sign client assertions. */
@@ -172,7 +203,11 @@ export interface ResolvedClientOptions {
   readonly allowInsecureRequests: boolean;
   readonly fetch: typeof globalThis.fetch;
   readonly now: () => number;
+  /** The DPoP key, or `undefined` for Bearer tokens. */
+  readonly dpop: DpopSigningKey | undefined;
 }
+
+export type { DpopAlgorithm };
 
 const YEAR = 366 * 86_400;
 
@@ -242,6 +277,26 @@ const authSchema = z.discriminatedUnion(
   { error: "expected method 'client_secret_basic' (the default), 'client_secret_post' or 'private_key_jwt'" },
 );
 
+const dpopObject = z.strictObject({
+  key: z
+    .custom<object | 'generate'>((value) => value === 'generate' || (typeof value === 'object' && value !== null), {
+      error: "expected 'generate', or a private JWK, KeyObject, CryptoKey or CryptoKeyPair",
+    })
+    .optional(),
+  alg: z.enum(DPOP_ALGORITHMS, { error: `expected one of ${DPOP_ALGORITHMS.join(', ')}` }).optional(),
+});
+
+// true, false, or the object, whose own problems are reported member by member (a zod union would hide them).
+const dpopSchema = z.unknown().transform((value, ctx): boolean | z.output<typeof dpopObject> => {
+  if (value === undefined) return false;
+  if (typeof value === 'boolean') return value;
+  const result = typeof value === 'object' && value !== null ? dpopObject.safeParse(value) : undefined;
+  if (result?.success) return result.data;
+  const issue = result?.error.issues[0];
+  ctx.addIssue({ code: 'custom', message: issue?.message ?? 'expected true, false or { key?, alg? }', path: issue?.path ?? [] });
+  return z.NEVER;
+});
+
 const schema = z.strictObject({
   issuer: z.string({ error: 'expected the issuer identifier as a URL string' }).optional(),
   tokenEndpoint: z.string({ error: 'expected the token endpoint as a URL string' }).optional(),
@@ -278,6 +333,7 @@ const schema = z.strictObject({
   allowInsecureRequests: z.boolean({ error: 'expected true or false' }).default(false),
   fetch: z.custom<typeof globalThis.fetch>((value) => typeof value === 'function', { error: 'expected a fetch function' }).optional(),
   now: z.custom<() => number>((value) => typeof value === 'function', { error: 'expected a function returning milliseconds' }).optional(),
+  dpop: dpopSchema.optional(),
 });
 
 const fail = (path: string, message: string): never => {
@@ -331,7 +387,20 @@ export function resolveClientOptions(options: TokenClientOptions): ResolvedClien
     allowInsecureRequests: data.allowInsecureRequests,
     fetch: fetchImpl,
     now: data.now ?? monotonicNow,
+    dpop: resolveDpop(data.dpop),
   });
+}
+
+function resolveDpop(option: z.output<typeof schema>['dpop']): DpopSigningKey | undefined {
+  if (option === undefined || option === false) return undefined;
+  const { key = 'generate', alg } = option === true ? {} : option;
+  if (key === 'generate') return resolveDpopKey(generateDpopKey(alg ?? 'ES256'), alg ?? 'ES256') as DpopSigningKey;
+  // A CryptoKeyPair: the private half signs; the public half is derived from it, so a mismatched pair cannot happen.
+  const pair = key as Partial<webcrypto.CryptoKeyPair>;
+  const privateKey = typeof pair.privateKey === 'object' && pair.privateKey !== null && 'publicKey' in pair ? pair.privateKey : key;
+  const resolved = resolveDpopKey(privateKey, alg);
+  if (typeof resolved === 'string') fail('dpop.key', resolved);
+  return resolved as DpopSigningKey;
 }
 
 // Epoch milliseconds that only move forward: an NTP step of the wall clock does not expire or prolong a token.

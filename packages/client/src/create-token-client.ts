@@ -4,6 +4,7 @@ import { resolveClientOptions, type TokenClientOptions } from './client-options.
 import { publishClientEvent } from './client-events.js';
 import { createAuthorizedFetch } from './lib/authorized-fetch.js';
 import { CircuitBreaker } from './lib/circuit-breaker.js';
+import { DpopProofs } from './lib/dpop-proofs.js';
 import { checkResource, checkScope, checkUrl } from './lib/request-values.js';
 import { createEntry, TokenCache, type CacheEntry } from './lib/token-cache.js';
 import { TokenRequester } from './lib/token-requester.js';
@@ -23,8 +24,10 @@ export interface TokenRequestOptions {
 
 /** A cached token with its times, as {@link TokenClient.getTokenDetails} returns it. */
 export interface TokenDetails {
-  /** The access token, as sent in `Authorization: Bearer`. */
+  /** The access token, as sent in `Authorization: Bearer` (or `Authorization: DPoP` with a proof). */
   readonly accessToken: string;
+  /** `DPoP` for a token bound to the client's DPoP key (send it with a proof, see {@link TokenClient.dpopProof}), else `Bearer`. */
+  readonly tokenType: 'Bearer' | 'DPoP';
   /** The scope the server granted when it named one, else the scopes asked for (space-delimited, '' for none). */
   readonly scope: string;
   /** The lifetime the server gave (or the assumed `defaultExpiresIn`), in seconds. */
@@ -35,6 +38,20 @@ export interface TokenDetails {
   readonly renewAt: number;
   /** When it stops being handed out: its expiry minus the safety margin, on the client's clock. */
   readonly expiresAt: number;
+}
+
+/**
+ * The public side of a client's DPoP key: what its tokens are bound to.
+ * @example expect(decodeJwt(await client.getToken()).cnf).toEqual({ jkt: client.dpopKey!.jkt })
+ * @see RFC 9449 section 6.1, RFC 7638
+ */
+export interface DpopPublicKey {
+  /** The algorithm proofs are signed with. */
+  readonly alg: string;
+  /** The public JWK every proof carries. */
+  readonly jwk: Readonly<Record<string, string>>;
+  /** Its RFC 7638 SHA-256 thumbprint: the `cnf.jkt` of the client's tokens. */
+  readonly jkt: string;
 }
 
 /** The client returned by {@link createTokenClient}. */
@@ -48,11 +65,42 @@ export interface TokenClient {
   /** Like {@link TokenClient.getToken}, with the token's scope and times. */
   getTokenDetails(options?: TokenRequestOptions): Promise<TokenDetails>;
   /**
-   * `fetch` with `Authorization: Bearer <token>` added. After a 401 with a Bearer `invalid_token`
-   * challenge, the token is renewed and the request sent once more, if its body can be sent twice
-   * (not a stream). Only `https:` URLs (and loopback `http:` with `allowInsecureRequests`).
+   * `fetch` with `Authorization: Bearer <token>` added, or with `dpop`, `Authorization: DPoP <token>` and a
+   * `DPoP` proof of this request (method, URL, token and the API's last nonce). After a 401 with an
+   * `invalid_token` challenge, the token is renewed and the request sent once more; after a 401 DPoP
+   * `use_dpop_nonce` with a new `DPoP-Nonce`, it is sent once more with the nonce. Retries happen only
+   * if the body can be sent twice (not a stream). Only `https:` URLs (and loopback `http:` with
+   * `allowInsecureRequests`).
    */
   fetch(input: string | URL | Request, init?: RequestInit): Promise<Response>;
+  /**
+   * The headers that authorize one request, for HTTP clients other than `fetch` (axios, got, undici):
+   * `{ authorization: 'Bearer …' }`, or with `dpop`, `{ authorization: 'DPoP …', dpop: <proof> }`. A
+   * proof is good for one request. Pass the API's answer to {@link TokenClient.rememberDpopNonce}.
+   * @example
+   * const headers = await client.authorizationHeaders('POST', 'https://orders.example.com/orders');
+   * await axios.post('https://orders.example.com/orders', order, { headers });
+   * @see RFC 6750 section 2.1, RFC 9449 section 7.1
+   */
+  authorizationHeaders(method: string, url: string | URL, options?: TokenRequestOptions): Promise<Record<string, string>>;
+  /**
+   * A DPoP proof for one request (RFC 9449 section 4.2): `htm` = `method`, `htu` = `url` without query
+   * and fragment, `ath` of `accessToken` when given, and the nonce last remembered for `url`'s origin.
+   * Throws a `TollgateConfigError` when the client has no `dpop` option.
+   * @example const proof = client.dpopProof('GET', url, await client.getToken());
+   * @see RFC 9449 section 4.2
+   */
+  dpopProof(method: string, url: string | URL, accessToken?: string): string;
+  /**
+   * Remembers the `DPoP-Nonce` of an answer from `url` (its value, or the response's headers), so the
+   * next proofs for that origin carry it. Returns whether it was a new nonce (then a 401 or 400
+   * `use_dpop_nonce` is worth one retry). `fetch` and token requests do this themselves.
+   * @example if (response.status === 401 && client.rememberDpopNonce(url, response.headers)) retry();
+   * @see RFC 9449 section 8, section 9
+   */
+  rememberDpopNonce(url: string | URL, nonce: string | Pick<Headers, 'get'> | null | undefined): boolean;
+  /** The public side of the DPoP key (what tokens are bound to), or `undefined` without `dpop`. */
+  readonly dpopKey: DpopPublicKey | undefined;
   /** Forgets the cached token of the default (scopes, resource), or of `options`, so the next call fetches. */
   clear(options?: TokenRequestOptions): void;
   /** The token endpoint in use: configured, or discovered from the issuer's metadata. */
@@ -81,16 +129,19 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
         closed: (openForMs) => publishClientEvent(() => ({ type: 'breaker-closed', clientId: resolved.clientId, openForMs })),
       })
     : undefined;
-  const requester = new TokenRequester(resolved, breaker);
+  const dpop = resolved.dpop ? new DpopProofs(resolved.dpop) : undefined;
+  const requester = new TokenRequester(resolved, breaker, dpop);
   const cache = new TokenCache(resolved, requester);
+  // A token is bound to one key: the key's thumbprint is part of every cache key.
+  const binding = resolved.dpop?.jkt ?? 'bearer';
   const defaultEntry = createEntry(resolved.scopes, resolved.resource);
-  const entries = new Map<string, CacheEntry>([[entryKey(resolved.scopes, resolved.resource), defaultEntry]]);
+  const entries = new Map<string, CacheEntry>([[entryKey(binding, resolved.scopes, resolved.resource), defaultEntry]]);
 
   function entryFor(request: TokenRequestOptions | undefined): CacheEntry {
     if (request === undefined) return defaultEntry;
     const scopes = request.scopes === undefined ? resolved.scopes : checkedScopes(request.scopes);
     const resource = request.resource === undefined ? resolved.resource : checkedResource(request.resource);
-    const key = entryKey(scopes, resource);
+    const key = entryKey(binding, scopes, resource);
     let entry = entries.get(key);
     if (entry === undefined) {
       if (entries.size >= resolved.maxEntries) evictOne();
@@ -130,6 +181,15 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
     return checkUrl(`${parsed.origin}${parsed.pathname}`, resolved.allowInsecureRequests, true);
   };
 
+  const dpopKey: DpopPublicKey | undefined = resolved.dpop ? Object.freeze({ alg: resolved.dpop.alg, jwk: resolved.dpop.jwk, jkt: resolved.dpop.jkt }) : undefined;
+  const proof = (method: string, url: string | URL, accessToken?: string): string => {
+    if (!dpop) throw new TollgateConfigError('createTokenClient: dpopProof needs the dpop option (e.g. dpop: true)');
+    if (typeof method !== 'string' || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,32}$/.test(method)) throw new TypeError('dpopProof: method must be an HTTP method');
+    const problem = apiUrlProblem(String(url));
+    if (problem) throw new TypeError(`dpopProof: ${problem}`);
+    return dpop.proof(method, url, accessToken);
+  };
+
   return {
     getToken(request) {
       if (request === undefined) return cache.getAccessToken(defaultEntry);
@@ -142,9 +202,24 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
     },
     async getTokenDetails(request) {
       const token = await cache.get(entryFor(request));
-      return { accessToken: token.accessToken, scope: token.scope, expiresIn: token.expiresIn, assumedLifetime: token.assumed, renewAt: token.renewAt, expiresAt: token.usableUntil };
+      return { accessToken: token.accessToken, tokenType: token.tokenType, scope: token.scope, expiresIn: token.expiresIn, assumedLifetime: token.assumed, renewAt: token.renewAt, expiresAt: token.usableUntil };
     },
-    fetch: createAuthorizedFetch(source, resolved.fetch, apiUrlProblem),
+    fetch: createAuthorizedFetch(source, resolved.fetch, apiUrlProblem, dpop),
+    async authorizationHeaders(method, url, request): Promise<Record<string, string>> {
+      const token = await cache.getAccessToken(entryFor(request));
+      if (!dpop) {
+        const problem = apiUrlProblem(String(url));
+        if (problem) throw new TypeError(`authorizationHeaders: ${problem}`);
+        return { authorization: `Bearer ${token}` };
+      }
+      return { authorization: `DPoP ${token}`, dpop: proof(method, url, token) };
+    },
+    dpopProof: proof,
+    rememberDpopNonce(url, nonce) {
+      const value = typeof nonce === 'object' && nonce !== null ? nonce.get('dpop-nonce') : nonce;
+      return dpop?.remember(url, value) ?? false;
+    },
+    dpopKey,
     clear(request) {
       entryFor(request).token = undefined;
     },
@@ -152,9 +227,9 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
   };
 }
 
-/** The cache key of a (scopes, resource): order does not matter to the server, so not to the cache either. */
-function entryKey(scopes: readonly string[], resource: readonly string[]): string {
-  return `${[...scopes].sort().join(' ')}\n${[...resource].sort().join(' ')}`;
+/** The cache key of a (key binding, scopes, resource): order does not matter to the server, so not to the cache either. */
+function entryKey(binding: string, scopes: readonly string[], resource: readonly string[]): string {
+  return `${binding}\n${[...scopes].sort().join(' ')}\n${[...resource].sort().join(' ')}`;
 }
 
 function checkedScopes(value: readonly string[] | string): readonly string[] {

@@ -33,6 +33,8 @@ const ADVICE: Record<string, string> = {
   invalid_scope: 'ask only for scopes registered for this client (scopes option, or getToken({ scopes }))',
   invalid_target: 'the resource indicator is unknown or not allowed for this client (resource option, RFC 8707)',
   invalid_request: 'the server found the request malformed; check scopes, resource and the authentication method',
+  invalid_dpop_proof: "the server refused the DPoP proof; check that it accepts the dpop key's algorithm (dpop_signing_alg_values_supported) and that this machine's clock is right",
+  use_dpop_nonce: 'the server asked for a DPoP nonce again after one was given, or without a DPoP-Nonce header; check the server',
 };
 
 /**

@@ -33,7 +33,7 @@ describe('a token response that is not usable', () => {
     ['with a huge expires_in', respond({ access_token: TOKEN, token_type: 'Bearer', expires_in: 1e12 }), /more than maxExpiresIn/],
     ['with expires_in as a string', respond({ access_token: TOKEN, token_type: 'Bearer', expires_in: '3600' }), /expires_in is a string/],
     ['with expires_in null', respond({ access_token: TOKEN, token_type: 'Bearer', expires_in: null }), /expires_in is a null/],
-    ['with token_type DPoP', respond({ access_token: TOKEN, token_type: 'DPoP', expires_in: 300 }), /DPoP-bound tokens are not supported/],
+    ['with token_type DPoP', respond({ access_token: TOKEN, token_type: 'DPoP', expires_in: 300 }), /did not ask for a DPoP-bound token; set the dpop option/],
     ['with token_type mac', respond({ access_token: TOKEN, token_type: 'mac', expires_in: 300 }), /token_type is "mac", not Bearer/],
     ['without token_type', respond({ access_token: TOKEN, expires_in: 300 }), /token_type is missing/],
     ['a 404 HTML page', respond('<html>not found</html>', 404), /HTTP 404 without an RFC 6749 error object/],

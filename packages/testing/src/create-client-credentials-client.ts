@@ -3,6 +3,7 @@ import type { KeyObject } from 'node:crypto';
 import { createTokenClient, TokenRequestError, type TokenClientOptions } from '@tollgate/client';
 import type { ClientAssertionAlgorithm } from '@tollgate/core';
 import type { CryptoKey } from 'jose';
+import type { DpopKey } from './dpop-proofs.js';
 import type { ClientAuthMethod } from './token-endpoint.js';
 import { TokenEndpointError } from './token-endpoint-error.js';
 
@@ -28,12 +29,19 @@ export interface ClientCredentialsClientOptions {
   fetch?: typeof globalThis.fetch;
   /** Per token request, in milliseconds. Default 5000. */
   timeout?: number;
+  /**
+   * DPoP-bound tokens (RFC 9449): `true` for a generated ES256 key, or a key from {@link createDpopKey}.
+   * Token requests carry a proof; tokens come back as `token_type` DPoP, bound to the key.
+   */
+  dpop?: boolean | DpopKey;
 }
 
 /** A token as the client holds it. */
 export interface ClientCredentialsToken {
-  /** The access token, as sent in `Authorization: Bearer`. */
+  /** The access token, as sent in `Authorization: Bearer` (or `DPoP` with a proof). */
   readonly accessToken: string;
+  /** `DPoP` for a token bound to the client's DPoP key, else `Bearer`. */
+  readonly tokenType: 'Bearer' | 'DPoP';
   /** Granted scopes, from the response's `scope`, else the ones asked for. */
   readonly scope: string | undefined;
   /** Milliseconds since the epoch (the client's clock). */
@@ -50,6 +58,15 @@ export interface ClientCredentialsClient {
   getTokenDetails(): Promise<ClientCredentialsToken>;
   /** Forgets the cached token (e.g. after the API refused it), so the next call fetches. */
   clear(): void;
+  /**
+   * The headers that authorize one request: `{ authorization: 'Bearer …' }`, or with `dpop`
+   * `{ authorization: 'DPoP …', dpop: <a fresh proof of method and url> }`.
+   */
+  authorizationHeaders(method: string, url: string): Promise<Record<string, string>>;
+  /** `fetch` with the token (and a DPoP proof) added; see `TokenClient.fetch` of `@tollgate/client`. */
+  fetch(input: string | URL | Request, init?: RequestInit): Promise<Response>;
+  /** The RFC 7638 thumbprint of the DPoP key (the `cnf.jkt` of its tokens), or `undefined` without `dpop`. */
+  readonly dpopThumbprint: string | undefined;
   /** Token requests sent so far. */
   readonly requests: number;
 }
@@ -76,8 +93,9 @@ export function createClientCredentialsClient(options: ClientCredentialsClientOp
   const now = options.now ?? Date.now;
   const fetchImpl = options.fetch ?? globalThis.fetch;
   let requests = 0;
+  // Counts token requests only: the same fetch also carries the API requests of client.fetch.
   const counting: typeof fetch = (input, init) => {
-    requests += 1;
+    if ((input instanceof Request ? input.url : String(input)) === options.tokenEndpoint) requests += 1;
     return fetchImpl(input, init);
   };
   const auth: TokenClientOptions['auth'] =
@@ -106,6 +124,7 @@ export function createClientCredentialsClient(options: ClientCredentialsClientOp
     defaultExpiresIn: 1,
     fetch: counting,
     now,
+    ...(options.dpop !== undefined && { dpop: typeof options.dpop === 'boolean' ? options.dpop : { key: options.dpop.privateKey, alg: options.dpop.alg as 'ES256' } }),
   });
 
   async function getTokenDetails(): Promise<ClientCredentialsToken> {
@@ -119,6 +138,7 @@ export function createClientCredentialsClient(options: ClientCredentialsClientOp
     if (details.assumedLifetime) client.clear();
     return Object.freeze({
       accessToken: details.accessToken,
+      tokenType: details.tokenType,
       scope: details.scope === '' ? undefined : details.scope,
       expiresAt: details.expiresAt,
       refreshAt: details.renewAt,
@@ -131,6 +151,9 @@ export function createClientCredentialsClient(options: ClientCredentialsClientOp
     clear() {
       client.clear();
     },
+    authorizationHeaders: (method, url) => client.authorizationHeaders(method, url).catch(rethrow),
+    fetch: (input, init) => client.fetch(input, init).catch(rethrow),
+    dpopThumbprint: client.dpopKey?.jkt,
     get requests() {
       return requests;
     },

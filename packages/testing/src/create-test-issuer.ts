@@ -1,8 +1,9 @@
 // A local OAuth 2.0 authorization server for tests: keys, discovery, JWKS over HTTP, token minting.
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { SignJWT, type JWK, type JWTPayload } from 'jose';
 import { IssuerServer, type FaultTarget, type IssuerFault, type IssuerRequestCounts } from './issuer-server.js';
 import { createIntrospectionEndpoint, type IntrospectionEndpoint } from './introspection-endpoint.js';
+import { DPOP_PROOF_ALGORITHMS } from './lib/dpop-token-proof.js';
 import { createSigningKey, type TestAlgorithm, type TestSigningKey } from './signing-keys.js';
 import { createTokenEndpoint, TOKEN_ENDPOINT_AUTH_ALGORITHMS, TOKEN_ENDPOINT_AUTH_METHODS, type TestClient } from './token-endpoint.js';
 import { algNoneToken, hmacWithPublicKeyToken } from './unsafe-tokens.js';
@@ -32,6 +33,12 @@ export interface TestIssuerOptions {
    * as {@link TestIssuer.setResponseHeaders} sets them later. Default: none.
    */
   responseHeaders?: Readonly<Record<string, string>>;
+  /**
+   * `true`: the token endpoint requires a server nonce in DPoP proofs (RFC 9449 section 8): a proof
+   * without the current one gets 400 `use_dpop_nonce` and the nonce in a `DPoP-Nonce` header. See
+   * {@link TestIssuer.rotateDpopNonce}. Default `false`.
+   */
+  dpopNonce?: boolean;
 }
 
 /** Options of {@link TestIssuer.sign}. */
@@ -109,6 +116,13 @@ export interface TestIssuer {
    * @example issuer.setFault({ kind: 'error', status: 429, retryAfter: '1' }, 'token', 1);
    */
   setFault(fault: IssuerFault | null, target?: FaultTarget, times?: number): void;
+  /**
+   * Replaces the DPoP nonce the token endpoint requires (with `dpopNonce: true`), so the next proof
+   * carrying the old one gets `use_dpop_nonce`. Returns the new nonce.
+   * @example issuer.rotateDpopNonce(); // the client's next token request takes one extra round trip
+   * @see RFC 9449 section 8
+   */
+  rotateDpopNonce(): string;
   /** Sets every count of {@link TestIssuer.requests} back to 0. */
   resetRequests(): void;
   /** Hostile tokens for negative tests. */
@@ -153,6 +167,8 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
   const introspectionEndpoint = `${server.origin}${introspectionPath}`;
   const clients = options.clients ?? [];
   const scopes = [...new Set(clients.flatMap((client) => client.scopes))];
+  const newNonce = () => randomBytes(16).toString('base64url');
+  let dpopNonce = options.dpopNonce === true ? newNonce() : undefined;
   const metadata = () => ({
     issuer: options.advertisedIssuer ?? issuer,
     jwks_uri: options.advertisedJwksUri ?? jwksUri,
@@ -164,6 +180,8 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
     // Published only with clients: without one, nobody could authenticate to it.
     ...(clients.length > 0 ? { introspection_endpoint: introspectionEndpoint, introspection_endpoint_auth_methods_supported: [...TOKEN_ENDPOINT_AUTH_METHODS] } : {}),
     id_token_signing_alg_values_supported: [...new Set(keys.map((key) => key.alg))],
+    // RFC 9449 section 5.1: the token endpoint takes DPoP proofs signed with these.
+    dpop_signing_alg_values_supported: [...DPOP_PROOF_ALGORITHMS],
   });
   const discovery = new Map<string, () => unknown>();
   const mode = options.discovery ?? 'both';
@@ -178,7 +196,7 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
     // Signed with the first key still published, so a retired key never signs a fresh token.
     const mint = (claims: Record<string, unknown>, expiresIn: number) =>
       testIssuer.sign(claims, { expiresIn, kid: keys.find((key) => key.published)?.kid });
-    handleToken = createTokenEndpoint({ url: tokenEndpoint, issuer, clients, mint });
+    handleToken = createTokenEndpoint({ url: tokenEndpoint, issuer, clients, mint, dpopNonce: () => dpopNonce });
     introspection = createIntrospectionEndpoint({ url: introspectionEndpoint, issuer, clients });
   } catch (error) {
     await server.close();
@@ -265,6 +283,11 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
     },
     setFault(fault, target, times) {
       server.setFault(fault, target, times);
+    },
+    rotateDpopNonce() {
+      if (dpopNonce === undefined) throw new Error('test issuer: rotateDpopNonce needs createTestIssuer({ dpopNonce: true })');
+      dpopNonce = newNonce();
+      return dpopNonce;
     },
     resetRequests() {
       server.counts.jwks = 0;

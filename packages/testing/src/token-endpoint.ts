@@ -5,6 +5,7 @@ import type { CryptoKey, JSONWebKeySet } from 'jose';
 import { ASSERTION_ALGORITHMS, authenticateClient, type AuthenticationContext } from './lib/client-authentication.js';
 import { registerClients } from './lib/client-registry.js';
 import { readFormBody } from './lib/form-body.js';
+import { checkTokenRequestProof } from './lib/dpop-token-proof.js';
 import { ReplayGuard } from './lib/replay-guard.js';
 import { parseScope } from './lib/scope.js';
 import { TokenRequestError } from './lib/token-error.js';
@@ -46,6 +47,12 @@ export interface TestClient {
   tokenLifetime?: number;
   /** `aud` of the client's access tokens. Default: the issuer's audience. */
   audience?: string;
+  /**
+   * `true`: every token request of this client must carry a DPoP proof (RFC 9449 section 5.2's
+   * `dpop_bound_access_tokens`); without one it gets 400 invalid_request. Default `false`: a request
+   * with a proof gets a DPoP-bound token, one without gets a Bearer token.
+   */
+  dpopBoundAccessTokens?: boolean;
 }
 
 /** What the endpoint needs from its issuer. */
@@ -61,6 +68,8 @@ export interface TokenEndpointSettings {
   maxBodyBytes?: number;
   /** Milliseconds since the epoch. Default `Date.now`. */
   now?: () => number;
+  /** The DPoP nonce required now (RFC 9449 section 8), or `undefined` for none. Default: none. */
+  dpopNonce?: () => string | undefined;
 }
 
 /**
@@ -79,6 +88,8 @@ export function createTokenEndpoint(settings: TokenEndpointSettings): (req: Inco
     now: settings.now ?? Date.now,
   };
   const maxBodyBytes = settings.maxBodyBytes ?? 16 * 1024;
+  const dpopNonce = settings.dpopNonce ?? (() => undefined);
+  const dpop = { url: settings.url, nonce: dpopNonce, replay: new ReplayGuard(), now: context.now };
 
   async function respond(req: IncomingMessage): Promise<Record<string, unknown>> {
     // RFC 6749 section 3.2: the client MUST use POST.
@@ -92,10 +103,13 @@ export function createTokenEndpoint(settings: TokenEndpointSettings): (req: Inco
       throw new TokenRequestError('invalid_request', 'parameters belong in the body, not the URL');
     }
     const params = await readFormBody(req, maxBodyBytes);
+    // RFC 9449 section 5: a request with a proof gets a token bound to the proof's key.
+    const jkt = await checkTokenRequestProof(req, dpop);
     const grantType = params.get('grant_type');
     if (grantType === undefined) throw new TokenRequestError('invalid_request', 'grant_type is required');
     if (grantType !== 'client_credentials') throw new TokenRequestError('unsupported_grant_type', 'only client_credentials is supported');
     const client = await authenticateClient(req.headers.authorization, params, context);
+    if (client.dpopBoundAccessTokens && jkt === undefined) throw new TokenRequestError('invalid_request', 'this client must send a DPoP proof');
     if (!client.grantTypes.includes('client_credentials')) {
       throw new TokenRequestError('unauthorized_client', 'this client may not use client_credentials');
     }
@@ -107,17 +121,24 @@ export function createTokenEndpoint(settings: TokenEndpointSettings): (req: Inco
     const scope = scopes.join(' ');
     const claims: Record<string, unknown> = { sub: client.clientId, client_id: client.clientId, scope };
     if (client.audience !== undefined) claims.aud = client.audience;
+    // RFC 9449 section 6.1: the token names the key's thumbprint.
+    if (jkt !== undefined) claims.cnf = { jkt };
     const accessToken = await settings.mint(claims, client.tokenLifetime);
-    // Section 5.1.
-    return { access_token: accessToken, token_type: 'Bearer', expires_in: client.tokenLifetime, scope };
+    // Section 5.1; RFC 9449 section 5: token_type DPoP for a bound token.
+    return { access_token: accessToken, token_type: jkt === undefined ? 'Bearer' : 'DPoP', expires_in: client.tokenLifetime, scope };
   }
 
   return (req, res) => {
     respond(req).then(
-      (body) => send(res, 200, body, {}),
+      (body) => {
+        // RFC 9449 section 8: the nonce may be sent on any answer, so a client keeps the current one.
+        const nonce = dpopNonce();
+        send(res, 200, body, nonce === undefined ? {} : { 'dpop-nonce': nonce });
+      },
       (error: unknown) => {
         if (error instanceof TokenRequestError) {
-          send(res, error.status, { error: error.code, error_description: error.message }, error.headers);
+          const nonce = error.code === 'use_dpop_nonce' ? dpopNonce() : undefined;
+          send(res, error.status, { error: error.code, error_description: error.message }, nonce === undefined ? error.headers : { ...error.headers, 'dpop-nonce': nonce });
         } else {
           // Never a stack or an internal message in a response.
           send(res, 500, { error: 'server_error', error_description: 'the token endpoint failed' }, {});

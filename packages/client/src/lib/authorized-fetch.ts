@@ -1,4 +1,5 @@
-// The fetch wrapper: sends the access token, and after a 401 invalid_token renews it and retries once.
+// The fetch wrapper: sends the access token (with a DPoP proof for a bound one), retries once on use_dpop_nonce, renews once on invalid_token.
+import { normalizeMethod, type DpopProofs } from './dpop-proofs.js';
 import { cancel } from './http.js';
 
 /** What the wrapper needs from the client. */
@@ -22,15 +23,14 @@ export function canReplay(input: string | URL | Request, init: RequestInit | und
 }
 
 /**
- * Whether a `WWW-Authenticate` value holds a Bearer challenge with `error="invalid_token"` (RFC 6750
- * section 3.1): the token was refused as expired, revoked or malformed, so a new one may pass.
- * `insufficient_scope` and challenges of other schemes are not that.
+ * The `error` of the challenge of `scheme` (lower case) in a `WWW-Authenticate` value, or `undefined`.
+ * RFC 9110 section 11.6.1: challenges are a scheme, then `name=value` or `name="value"` parameters.
  */
-export function isInvalidTokenChallenge(header: string | null): boolean {
-  if (header === null || header.length > 8192) return false;
+export function challengeError(header: string | null, scheme: 'bearer' | 'dpop'): string | undefined {
+  if (header === null || header.length > 8192) return undefined;
   // Tokens of the header: a scheme is a token not followed by '='; parameters are name=value or name="value".
   const pattern = /\s*,?\s*([!#$%&'*+.^_`|~0-9A-Za-z-]+)(?:\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([!#$%&'*+.^_`|~0-9A-Za-z-]+)))?/gy;
-  let scheme: string | undefined;
+  let current: string | undefined;
   let index = 0;
   while (index < header.length) {
     pattern.lastIndex = index;
@@ -45,37 +45,67 @@ export function isInvalidTokenChallenge(header: string | null): boolean {
     index = pattern.lastIndex;
     const [, name, quoted, plain] = match;
     if (quoted === undefined && plain === undefined) {
-      scheme = name!.toLowerCase();
+      current = name!.toLowerCase();
       continue;
     }
-    if (scheme === 'bearer' && name!.toLowerCase() === 'error' && (quoted ?? plain) === 'invalid_token') return true;
+    if (current === scheme && name!.toLowerCase() === 'error') return quoted ?? plain;
   }
-  return false;
+  return undefined;
 }
 
 /**
- * A `fetch` that adds `Authorization: Bearer <token>`. On a 401 whose challenge says `invalid_token`,
- * a replayable request is sent once more with a renewed token; any other answer is returned as it is.
- * This is where a DPoP proof per request will be added (RFC 9449 section 7): `authorize` is the one place
- * that decorates the request.
+ * Whether a `WWW-Authenticate` value holds a challenge of `scheme` (Bearer by default) with
+ * `error="invalid_token"` (RFC 6750 section 3.1, RFC 9449 section 7.1): the token was refused as
+ * expired, revoked or malformed, so a new one may pass. `insufficient_scope` and other schemes are not that.
  */
-export function createAuthorizedFetch(source: TokenSource, fetchImpl: typeof fetch, checkUrl: (url: string) => string | undefined): typeof fetch {
-  const authorize = (input: string | URL | Request, init: RequestInit | undefined, token: string): Promise<Response> => {
+export function isInvalidTokenChallenge(header: string | null, scheme: 'bearer' | 'dpop' = 'bearer'): boolean {
+  return challengeError(header, scheme) === 'invalid_token';
+}
+
+/**
+ * A `fetch` that adds `Authorization: Bearer <token>`, or with `dpop` `Authorization: DPoP <token>` and a
+ * fresh proof of the request (RFC 9449 section 7.1). A replayable request is sent once more:
+ * - after a 401 DPoP `use_dpop_nonce` that brought a new `DPoP-Nonce` (section 9), with the same token;
+ * - after a 401 whose challenge says `invalid_token`, with a renewed token.
+ * Any other answer is returned as it is.
+ */
+export function createAuthorizedFetch(source: TokenSource, fetchImpl: typeof fetch, checkUrl: (url: string) => string | undefined, dpop?: DpopProofs): typeof fetch {
+  const scheme = dpop ? 'dpop' : 'bearer';
+  const authorize = async (input: string | URL | Request, init: RequestInit | undefined, url: string, token: string): Promise<{ response: Response; newNonce: boolean }> => {
     const headers = new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined));
-    headers.set('authorization', `Bearer ${token}`);
-    return fetchImpl(input, { ...init, headers });
+    if (dpop) {
+      const method = init?.method ?? (input instanceof Request ? input.method : 'GET');
+      headers.set('authorization', `DPoP ${token}`);
+      headers.set('dpop', dpop.proof(method, url, token));
+    } else {
+      headers.set('authorization', `Bearer ${token}`);
+    }
+    const response = await fetchImpl(input, { ...init, headers });
+    // Section 8 and 9: any answer may carry the nonce of this origin from now on.
+    const newNonce = dpop?.remember(url, response.headers.get('dpop-nonce')) ?? false;
+    return { response, newNonce };
   };
   return async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const url = input instanceof Request ? input.url : String(input);
     const problem = checkUrl(url);
     // A bearer token over plain http can be read and replayed by anyone on the path.
     if (problem) throw new TypeError(`tollgate client fetch: ${problem}`);
-    const token = await source.getToken();
-    const response = await authorize(input, init, token);
-    if (response.status !== 401 || !isInvalidTokenChallenge(response.headers.get('www-authenticate')) || !canReplay(input, init)) return response;
+    let token = await source.getToken();
+    let { response, newNonce } = await authorize(input, init, url, token);
+    if (response.status !== 401 || !canReplay(input, init)) return response;
+    let error = challengeError(response.headers.get('www-authenticate'), scheme);
+    if (dpop && error === 'use_dpop_nonce' && newNonce) {
+      // The API wants its nonce in the proof: the same token, a new proof with the nonce, once.
+      cancel(response.body);
+      ({ response } = await authorize(input, init, url, token));
+      if (response.status !== 401) return response;
+      error = challengeError(response.headers.get('www-authenticate'), scheme);
+    }
+    if (error !== 'invalid_token') return response;
     // The API refused this very token (revoked, or signed with a key it no longer trusts): one renewal, one retry.
     cancel(response.body);
     source.invalidate(token);
-    return authorize(input, init, await source.getToken());
+    token = await source.getToken();
+    return (await authorize(input, init, url, token)).response;
   };
 }

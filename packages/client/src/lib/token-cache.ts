@@ -14,6 +14,8 @@ export interface CachedToken {
   readonly expiresIn: number;
   /** Whether the response had no `expires_in` and the default was assumed. */
   readonly assumed: boolean;
+  /** `DPoP` for a token bound to the client's DPoP key, else `Bearer`. */
+  readonly tokenType: 'Bearer' | 'DPoP';
   /** From here on the token is renewed (in the background while still usable). */
   readonly renewAt: number;
   /** From here on it is never handed out: its lifetime minus the expiry margin. */
@@ -133,6 +135,7 @@ export class TokenCache {
       scope: grant.scope ?? entry.scope,
       expiresIn: grant.expiresIn,
       assumed: grant.assumed,
+      tokenType: grant.tokenType,
       renewAt: grant.sentAt + renewAfterMs,
       usableUntil: grant.sentAt + lifetimeMs - margin,
     });

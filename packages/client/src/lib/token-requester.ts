@@ -6,6 +6,7 @@ import { backoffDelay, retryAfterMs, sleep } from './backoff.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
 import { ClientAuthenticator } from './client-auth.js';
 import { discoverTokenEndpoint } from './discover-token-endpoint.js';
+import type { DpopProofs } from './dpop-proofs.js';
 import { exchange, HttpFailure } from './http.js';
 import { readTokenAnswer, type GrantedToken, type Outcome } from './token-response.js';
 
@@ -21,13 +22,15 @@ export interface TokenGrant extends GrantedToken {
 export class TokenRequester {
   readonly #options: ResolvedClientOptions;
   readonly #breaker: CircuitBreaker | undefined;
+  readonly #dpop: DpopProofs | undefined;
   readonly #auth: ClientAuthenticator;
   #endpoint: string | undefined;
   #discovering: Promise<string> | undefined;
 
-  constructor(options: ResolvedClientOptions, breaker: CircuitBreaker | undefined) {
+  constructor(options: ResolvedClientOptions, breaker: CircuitBreaker | undefined, dpop: DpopProofs | undefined) {
     this.#options = options;
     this.#breaker = breaker;
+    this.#dpop = dpop;
     this.#auth = new ClientAuthenticator(options.clientId, options.auth);
     this.#endpoint = options.tokenEndpoint;
   }
@@ -52,7 +55,7 @@ export class TokenRequester {
   /**
    * One token for `scopes` and `resource`. Network errors, timeouts, 5xx and 429 are retried (with
    * backoff, or after `Retry-After`); an RFC 6749 section 5.2 refusal is not, except `invalid_client`
-   * with another configured credential to try.
+   * with another configured credential to try, and `use_dpop_nonce` with a new nonce (once: RFC 9449 section 8).
    */
   async request(scopes: readonly string[], resource: readonly string[]): Promise<TokenGrant> {
     const options = this.#options;
@@ -61,6 +64,7 @@ export class TokenRequester {
     let credential = 0;
     let retries = 0;
     let attempts = 0;
+    let nonceRetried = false;
     let last: TokenRequestError | undefined;
     for (;;) {
       const wait = this.#breaker?.acquire() ?? 0;
@@ -81,20 +85,21 @@ export class TokenRequester {
         // RFC 8707 section 2: one resource parameter per indicator.
         for (const indicator of resource) form.append('resource', indicator);
         for (const [name, value] of Object.entries(authentication.form)) form.set(name, value);
+        const headers: Record<string, string> = { ...authentication.headers, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
+        // RFC 9449 section 5: a fresh proof per attempt (a retried one would be a replay), no ath.
+        if (this.#dpop) headers.dpop = this.#dpop.proof('POST', endpoint);
         attempts += 1;
         sentAt = options.now();
-        const answer = await exchange(
-          options.fetch,
-          endpoint,
-          {
-            method: 'POST',
-            headers: { ...authentication.headers, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-            body: form.toString(),
-          },
-          options.timeoutMs,
-          options.maxResponseBytes,
-        );
+        const answer = await exchange(options.fetch, endpoint, { method: 'POST', headers, body: form.toString() }, options.timeoutMs, options.maxResponseBytes);
+        // Section 8: any answer may carry the nonce to use from now on.
+        const newNonce = this.#dpop?.remember(endpoint, answer.headers.get('dpop-nonce')) ?? false;
         outcome = readTokenAnswer(answer, options);
+        if (outcome.kind === 'refused' && outcome.error.error === 'use_dpop_nonce' && newNonce && !nonceRetried) {
+          // The server is up and asks for its nonce: one more request, not a retry nor a breaker failure.
+          nonceRetried = true;
+          this.#breaker?.success();
+          continue;
+        }
       } catch (error) {
         if (!(error instanceof HttpFailure)) {
           // Not the server's fault (a key that cannot sign, a fetch that throws synchronously): no breaker failure.

@@ -11,6 +11,8 @@ export interface GrantedToken {
   readonly assumed: boolean;
   /** The granted scope when the server named it (RFC 6749 section 5.1), else `undefined`. */
   readonly scope: string | undefined;
+  /** `DPoP` for a token bound to the client's DPoP key (RFC 9449 section 5), else `Bearer`. */
+  readonly tokenType: 'Bearer' | 'DPoP';
 }
 
 /** What the answer means for the caller. */
@@ -29,6 +31,8 @@ export interface ResponseLimits {
   readonly defaultExpiresIn: number | false;
   /** Longest `expires_in` accepted, in seconds. */
   readonly maxExpiresIn: number;
+  /** The DPoP key when the request carried a proof, so the token must be of type DPoP; else Bearer. */
+  readonly dpop: object | undefined;
 }
 
 // RFC 6750 section 2.1: b64token, the only characters a Bearer credential can carry in a header.
@@ -65,11 +69,16 @@ export function readTokenAnswer(answer: HttpAnswer, limits: ResponseLimits): Out
   if (typeof accessToken !== 'string' || accessToken === '') return invalid(status, 'no access_token');
   if (!B64TOKEN.test(accessToken)) return invalid(status, 'access_token has characters a Bearer credential cannot carry (RFC 6750 section 2.1)');
   const tokenType = json.token_type;
-  // RFC 6749 section 7.1: the type is case-insensitive. Only Bearer can be sent as `Authorization: Bearer`;
-  // DPoP-bound tokens need a proof per request, which this client does not make yet.
-  if (typeof tokenType !== 'string' || tokenType.toLowerCase() !== 'bearer') {
+  // RFC 6749 section 7.1: the type is case-insensitive. A token is only usable in the scheme it was issued
+  // for: a DPoP-bound token sent as Bearer is refused (RFC 9449 section 7.2), and a Bearer token answered
+  // to a DPoP request means the server ignored the proof, so the token is not sender-constrained.
+  const type = typeof tokenType === 'string' ? tokenType.toLowerCase() : undefined;
+  const expected = limits.dpop ? 'dpop' : 'bearer';
+  if (type !== expected) {
     const shown = typeof tokenType === 'string' ? JSON.stringify(tokenType.slice(0, 30)) : 'missing';
-    return invalid(status, `token_type is ${shown}, not Bearer${typeof tokenType === 'string' && tokenType.toLowerCase() === 'dpop' ? ' (DPoP-bound tokens are not supported by this client yet)' : ''}`);
+    if (type === 'dpop') return invalid(status, 'token_type is "DPoP" but this client did not ask for a DPoP-bound token; set the dpop option, or have the server issue Bearer tokens to this client');
+    if (type === 'bearer') return invalid(status, 'token_type is "Bearer": the server ignored the DPoP proof and issued a token that is not bound to the key; enable DPoP for this client at the server (RFC 9449 section 5), or remove the dpop option');
+    return invalid(status, `token_type is ${shown}, not ${limits.dpop ? 'DPoP' : 'Bearer'}`);
   }
   const expiresIn = json.expires_in;
   let seconds: number;
@@ -89,5 +98,5 @@ export function readTokenAnswer(answer: HttpAnswer, limits: ResponseLimits): Out
     seconds = expiresIn;
   }
   const scope = typeof json.scope === 'string' ? json.scope : undefined;
-  return { kind: 'token', token: { accessToken, expiresIn: seconds, assumed, scope } };
+  return { kind: 'token', token: { accessToken, expiresIn: seconds, assumed, scope, tokenType: limits.dpop ? 'DPoP' : 'Bearer' } };
 }

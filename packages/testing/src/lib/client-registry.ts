@@ -17,6 +17,8 @@ export interface RegisteredClient {
   /** Seconds. */
   readonly tokenLifetime: number;
   readonly audience: string | undefined;
+  /** Whether every token request must carry a DPoP proof (RFC 9449 section 5.2). */
+  readonly dpopBoundAccessTokens: boolean;
 }
 
 /** SHA-256 of a UTF-8 string. */
@@ -54,6 +56,7 @@ export function registerClients(clients: readonly TestClient[]): ReadonlyMap<str
       grantTypes: Object.freeze([...(client.grantTypes ?? ['client_credentials'])]),
       tokenLifetime,
       audience: client.audience,
+      dpopBoundAccessTokens: client.dpopBoundAccessTokens === true,
     });
   }
   return registry;

@@ -7,7 +7,11 @@ export type TokenErrorCode =
   | 'invalid_grant'
   | 'unauthorized_client'
   | 'unsupported_grant_type'
-  | 'invalid_scope';
+  | 'invalid_scope'
+  /** RFC 9449 section 5: the DPoP proof failed a check. */
+  | 'invalid_dpop_proof'
+  /** RFC 9449 section 8: the proof must carry the nonce of the DPoP-Nonce header. */
+  | 'use_dpop_nonce';
 
 /** Thrown inside the test issuer's token endpoint and rendered as the JSON error response. */
 export class TokenRequestError extends Error {
