@@ -108,6 +108,10 @@ describe('verify() and verifyToken() with a certificate', () => {
     expect((await refusal(verifier.verify(token, { certificate: '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----' }))).reason).toBe('mtls_malformed_certificate');
     expect((await refusal(verifier.verify(token, { certificate: `${certs.client.pem}${other.pem}` }))).reason).toBe('mtls_malformed_certificate');
     expect((await refusal(verifier.verify(token, { certificate: Buffer.from('not a certificate') }))).reason).toBe('mtls_malformed_certificate');
+    // DER whose outer SEQUENCE does not span exactly the bytes: trailing bytes, truncated, indefinite length.
+    expect((await refusal(verifier.verify(token, { certificate: Buffer.concat([certs.client.der, Buffer.from([0])]) }))).reason).toBe('mtls_malformed_certificate');
+    expect((await refusal(verifier.verify(token, { certificate: certs.client.der.subarray(0, certs.client.der.length - 1) }))).reason).toBe('mtls_malformed_certificate');
+    expect((await refusal(verifier.verify(token, { certificate: Buffer.from([0x30, 0x80, 0x30, 0x00, 0x00, 0x00]) }))).reason).toBe('mtls_malformed_certificate');
     expect((await refusal(verifier.verify(token, { certificate: 42 as unknown as string }))).reason).toBe('mtls_malformed_certificate');
     expect((await refusal(verifyToken(token, options(), { certificate: other.pem }))).reason).toBe('mtls_certificate_mismatch');
   });
