@@ -28,6 +28,30 @@ export interface TestClientCertificateOptions {
   selfSigned?: boolean;
 }
 
+/** Options for `https.createServer` (or `tls.createServer`) from {@link TestCertificates.serverOptions}. */
+export interface TestServerTlsOptions {
+  /** The server's private key, PEM. */
+  key: string;
+  /** The server's certificate, PEM. */
+  cert: string;
+  /** The test CA, trusted for client certificates. */
+  ca: string[];
+  /** Ask every client for a certificate. */
+  requestCert: true;
+  /** Let a client without a (trusted) certificate connect: the app decides per token. */
+  rejectUnauthorized: false;
+}
+
+/** Options for `https.request` (or `tls.connect`) from {@link TestCertificates.clientOptions}. */
+export interface TestClientTlsOptions {
+  /** The test CA, trusted for the server's certificate. */
+  ca: string[];
+  /** The client certificate's private key, PEM; absent when no certificate is presented. */
+  key?: string;
+  /** The client certificate, PEM; absent when no certificate is presented. */
+  cert?: string;
+}
+
 /** A test CA with one server certificate (for 127.0.0.1 and localhost) and one client certificate. */
 export interface TestCertificates {
   /** The CA that issued the server and client certificates. */
@@ -43,9 +67,9 @@ export interface TestCertificates {
    * with `rejectUnauthorized: false`, so a client without a certificate reaches the app (which then refuses
    * certificate-bound tokens itself).
    */
-  serverOptions(): { key: string; cert: string; ca: string[]; requestCert: true; rejectUnauthorized: false };
+  serverOptions(): TestServerTlsOptions;
   /** Options for `https.request` (or `tls.connect`) presenting `client` (none: no client certificate), trusting the CA. */
-  clientOptions(client?: TestCertificate): { ca: string[]; key?: string; cert?: string };
+  clientOptions(client?: TestCertificate): TestClientTlsOptions;
 }
 
 /**
