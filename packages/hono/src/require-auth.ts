@@ -45,7 +45,7 @@ function headerRecord(headers: Headers): Record<string, string | undefined> {
  * that is not Node's list is ignored. It can only add a refusal: the token is read from `c.req`.
  */
 /** Node's own request under `@hono/node-server` (`c.env.incoming`); `undefined` on other runtimes. */
-function nodeIncoming(env: unknown): { rawHeaders?: unknown; url?: unknown } | undefined {
+function nodeIncoming(env: unknown): { rawHeaders?: unknown; url?: unknown; socket?: unknown } | undefined {
   if (typeof env !== 'object' || env === null) return undefined;
   const incoming = (env as { incoming?: unknown }).incoming;
   return typeof incoming === 'object' && incoming !== null ? incoming : undefined;
@@ -70,6 +70,12 @@ function dpopRequestUrl(c: Context): string | undefined {
   return c.req.url;
 }
 
+/** The socket of the Node request behind this one (@hono/node-server's `c.env.incoming`); other runtimes have none. */
+function nodeSocket(env: unknown): object | undefined {
+  const socket = nodeIncoming(env)?.socket;
+  return typeof socket === 'object' && socket !== null ? socket : undefined;
+}
+
 const runGuard = bindRequests<Context>({
   read: (c) => ({
     headers: headerRecord(c.req.raw.headers),
@@ -81,6 +87,8 @@ const runGuard = bindRequests<Context>({
     // For a DPoP proof's htu: the URL as the runtime built it (on Node, from the Host header and the
     // socket; never from a forwarded header). Behind a proxy, set `dpop.publicUrl`.
     url: () => dpopRequestUrl(c),
+    // On Node, the connection whose TLS client certificate a certificate-bound token names (RFC 8705).
+    socket: nodeSocket(c.env),
   }),
   getAuth: (c) => (c.get('auth') as AccessToken | undefined),
   setAuth: (c, token) => {

@@ -22,6 +22,8 @@ const runGuard = bindRequests<Context>({
     // X-Forwarded-Proto/-Host only when the app trusts its proxy (`app.proxy = true`). Not ctx.href: it
     // returns an absolute-form target as it came, scheme and host included.
     url: () => requestUrlFrom(ctx.protocol, ctx.host, ctx.originalUrl),
+    // Its TLS client certificate is read only for a certificate-bound token (RFC 8705).
+    socket: ctx.req.socket,
   }),
   getAuth: (ctx) => ctx.state.auth,
   setAuth: (ctx, token) => {
