@@ -62,7 +62,9 @@ export interface AccessToken {
   readonly verifiedBy: VerificationMethod;
   /**
    * How the token is bound to its client: `{ kind: 'none' }` for a bearer token, `{ kind: 'dpop', jkt }`
-   * for a DPoP-bound token (`cnf.jkt`), whose proof of that key came with this request (RFC 9449).
+   * for a DPoP-bound token (`cnf.jkt`), whose proof of that key came with this request (RFC 9449),
+   * `{ kind: 'mtls', x5tS256 }` for a certificate-bound token (`cnf["x5t#S256"]`), whose certificate is
+   * the request's client certificate (RFC 8705 section 3).
    */
   readonly binding: TokenBinding;
 }
@@ -70,20 +72,26 @@ export interface AccessToken {
 const UNBOUND: TokenBinding = Object.freeze({ kind: 'none' });
 // RFC 7638 SHA-256 thumbprints are 43 base64url characters; RFC 9449 section 6.1 binds with exactly that.
 const JKT = /^[A-Za-z0-9_-]{43}$/;
+// RFC 8705 section 3.1: base64url of a SHA-256 digest, canonical (the last character carries 2 zero bits),
+// so that exactly one spelling names a certificate.
+const X5T_S256 = /^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/;
 
 /**
- * The binding a token's `cnf` claim states (RFC 7800): none, or a DPoP key thumbprint (RFC 9449 section
- * 6.1). `undefined` for any other `cnf` (a certificate thumbprint, a malformed value, several members):
- * such a token is refused, never read as unbound.
+ * The binding a token's `cnf` claim states (RFC 7800): none, a DPoP key thumbprint (RFC 9449 section 6.1),
+ * or a certificate thumbprint (RFC 8705 section 3.1). `undefined` for any other `cnf` (an unknown member,
+ * a malformed value, both members): such a token is refused, never read as unbound.
  */
 function bindingOf(claims: JwtAccessTokenClaims): TokenBinding | undefined {
   const cnf = claims.cnf as unknown;
   if (cnf === undefined) return UNBOUND;
   if (typeof cnf !== 'object' || cnf === null || Array.isArray(cnf)) return undefined;
   const members = Object.keys(cnf);
-  const jkt = (cnf as { jkt?: unknown }).jkt;
-  if (members.length !== 1 || typeof jkt !== 'string' || !JKT.test(jkt)) return undefined;
-  return Object.freeze({ kind: 'dpop', jkt });
+  if (members.length !== 1) return undefined;
+  const value = (cnf as Record<string, unknown>)[members[0]!];
+  if (typeof value !== 'string') return undefined;
+  if (members[0] === 'jkt' && JKT.test(value)) return Object.freeze({ kind: 'dpop', jkt: value });
+  if (members[0] === 'x5t#S256' && X5T_S256.test(value)) return Object.freeze({ kind: 'mtls', x5tS256: value });
+  return undefined;
 }
 
 function scopesOf(claims: JwtAccessTokenClaims, realm: string): string[] {
@@ -120,7 +128,7 @@ export function toAccessToken(
   const clientId = typeof claims.client_id === 'string' ? claims.client_id : typeof claims.azp === 'string' ? claims.azp : undefined;
   const audience = typeof claims.aud === 'string' ? [claims.aud] : (claims.aud ?? []);
   const binding = bindingOf(claims);
-  // RFC 8705 section 3 (and any cnf not understood): the token needs a proof tollgate cannot check yet.
+  // Any cnf not understood: the token needs a proof tollgate cannot check.
   if (!binding) throw new InvalidTokenError('sender-constrained token used as a bearer token', { reason: 'sender_constrained', realm });
   const accessToken: AccessToken = {
     token,

@@ -23,6 +23,8 @@ import { checkUrl } from './lib/url-policy.js';
 import { Introspector } from './lib/introspection/introspector.js';
 import { createDpopCheck } from './lib/dpop/check-dpop.js';
 import { dpopToken, usesDpopScheme } from './lib/dpop/read-dpop-request.js';
+import { createBindingCheck, type CertificateSource } from './lib/mtls/check-certificate-binding.js';
+import type { VerifyOptions } from './mtls.js';
 import { resolveOptions, type ResolvedOptions, type VerifierOptions } from './options.js';
 
 /** Options of {@link Verifier.authenticate}. */
@@ -35,9 +37,10 @@ export interface AuthenticateOptions extends Omit<ExtractOptions, 'realm'> {
 export interface Verifier {
   /**
    * Verifies a raw token: a JWT locally, an opaque token by introspection when configured. Throws
-   * `InvalidTokenError` (401), `JwksUnavailableError` or `IntrospectionUnavailableError` (503).
+   * `InvalidTokenError` (401), `JwksUnavailableError` or `IntrospectionUnavailableError` (503). A
+   * certificate-bound token passes only with `options.certificate`, the one it names (RFC 8705 section 3).
    */
-  verify(token: string): Promise<AccessToken>;
+  verify(token: string, options?: VerifyOptions): Promise<AccessToken>;
   /**
    * Extracts and verifies the request's token. Throws `MissingTokenError` when there is none
    * (unless `optional`), `InvalidRequestError` for a malformed request, and whatever `verify` throws.
@@ -247,13 +250,11 @@ export function createVerifier(input: VerifierOptions): Verifier {
   }
 
   // RFC 9449 section 7.1 / RFC 8705 section 3: a token bound to a key (`cnf`) is only valid with proof of
-  // that key, so one sent as a bearer token (or to verify(), which has no request) is refused, cached or not.
-  const bearerOnly = (accessToken: AccessToken): AccessToken => {
-    if (accessToken.binding.kind !== 'none') throw fail('sender_constrained', 'sender-constrained token used as a bearer token');
-    return accessToken;
-  };
-  const asBearer = (outcome: AccessToken | Promise<AccessToken>): AccessToken | Promise<AccessToken> =>
-    isThenable<AccessToken>(outcome) ? Promise.resolve(outcome).then(bearerOnly) : bearerOnly(outcome as AccessToken);
+  // that key. Without a DPoP proof, a DPoP-bound token is refused and a certificate-bound one needs the
+  // certificate it names (the request's, or the one given to verify()); checked on every call, cached or not.
+  const bindingCheck = createBindingCheck(options.mtls, realm);
+  const asBearer = (outcome: AccessToken | Promise<AccessToken>, source: CertificateSource): AccessToken | Promise<AccessToken> =>
+    isThenable<AccessToken>(outcome) ? Promise.resolve(outcome).then((accessToken) => bindingCheck(accessToken, source)) : bindingCheck(outcome as AccessToken, source);
 
   const dpop = options.dpop;
   const dpopCheck = dpop && createDpopCheck(dpop, { realm, now, maxRsaModulusBits: options.jwks.maxRsaModulusBits });
@@ -266,9 +267,9 @@ export function createVerifier(input: VerifierOptions): Verifier {
   // A refusal because the token is bound to a key: its challenge names DPoP even where DPoP was not configured.
   const isBoundRefusal = (error: unknown): boolean => error instanceof InvalidTokenError && error.reason === 'sender_constrained';
   // `required: true` (RFC 9449 section 7.1): a bearer token is refused before anything about it is checked.
-  const bearer = (credentials: string): AccessToken | Promise<AccessToken> => {
+  const bearer = (credentials: string, request: RequestLike): AccessToken | Promise<AccessToken> => {
     if (dpop?.required) throw fail('dpop_required', 'DPoP-bound token required');
-    return asBearer(check(credentials));
+    return asBearer(check(credentials), { request });
   };
   // The DPoP scheme: always a promise (the proof's signature is checked on every request), never the
   // synchronous cache-hit path, so no cache hit can skip the proof or its replay claim.
@@ -313,7 +314,7 @@ export function createVerifier(input: VerifierOptions): Verifier {
           publishAuthentication(undefined, undefined, none);
           return undefined;
         }
-        outcome = bearer(credentials);
+        outcome = bearer(credentials, request);
         if (dpopCheck && isThenable<AccessToken>(outcome)) {
           outcome = Promise.resolve(outcome).catch((error: unknown) => {
             throw challenge(error, false, isBoundRefusal(error));
@@ -326,17 +327,17 @@ export function createVerifier(input: VerifierOptions): Verifier {
     return settle(outcome);
   }
 
-  function verifyNow(token: string): AccessToken | Promise<AccessToken> {
+  function verifyNow(token: string, verifyOptions: VerifyOptions | undefined): AccessToken | Promise<AccessToken> {
     let outcome: AccessToken | Promise<AccessToken>;
     try {
-      outcome = asBearer(check(token));
+      outcome = asBearer(check(token), { certificate: verifyOptions?.certificate });
     } catch (error) {
       return refused(error);
     }
     return settle(outcome);
   }
 
-  const verify = (token: string): Promise<AccessToken> => promise(() => verifyNow(token));
+  const verify = (token: string, verifyOptions?: VerifyOptions): Promise<AccessToken> => promise(() => verifyNow(token, verifyOptions));
   const authenticate = (request: RequestLike, authOptions?: AuthenticateOptions): Promise<AccessToken | undefined> =>
     promise(() => authenticateNow(request, authOptions));
 

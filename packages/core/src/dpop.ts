@@ -89,10 +89,10 @@ export interface ResolvedDpopOptions {
 /**
  * How a verified access token is bound to its client: `none` for a bearer token; `dpop` for a token
  * bound by `cnf.jkt` (RFC 9449 section 6) to the key whose proof came with this request (`jkt` is its
- * RFC 7638 SHA-256 thumbprint). Certificate-bound tokens (RFC 8705, `{ kind: 'mtls', x5tS256 }`) will
- * join this union.
- * @example if (req.auth.binding.kind === 'dpop') audit.log('client key', req.auth.binding.jkt);
- * @see RFC 9449 section 6, RFC 7638
+ * RFC 7638 SHA-256 thumbprint); `mtls` for a token bound by `cnf["x5t#S256"]` (RFC 8705 section 3.1) to
+ * the client certificate of this request (`x5tS256` is the base64url SHA-256 of its DER encoding).
+ * @example if (req.auth.binding.kind === 'mtls') audit.log('client certificate', req.auth.binding.x5tS256);
+ * @see RFC 9449 section 6, RFC 7638, RFC 8705 section 3.1
  */
 export type TokenBinding =
   | {
@@ -104,4 +104,10 @@ export type TokenBinding =
       readonly kind: 'dpop';
       /** The RFC 7638 SHA-256 thumbprint of the client's key (the token's `cnf.jkt`). */
       readonly jkt: string;
+    }
+  | {
+      /** A certificate-bound token whose certificate is the client certificate of this request. */
+      readonly kind: 'mtls';
+      /** The certificate's SHA-256 thumbprint, base64url (the token's `cnf["x5t#S256"]`). */
+      readonly x5tS256: string;
     };

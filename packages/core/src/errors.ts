@@ -59,6 +59,11 @@ export type TollgateErrorReason =
   | 'dpop_replay'
   // use_dpop_nonce: the proof carries no nonce, or one that is not valid (any more)
   | 'dpop_nonce'
+  // mTLS (RFC 8705 section 3), invalid_token: a certificate-bound token without the client certificate,
+  // with one that cannot be read (a malformed or repeated proxy header), or with another certificate
+  | 'mtls_missing_certificate'
+  | 'mtls_malformed_certificate'
+  | 'mtls_certificate_mismatch'
   // invalid_token (the verifier's `claims`) or insufficient_scope (a route's claim rules): `error.rule` says which
   | 'claim_rule'
   // the introspection endpoint says the token is not active (RFC 7662 section 2.2)

@@ -20,6 +20,12 @@ export interface RequestLike {
    * The adapters fill it in; behind a proxy it follows the framework's proxy trust (see docs/dpop.md).
    */
   url?: string | (() => string | undefined) | undefined;
+  /**
+   * The connection's socket: for a certificate-bound token (RFC 8705 section 3), its TLS client
+   * certificate (Node's `tls.TLSSocket`) is the one the token must name. Read only for such a token, and
+   * never when `mtls.certificateHeader` is set. The adapters fill it in.
+   */
+  socket?: object | undefined;
 }
 
 /** Which token transports are accepted besides the Authorization header. */

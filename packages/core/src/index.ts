@@ -47,6 +47,7 @@ export { parseSeconds } from './lib/duration.js';
 export type { Duration, IssuerFunction, IssuerFunctionContext, IssuerPattern, JwksOptions, ResolvedKey, ResolvedOptions, StaticKeys, VerifierOptions } from './options.js';
 export type { AccessToken, AccessTokenClaims, JwtAccessTokenClaims, VerificationMethod } from './access-token.js';
 export type { DpopNonceOptions, DpopOptions, ResolvedDpopOptions, TokenBinding } from './dpop.js';
+export type { CertificateHeaderFormat, CertificateHeaderOptions, ClientCertificate, MtlsOptions, ResolvedMtlsOptions, VerifyOptions } from './mtls.js';
 export { createMemoryReplayStore, ReplayStoreFullError } from './replay-store.js';
 export type { MemoryReplayStoreOptions, ReplayStore } from './replay-store.js';
 export { createMemoryIntrospectionCache } from './introspection.js';

@@ -14,6 +14,8 @@ import { introspectionSchema, resolveIntrospection } from './lib/introspection/i
 import type { IntrospectionOptions, ResolvedIntrospectionOptions } from './introspection.js';
 import type { DpopOptions, ResolvedDpopOptions } from './dpop.js';
 import { dpopSchema, resolveDpop } from './lib/dpop/dpop-schema.js';
+import { mtlsSchema, resolveMtls } from './lib/mtls/mtls-schema.js';
+import type { MtlsOptions, ResolvedMtlsOptions } from './mtls.js';
 
 /** A duration: seconds as a number, or text such as `'30s'`, `'10m'`, `'1h'`. */
 export type Duration = number | string;
@@ -223,6 +225,13 @@ export interface VerifierOptions {
    * @example dpop: { required: true, nonce: { secret: process.env.DPOP_NONCE_SECRET! } }
    */
   dpop?: DpopOptions | boolean;
+  /**
+   * Certificate-bound tokens (RFC 8705 section 3). Default: a token with `cnf["x5t#S256"]` is valid only
+   * with the TLS client certificate it names; `{ certificateHeader }` reads the certificate from a trusted
+   * proxy's header instead; `false` refuses such tokens. See {@link MtlsOptions} and docs/mtls.md.
+   * @example mtls: { certificateHeader: { name: 'x-client-cert', format: 'pem-urlencoded' } }
+   */
+  mtls?: MtlsOptions | false;
   /** The fetch implementation for discovery, JWKS and introspection. Default: the global `fetch`. */
   fetch?: typeof globalThis.fetch;
   /** The clock, in milliseconds since the epoch. Default `Date.now`. For tests. */
@@ -299,6 +308,8 @@ export interface ResolvedOptions {
   readonly introspection: ResolvedIntrospectionOptions | undefined;
   /** DPoP, resolved; `undefined` when turned off (`dpop: false`). */
   readonly dpop: ResolvedDpopOptions | undefined;
+  /** mTLS, resolved; `undefined` when certificate-bound tokens are refused (`mtls: false`). */
+  readonly mtls: ResolvedMtlsOptions | undefined;
   /** The fetch implementation for discovery, JWKS and introspection. */
   readonly fetch: typeof globalThis.fetch;
   /** The clock, in milliseconds since the epoch. */
@@ -396,6 +407,7 @@ const schema = z.strictObject({
     .optional(),
   introspection: introspectionSchema.optional(),
   dpop: dpopSchema.optional(),
+  mtls: mtlsSchema.optional(),
   fetch: z.custom<typeof globalThis.fetch>((value) => typeof value === 'function', { message: 'must be a fetch function' }).optional(),
   now: z.custom<() => number>((value) => typeof value === 'function', { message: 'must be a function returning milliseconds' }).optional(),
 });
@@ -478,6 +490,7 @@ export function resolveOptions(input: VerifierOptions): ResolvedOptions {
     insecureHosts: Object.freeze(insecureHosts),
     introspection: Array.isArray(introspection) ? undefined : introspection,
     dpop,
+    mtls: resolveMtls(options.mtls),
     fetch: options.fetch ?? ((...args) => globalThis.fetch(...args)),
     now: options.now ?? Date.now,
   };

@@ -1,6 +1,7 @@
 // verifyToken: one-call verification for code that is not a web route (queues, gRPC, CLIs).
 import type { AccessToken } from './access-token.js';
 import { createVerifier, type Verifier } from './create-verifier.js';
+import type { VerifyOptions } from './mtls.js';
 import type { VerifierOptions } from './options.js';
 
 // Verifiers are reused per options so the JWKS is fetched once, not per call. Options objects are
@@ -72,11 +73,18 @@ function verifierFor(options: VerifierOptions): Verifier {
 /**
  * Verifies a raw JWT access token. Reuses one verifier (and its JWKS cache) per options: an options
  * object is read once, so change a setting by passing a new object, not by mutating the old one.
+ * A certificate-bound token (RFC 8705 section 3) passes only with `call.certificate`, the client
+ * certificate it names.
+ * @param token - the access token
+ * @param options - the verifier's options (`issuer`, `audience`, ...)
+ * @param call - per-call options: `certificate`, the client certificate of the connection the token came on
  * @example
  * const auth = await verifyToken(message.headers.token, { issuer, audience });
+ * const bound = await verifyToken(token, { issuer, audience }, { certificate: tlsSocket.getPeerX509Certificate() });
  * @throws InvalidTokenError (401), JwksUnavailableError (503), TollgateConfigError for bad options
+ * @see RFC 8705 section 3
  */
-export async function verifyToken(token: string, options: VerifierOptions): Promise<AccessToken> {
+export async function verifyToken(token: string, options: VerifierOptions, call?: VerifyOptions): Promise<AccessToken> {
   // async: a bad option rejects the promise like any other failure instead of throwing synchronously.
-  return verifierFor(options).verify(token);
+  return verifierFor(options).verify(token, call);
 }

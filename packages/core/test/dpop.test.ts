@@ -212,8 +212,8 @@ describe('DPoP: each check of RFC 9449 section 4.3 refuses', () => {
   });
 
   it('refuses a certificate-bound token (cnf x5t#S256) with the DPoP scheme', async () => {
-    const token = await issuer.sign({ cnf: { 'x5t#S256': 'bwcK0esc3ACC3DB2Y5_lESsXE8o9ltc05O89jdN-dg2' } });
-    expect((await refusal(verifierWith().authenticate(dpopRequest(token, proofFor(token))))).reason).toBe('sender_constrained');
+    const token = await issuer.sign({ cnf: { 'x5t#S256': 'bwcK0esc3ACC3DB2Y5_lESsXE8o9ltc05O89jdN-dg0' } });
+    expect((await refusal(verifierWith().authenticate(dpopRequest(token, proofFor(token))))).reason).toBe('dpop_unbound_token');
   });
 
   it('refuses a proof for an access token that fails verification, with the token error on the DPoP challenge', async () => {

@@ -239,6 +239,8 @@ describe('resolveOptions: defaults and conversions', () => {
       cacheMaxRejections: 1000,
       allowInsecureRequests: false,
       insecureHosts: [],
+      // Certificate-bound tokens checked against the TLS client certificate; no proxy header read.
+      mtls: { certificateHeader: undefined },
     });
     expect(typeof fetch).toBe('function');
     expect(now).toBe(Date.now);

@@ -32,6 +32,8 @@ const requests: RequestAccess<Request> = {
     body: req.body as unknown,
     // Built only for a DPoP request.
     url: () => requestUrl(req),
+    // Its TLS client certificate is read only for a certificate-bound token (RFC 8705).
+    socket: req.socket,
   }),
   getAuth: (req) => req.auth,
   setAuth: (req, token) => {

@@ -33,8 +33,9 @@ describe('types of @tollgate/express', () => {
       expectTypeOf(auth.claims.scope).toEqualTypeOf<string | string[] | undefined>();
       expectTypeOf(auth.clientId).toEqualTypeOf<string | undefined>();
       expectTypeOf(auth.verifiedBy).toEqualTypeOf<'jwt' | 'introspection'>();
-      expectTypeOf(auth.binding).toEqualTypeOf<{ readonly kind: 'none' } | { readonly kind: 'dpop'; readonly jkt: string }>();
+      expectTypeOf(auth.binding).toEqualTypeOf<{ readonly kind: 'none' } | { readonly kind: 'dpop'; readonly jkt: string } | { readonly kind: 'mtls'; readonly x5tS256: string }>();
       if (auth.binding.kind === 'dpop') expectTypeOf(auth.binding.jkt).toEqualTypeOf<string>();
+      if (auth.binding.kind === 'mtls') expectTypeOf(auth.binding.x5tS256).toEqualTypeOf<string>();
       expectTypeOf(auth.expiresAt).toEqualTypeOf<Date>();
       // @ts-expect-error scopes are read-only
       auth.scopes.push;

@@ -54,6 +54,14 @@ function nodeRawHeaders(env: unknown): readonly string[] | undefined {
   return raw as string[];
 }
 
+/** The socket of the Node request behind this one (@hono/node-server's `c.env.incoming`); other runtimes have none. */
+function nodeSocket(env: unknown): object | undefined {
+  if (typeof env !== 'object' || env === null) return undefined;
+  const incoming = (env as { incoming?: unknown }).incoming;
+  const socket = typeof incoming === 'object' && incoming !== null ? (incoming as { socket?: unknown }).socket : undefined;
+  return typeof socket === 'object' && socket !== null ? socket : undefined;
+}
+
 const runGuard = bindRequests<Context>({
   read: (c) => ({
     headers: headerRecord(c.req.raw.headers),
@@ -65,6 +73,8 @@ const runGuard = bindRequests<Context>({
     // For a DPoP proof's htu: the URL as the runtime built it (on Node, from the Host header and the
     // socket; never from a forwarded header). Behind a proxy, set `dpop.publicUrl`.
     url: c.req.url,
+    // On Node, the connection whose TLS client certificate a certificate-bound token names (RFC 8705).
+    socket: nodeSocket(c.env),
   }),
   getAuth: (c) => (c.get('auth') as AccessToken | undefined),
   setAuth: (c, token) => {

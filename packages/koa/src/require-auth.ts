@@ -21,6 +21,8 @@ const runGuard = bindRequests<Context>({
     // For a DPoP proof's htu, built only for a DPoP request: ctx.href reads X-Forwarded-Proto/-Host only
     // when the app trusts its proxy (`app.proxy = true`).
     url: () => ctx.href,
+    // Its TLS client certificate is read only for a certificate-bound token (RFC 8705).
+    socket: ctx.req.socket,
   }),
   getAuth: (ctx) => ctx.state.auth,
   setAuth: (ctx, token) => {

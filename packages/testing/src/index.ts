@@ -11,3 +11,5 @@ export type { ClientCredentialsClient, ClientCredentialsClientOptions, ClientCre
 export { TokenEndpointError } from './token-endpoint-error.js';
 export { accessTokenHash, createDpopKey, createDpopProof } from './dpop-proofs.js';
 export type { DpopKey, DpopProofOptions } from './dpop-proofs.js';
+export { certificateThumbprint, createTestCertificates } from './test-certificates.js';
+export type { TestCertificate, TestCertificates, TestClientCertificateOptions, TestClientTlsOptions, TestServerTlsOptions } from './test-certificates.js';

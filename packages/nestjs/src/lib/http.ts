@@ -9,7 +9,7 @@ interface PlatformRequest {
   query?: unknown;
   body?: unknown;
   rawHeaders?: string[];
-  raw?: { rawHeaders?: string[] };
+  raw?: { rawHeaders?: string[]; socket?: object };
   /** Express: the path before routers rewrote `url`, and the app (for its `trust proxy` setting). */
   originalUrl?: string;
   app?: { get?(setting: string): unknown };
@@ -70,6 +70,8 @@ export const runGuard = bindRequests<PlatformRequest>({
     body: request.body,
     // Built only for a DPoP request.
     url: () => requestUrl(request),
+    // Its TLS client certificate is read only for a certificate-bound token (RFC 8705).
+    socket: request.raw?.socket ?? request.socket,
   }),
   getAuth: (request) => decidedToken(request),
   setAuth: () => undefined,
