@@ -66,6 +66,10 @@ declare module 'oidc-provider' {
     scopes?: string[];
     cookies?: { keys?: string[] };
     ttl?: Record<string, number>;
+    /** Client authentication methods the token endpoint accepts. */
+    clientAuthMethods?: string[];
+    /** Extra members of the discovery document. */
+    discovery?: Record<string, unknown>;
     features?: {
       devInteractions?: { enabled: boolean };
       /** RFC 7662; `allowedPolicy` decides whether the caller may see the token's details. */
@@ -77,6 +81,16 @@ declare module 'oidc-provider' {
       clientCredentials?: { enabled: boolean };
       /** RFC 9449: DPoP-bound tokens for requests with a proof; nonces under `nonceSecret` (32 bytes) when `requireNonce` says so. */
       dPoP?: { enabled: boolean; nonceSecret?: Buffer; requireNonce?: (ctx: unknown) => boolean };
+      /** RFC 8705: mutual TLS client authentication and certificate-bound tokens. */
+      mTLS?: {
+        enabled: boolean;
+        certificateBoundAccessTokens?: boolean;
+        tlsClientAuth?: boolean;
+        selfSignedTlsClientAuth?: boolean;
+        getCertificate?: (ctx: unknown) => unknown;
+        certificateAuthorized?: (ctx: unknown) => boolean;
+        certificateSubjectMatches?: (ctx: unknown, property: string, expected: string) => boolean;
+      };
       resourceIndicators?: {
         enabled: boolean;
         defaultResource?: (ctx: unknown, client: Client, oneOf?: string[]) => Promise<string | string[] | undefined>;
