@@ -11,7 +11,11 @@ declare module 'oidc-provider' {
     grant_types?: string[];
     response_types?: string[];
     redirect_uris?: string[];
-    token_endpoint_auth_method?: 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt' | 'none';
+    token_endpoint_auth_method?: 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt' | 'tls_client_auth' | 'self_signed_tls_client_auth' | 'none';
+    /** RFC 8705 section 2.1.2: the subject DN a tls_client_auth certificate must have. */
+    tls_client_auth_subject_dn?: string;
+    /** RFC 8705 section 3.4: access tokens bound to the client certificate (cnf x5t#S256). */
+    tls_client_certificate_bound_access_tokens?: boolean;
     /** The client's public keys (for private_key_jwt). */
     jwks?: { keys: JWK[] };
     /** RFC 9701: the algorithm its introspection responses are signed with (needs features.jwtIntrospection). */
