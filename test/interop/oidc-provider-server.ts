@@ -1,7 +1,9 @@
 // A real, independent authorization server for the interop test: oidc-provider on 127.0.0.1, issuing
 // RFC 9068 JWT access tokens through the client_credentials grant for RFC 8707 resource indicators.
-import { randomBytes } from 'node:crypto';
+import { randomBytes, X509Certificate } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer, type ServerOptions as HttpsServerOptions } from 'node:https';
+import type { TLSSocket } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import Provider, { errors, type ClientMetadata, type ResourceServerInfo } from 'oidc-provider';
@@ -138,6 +140,19 @@ export interface StartOptions {
   clients?: readonly ClientMetadata[];
   /** `true`: DPoP proofs at the token endpoint must carry the provider's nonce (RFC 9449 section 8). */
   dpopNonce?: boolean;
+  /**
+   * Serve HTTPS with these options (requestCert) and turn on mutual TLS (RFC 8705): tls_client_auth (the
+   * subject DN of a CA-verified certificate), self_signed_tls_client_auth, certificate-bound tokens, and
+   * `mtls_endpoint_aliases.token_endpoint` at `/mtls/token` (served by the same token endpoint).
+   */
+  tls?: HttpsServerOptions;
+}
+
+/** The client certificate of the request's TLS connection, if one was presented. */
+function peerCertificate(ctx: unknown): X509Certificate | undefined {
+  const socket = (ctx as { socket?: Partial<TLSSocket> }).socket;
+  const raw = socket?.getPeerCertificate?.()?.raw;
+  return raw ? new X509Certificate(raw) : undefined;
 }
 
 /**
@@ -152,21 +167,24 @@ export async function startOidcProvider(options: StartOptions): Promise<OidcProv
   const hits = new Map<string, number>();
   // The issuer needs the port, and the port is known once listening: the listener is set just after.
   let listener: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
-  const server: Server = createServer((req, res) => {
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
     const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
     hits.set(path, (hits.get(path) ?? 0) + 1);
+    // The mTLS alias is the same endpoint under another path, so a test can tell which one a client used.
+    if (options.tls && path === '/mtls/token') req.url = '/token';
     // No keep-alive: after a restart on the same port a client could otherwise reuse a pooled socket that
     // the old server has just closed ("other side closed"), a race of the test's making, not of the code under test.
     res.setHeader('connection', 'close');
     if (listener) listener(req, res);
     else res.writeHead(503).end();
-  });
+  };
+  const server: Server = options.tls ? (createHttpsServer(options.tls, handle) as unknown as Server) : createServer(handle);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
   });
   const { port } = server.address() as AddressInfo;
-  const issuer = `http://127.0.0.1:${port}`;
+  const issuer = `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
 
   const provider = new Provider(issuer, {
     adapter: memoryAdapter(new Map()),
@@ -189,10 +207,29 @@ export async function startOidcProvider(options: StartOptions): Promise<OidcProv
     // Cookies are only for interactive flows, which are all off here; a fixed key avoids the provider's warning.
     cookies: { keys: ['interop-test-cookie-key'] },
     ttl: { ClientCredentials: ACCESS_TOKEN_TTL },
+    ...(options.tls
+      ? {
+          discovery: { mtls_endpoint_aliases: { token_endpoint: `${issuer}/mtls/token` } },
+          clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'tls_client_auth', 'self_signed_tls_client_auth'],
+        }
+      : {}),
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
       // RFC 9449: on by default in oidc-provider 9; nonces only when asked, under a secret of this run.
+      ...(options.tls
+        ? {
+            mTLS: {
+              enabled: true,
+              certificateBoundAccessTokens: true,
+              tlsClientAuth: true,
+              selfSignedTlsClientAuth: true,
+              getCertificate: (ctx: unknown) => peerCertificate(ctx),
+              certificateAuthorized: (ctx: unknown) => (ctx as { socket?: Partial<TLSSocket> }).socket?.authorized === true,
+              certificateSubjectMatches: (ctx: unknown, property: string, expected: string) => property === 'tls_client_auth_subject_dn' && peerCertificate(ctx)?.subject === expected,
+            },
+          }
+        : {}),
       dPoP: { enabled: true, ...(options.dpopNonce ? { nonceSecret: randomBytes(32), requireNonce: () => true } : {}) },
       ...(options.introspection
         ? {

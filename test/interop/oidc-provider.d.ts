@@ -11,7 +11,11 @@ declare module 'oidc-provider' {
     grant_types?: string[];
     response_types?: string[];
     redirect_uris?: string[];
-    token_endpoint_auth_method?: 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt' | 'none';
+    token_endpoint_auth_method?: 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt' | 'tls_client_auth' | 'self_signed_tls_client_auth' | 'none';
+    /** RFC 8705 section 2.1.2: the subject DN a tls_client_auth certificate must have. */
+    tls_client_auth_subject_dn?: string;
+    /** RFC 8705 section 3.4: access tokens bound to the client certificate (cnf x5t#S256). */
+    tls_client_certificate_bound_access_tokens?: boolean;
     /** The client's public keys (for private_key_jwt). */
     jwks?: { keys: JWK[] };
     /** RFC 9701: the algorithm its introspection responses are signed with (needs features.jwtIntrospection). */
@@ -66,6 +70,10 @@ declare module 'oidc-provider' {
     scopes?: string[];
     cookies?: { keys?: string[] };
     ttl?: Record<string, number>;
+    /** Client authentication methods the token endpoint accepts. */
+    clientAuthMethods?: string[];
+    /** Extra members of the discovery document. */
+    discovery?: Record<string, unknown>;
     features?: {
       devInteractions?: { enabled: boolean };
       /** RFC 7662; `allowedPolicy` decides whether the caller may see the token's details. */
@@ -77,6 +85,16 @@ declare module 'oidc-provider' {
       clientCredentials?: { enabled: boolean };
       /** RFC 9449: DPoP-bound tokens for requests with a proof; nonces under `nonceSecret` (32 bytes) when `requireNonce` says so. */
       dPoP?: { enabled: boolean; nonceSecret?: Buffer; requireNonce?: (ctx: unknown) => boolean };
+      /** RFC 8705: mutual TLS client authentication and certificate-bound tokens. */
+      mTLS?: {
+        enabled: boolean;
+        certificateBoundAccessTokens?: boolean;
+        tlsClientAuth?: boolean;
+        selfSignedTlsClientAuth?: boolean;
+        getCertificate?: (ctx: unknown) => unknown;
+        certificateAuthorized?: (ctx: unknown) => boolean;
+        certificateSubjectMatches?: (ctx: unknown, property: string, expected: string) => boolean;
+      };
       resourceIndicators?: {
         enabled: boolean;
         defaultResource?: (ctx: unknown, client: Client, oneOf?: string[]) => Promise<string | string[] | undefined>;

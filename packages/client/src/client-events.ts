@@ -77,7 +77,7 @@ export type TokenClientEvent =
       /** The client's `client_id`. */
       clientId: string;
       /** `secret` (client_secret_basic / client_secret_post) or `key` (private_key_jwt). */
-      credentialKind: 'secret' | 'key';
+      credentialKind: 'secret' | 'key' | 'certificate';
       /** Position of the credential that was refused. */
       refused: number;
       /** Position of the credential that worked, used first from now on. */

@@ -1,8 +1,9 @@
 // The options of createTokenClient, validated with zod into a frozen ResolvedClientOptions.
-import type { JsonWebKey, KeyObject, webcrypto } from 'node:crypto';
+import { createPrivateKey, X509Certificate, type JsonWebKey, type KeyObject, type webcrypto } from 'node:crypto';
 import { importPrivateKey, parseSeconds, TollgateConfigError, type ClientAssertionAlgorithm, type Duration } from '@tollgate/core';
 import { z } from 'zod';
 import { DPOP_ALGORITHMS, generateDpopKey, resolveDpopKey, type DpopAlgorithm, type DpopSigningKey } from './lib/dpop-key.js';
+import { createTlsFetch, type TlsCredentials } from './lib/tls-fetch.js';
 import { checkResource, checkScope, checkUrl } from './lib/request-values.js';
 
 /**
@@ -55,8 +56,29 @@ export interface PrivateKeyJwtAuth {
   audience?: string;
 }
 
+/**
+ * Mutual TLS client authentication (RFC 8705 section 2): the client presents its certificate on the TLS
+ * connection and sends only its `client_id`. `tls_client_auth`: a certificate issued by a CA the server
+ * trusts (it matches the registered subject); `self_signed_tls_client_auth`: a self-signed certificate
+ * the server has registered. Every request of the client (token requests and `fetch`) goes over a
+ * connection presenting the certificate, so certificate-bound tokens (RFC 8705 section 3) work too.
+ * With `issuer`, the token endpoint is the metadata's `mtls_endpoint_aliases.token_endpoint` when given.
+ * @example { method: 'tls_client_auth', cert: readFileSync('client.crt'), key: readFileSync('client.key') }
+ * @see RFC 8705 sections 2 and 5
+ */
+export interface MutualTlsAuth {
+  /** Which of the two RFC 8705 methods the client is registered with. */
+  method: 'tls_client_auth' | 'self_signed_tls_client_auth';
+  /** The client certificate (PEM; a chain may follow it). */
+  cert: string | Buffer;
+  /** Its private key (PEM, or a private `KeyObject`). */
+  key: string | Buffer | KeyObject;
+  /** CAs to trust for the servers' certificates, besides Node's (e.g. a private CA). */
+  ca?: string | Buffer | readonly (string | Buffer)[];
+}
+
 /** How the client authenticates at the token endpoint. Without `method`: `private_key_jwt` when `key` or `keys` is given, else `client_secret_basic`. */
-export type ClientAuth = ClientSecretAuth | PrivateKeyJwtAuth;
+export type ClientAuth = ClientSecretAuth | PrivateKeyJwtAuth | MutualTlsAuth;
 
 /**
  * DPoP (RFC 9449): tokens bound to a key of the client, sent with a fresh proof of that key on every
@@ -176,7 +198,8 @@ export interface SigningKey {
 /** The authentication after validation: credentials in order, keys imported. */
 export type ResolvedAuth =
   | { readonly method: 'client_secret_basic' | 'client_secret_post'; readonly secrets: readonly string[] }
-  | { readonly method: 'private_key_jwt'; readonly keys: readonly SigningKey[]; readonly audience: string | undefined };
+  | { readonly method: 'private_key_jwt'; readonly keys: readonly SigningKey[]; readonly audience: string | undefined }
+  | { readonly method: 'tls_client_auth' | 'self_signed_tls_client_auth'; readonly tls: TlsCredentials };
 
 /** {@link TokenClientOptions} after validation: durations in milliseconds. Frozen. Internal: it holds the credentials. */
 export interface ResolvedClientOptions {
@@ -259,6 +282,9 @@ const privateKeySchema = z.strictObject({
   }),
 });
 
+const pemSchema = (what: string) =>
+  z.custom<string | Buffer>((value) => (typeof value === 'string' || Buffer.isBuffer(value)) && value.length > 0 && value.length <= 65_536, { error: `expected ${what} as PEM (a string or Buffer, at most 64 KiB)` });
+
 const authSchema = z.discriminatedUnion(
   'method',
   [
@@ -273,8 +299,16 @@ const authSchema = z.discriminatedUnion(
       keys: z.array(privateKeySchema).min(1, 'give at least one key').max(5, 'at most 5 keys').optional(),
       audience: z.string().min(1).optional(),
     }),
+    z.strictObject({
+      method: z.enum(['tls_client_auth', 'self_signed_tls_client_auth']),
+      cert: pemSchema('the client certificate'),
+      key: z.custom<string | Buffer | KeyObject>((value) => typeof value === 'string' || Buffer.isBuffer(value) || (typeof value === 'object' && value !== null && typeof (value as KeyObject).export === 'function'), {
+        error: 'expected the private key as PEM (string or Buffer) or a KeyObject',
+      }),
+      ca: z.union([pemSchema('a CA certificate'), z.array(pemSchema('a CA certificate')).min(1).max(20)], { error: 'expected CA certificates as PEM (a string, Buffer, or an array of them)' }).optional(),
+    }),
   ],
-  { error: "expected method 'client_secret_basic' (the default), 'client_secret_post' or 'private_key_jwt'" },
+  { error: "expected method 'client_secret_basic' (the default), 'client_secret_post', 'private_key_jwt', 'tls_client_auth' or 'self_signed_tls_client_auth'" },
 );
 
 const dpopObject = z.strictObject({
@@ -361,13 +395,22 @@ export function resolveClientOptions(options: TokenClientOptions): ResolvedClien
     fail('renewJitter', `renewAt ± renewJitter must stay between 0.1 and 0.95 (got ${data.renewAt} ± ${data.renewJitter})`);
   }
   if (data.defaultExpiresIn !== false && data.defaultExpiresIn > data.maxExpiresIn) fail('defaultExpiresIn', 'must not be longer than maxExpiresIn');
-  const fetchImpl = data.fetch ?? globalThis.fetch;
+  const auth = resolveAuth(data.auth);
+  let fetchImpl = data.fetch ?? globalThis.fetch;
+  if (auth.method === 'tls_client_auth' || auth.method === 'self_signed_tls_client_auth') {
+    // The certificate is presented by the client's own HTTPS agent; a fetch of yours would not present it.
+    if (data.fetch !== undefined) fail('fetch', `${auth.method} sends every request through its own HTTPS agent, which presents the certificate; remove fetch`);
+    for (const [name, value] of [['issuer', data.issuer], ['tokenEndpoint', data.tokenEndpoint]] as const) {
+      if (value !== undefined && !value.startsWith('https:')) fail(name, `${auth.method} needs an https URL: a client certificate over plain http proves nothing`);
+    }
+    fetchImpl = createTlsFetch(auth.tls);
+  }
   if (typeof fetchImpl !== 'function') fail('fetch', 'no global fetch here; pass one');
   return Object.freeze({
     issuer: data.issuer,
     tokenEndpoint: data.tokenEndpoint,
     clientId: data.clientId,
-    auth: resolveAuth(data.auth),
+    auth,
     scopes: Object.freeze(data.scopes),
     resource: Object.freeze(data.resource),
     timeoutMs: data.timeout * 1000,
@@ -412,6 +455,28 @@ function monotonicNow(): number {
 type ParsedAuth = z.output<typeof authSchema>;
 
 function resolveAuth(auth: ParsedAuth): ResolvedAuth {
+  if (auth.method === 'tls_client_auth' || auth.method === 'self_signed_tls_client_auth') {
+    let certificate: X509Certificate;
+    try {
+      certificate = new X509Certificate(auth.cert);
+    } catch {
+      return fail('auth.cert', 'is not a PEM certificate');
+    }
+    let privateKey: KeyObject;
+    try {
+      privateKey = typeof auth.key === 'string' || Buffer.isBuffer(auth.key) ? createPrivateKey(auth.key) : (auth.key as KeyObject);
+    } catch {
+      return fail('auth.key', 'is not a PEM private key');
+    }
+    if (privateKey.type !== 'private') fail('auth.key', 'must be a private key');
+    // A key of another certificate would fail every handshake with an obscure TLS error: say so at startup.
+    if (!certificate.checkPrivateKey(privateKey)) fail('auth.key', 'is not the private key of auth.cert');
+    // Self-signed: its own subject issued it and its own key signed it (a leaf without keyCertSign fails checkIssued).
+    if (auth.method === 'self_signed_tls_client_auth' && (certificate.subject !== certificate.issuer || !certificate.verify(certificate.publicKey))) fail('auth.cert', 'self_signed_tls_client_auth needs a self-signed certificate (RFC 8705 section 2.2)');
+    const ca = auth.ca === undefined ? undefined : Object.freeze(Array.isArray(auth.ca) ? [...auth.ca] : [auth.ca as string | Buffer]);
+    const key = privateKey.export({ format: 'pem', type: 'pkcs8' });
+    return Object.freeze({ method: auth.method, tls: Object.freeze({ cert: auth.cert, key, ca }) });
+  }
   if (auth.method === 'private_key_jwt') {
     if ((auth.key === undefined) === (auth.keys === undefined)) fail('auth', 'private_key_jwt needs key, or keys during a rotation (not both)');
     const given = auth.keys ?? [auth.key!];
@@ -427,8 +492,10 @@ function resolveAuth(auth: ParsedAuth): ResolvedAuth {
     });
     return Object.freeze({ method: 'private_key_jwt', keys: Object.freeze(keys), audience: auth.audience });
   }
-  if ((auth.secret === undefined) === (auth.secrets === undefined)) fail('auth', `${auth.method} needs secret, or secrets during a rotation (not both)`);
-  const secrets = auth.secrets ?? [auth.secret!];
+  // Only the two secret methods are left (TypeScript does not narrow the two-valued mutual TLS method away).
+  const secretAuth = auth as Extract<ParsedAuth, { method: 'client_secret_basic' | 'client_secret_post' }>;
+  if ((secretAuth.secret === undefined) === (secretAuth.secrets === undefined)) fail('auth', `${secretAuth.method} needs secret, or secrets during a rotation (not both)`);
+  const secrets = secretAuth.secrets ?? [secretAuth.secret!];
   if (new Set(secrets).size !== secrets.length) fail('auth.secrets', 'the same secret is listed twice');
-  return Object.freeze({ method: auth.method, secrets: Object.freeze([...secrets]) });
+  return Object.freeze({ method: secretAuth.method, secrets: Object.freeze([...secrets]) });
 }

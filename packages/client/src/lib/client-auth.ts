@@ -23,7 +23,7 @@ function formEncode(value: string): string {
  * and moves to whichever credential the server last accepted after refusing the preferred one.
  */
 export class ClientAuthenticator {
-  readonly kind: 'secret' | 'key';
+  readonly kind: 'secret' | 'key' | 'certificate';
   readonly count: number;
   preferred = 0;
   readonly #clientId: string;
@@ -32,8 +32,8 @@ export class ClientAuthenticator {
   constructor(clientId: string, auth: ResolvedAuth) {
     this.#clientId = clientId;
     this.#auth = auth;
-    this.kind = auth.method === 'private_key_jwt' ? 'key' : 'secret';
-    this.count = auth.method === 'private_key_jwt' ? auth.keys.length : auth.secrets.length;
+    this.kind = auth.method === 'private_key_jwt' ? 'key' : auth.method === 'client_secret_basic' || auth.method === 'client_secret_post' ? 'secret' : 'certificate';
+    this.count = auth.method === 'private_key_jwt' ? auth.keys.length : auth.method === 'client_secret_basic' || auth.method === 'client_secret_post' ? auth.secrets.length : 1;
   }
 
   /** The order to try the credentials in: the preferred one, then the others in configured order. */
@@ -58,6 +58,10 @@ export class ClientAuthenticator {
       }
       case 'client_secret_post':
         return { headers: {}, form: { client_id: clientId, client_secret: auth.secrets[index]! } };
+      case 'tls_client_auth':
+      case 'self_signed_tls_client_auth':
+        // RFC 8705 section 2: the certificate on the connection authenticates; the body names the client.
+        return { headers: {}, form: { client_id: clientId } };
       case 'private_key_jwt': {
         const { key, kid, alg } = auth.keys[index]!;
         // The authorization server checks iat and exp with its own clock: the real time, even when the

@@ -9,6 +9,8 @@ export interface DiscoverySettings {
   readonly timeoutMs: number;
   readonly maxResponseBytes: number;
   readonly allowInsecureRequests: boolean;
+  /** Whether the client authenticates with mutual TLS: then `mtls_endpoint_aliases.token_endpoint` is preferred. */
+  readonly mutualTls: boolean;
 }
 
 /** The metadata URLs of `issuer`, in the order tried. */
@@ -51,7 +53,10 @@ export async function discoverTokenEndpoint(issuer: string, settings: DiscoveryS
       const named = JSON.stringify(metadata.issuer)?.slice(0, 200) ?? 'none';
       throw failed(`${url} names issuer ${named}, not ${JSON.stringify(issuer)} (RFC 8414 section 3.3 requires them to be equal); set issuer to exactly the server's identifier, or set tokenEndpoint`);
     }
-    const endpoint = metadata.token_endpoint;
+    // RFC 8705 section 5: a server may take mutual TLS at other URLs; a client using it goes there.
+    const aliases = metadata.mtls_endpoint_aliases;
+    const alias = settings.mutualTls && typeof aliases === 'object' && aliases !== null ? (aliases as Record<string, unknown>).token_endpoint : undefined;
+    const endpoint = alias ?? metadata.token_endpoint;
     if (typeof endpoint !== 'string') throw failed(`${url} has no token_endpoint; set tokenEndpoint`);
     const problem = checkUrl(endpoint, settings.allowInsecureRequests, true);
     if (problem) throw failed(`${url} names a token_endpoint that ${problem}; set tokenEndpoint`);

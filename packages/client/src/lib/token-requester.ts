@@ -38,7 +38,8 @@ export class TokenRequester {
   /** The token endpoint: configured, or discovered once (single flight; a failure is not remembered). */
   endpoint(): Promise<string> {
     if (this.#endpoint !== undefined) return Promise.resolve(this.#endpoint);
-    this.#discovering ??= discoverTokenEndpoint(this.#options.issuer!, this.#options).then(
+    const mutualTls = this.#options.auth.method === 'tls_client_auth' || this.#options.auth.method === 'self_signed_tls_client_auth';
+    this.#discovering ??= discoverTokenEndpoint(this.#options.issuer!, { ...this.#options, mutualTls }).then(
       (endpoint) => {
         this.#endpoint = endpoint;
         this.#discovering = undefined;
