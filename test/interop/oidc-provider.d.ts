@@ -16,6 +16,10 @@ declare module 'oidc-provider' {
     jwks?: { keys: JWK[] };
     /** RFC 9701: the algorithm its introspection responses are signed with (needs features.jwtIntrospection). */
     introspection_signed_response_alg?: string;
+    /** The algorithm of its ID tokens; must be one the provider has a key for (its default is RS256). */
+    id_token_signed_response_alg?: string;
+    /** RFC 8705 section 3.4: its access tokens are bound to its TLS client certificate (needs features.mTLS). */
+    tls_client_certificate_bound_access_tokens?: boolean;
     /** The scopes this client may request (checked against the provider's `scopes`). */
     scope?: string;
   }
@@ -75,6 +79,8 @@ declare module 'oidc-provider' {
       /** RFC 7009. */
       revocation?: { enabled: boolean; allowedPolicy?: (ctx: unknown, client: Client, token: unknown) => Promise<boolean> };
       clientCredentials?: { enabled: boolean };
+      /** RFC 8705; `getCertificate` returns the request's client certificate (PEM or an X509Certificate). */
+      mTLS?: { enabled: boolean; certificateBoundAccessTokens?: boolean; getCertificate?: (ctx: { socket: unknown }) => unknown };
       resourceIndicators?: {
         enabled: boolean;
         defaultResource?: (ctx: unknown, client: Client, oneOf?: string[]) => Promise<string | string[] | undefined>;
