@@ -1,5 +1,6 @@
 // Vitest's transformer (oxc) does not lower TypeScript 5 standard decorators yet,
 // so files that use them are compiled by TypeScript itself before Vite sees them.
+import { availableParallelism } from 'node:os';
 import ts from 'typescript';
 import { defineConfig, type Plugin } from 'vitest/config';
 
@@ -34,6 +35,9 @@ export default defineConfig({
     include: ['test/**/*.test.ts', 'packages/*/test/**/*.test.ts'],
     // Installs packed tarballs into fresh projects: its own run (vitest.consumers.config.ts).
     exclude: ['test/consumers/**', '**/node_modules/**'],
+    // Most files wait on sockets and timers, not the CPU: on a 2-core machine Vitest's default (cores - 1)
+    // runs them one at a time. Three at once keeps both cores busy.
+    maxWorkers: Math.max(availableParallelism() - 1, 3),
     testTimeout: 15_000,
     hookTimeout: 15_000,
   },

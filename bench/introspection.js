@@ -7,7 +7,6 @@
 //
 // Prints ops/s (median of the rounds) and each row as a ratio of the JWT cache hit. It reports; it never
 // fails on timings. Redis: TOLLGATE_REDIS_URL, else a redis-server of its own on a free port when installed.
-import { spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import { parseArgs } from 'node:util';
 
@@ -15,6 +14,7 @@ import { createVerifier } from '../packages/core/dist/index.js';
 import { createRedisIntrospectionCache } from '../packages/redis/dist/index.js';
 import { createTestIssuer } from '../packages/testing/dist/index.js';
 import { closeServer, listenLocally } from './lib/local-server.js';
+import { redisForBench } from './lib/redis-for-bench.js';
 import { timeSequential } from './lib/timing.js';
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, rounds: { type: 'string' } } });
@@ -77,32 +77,4 @@ try {
   await redis?.close();
   await closeServer(endpoint);
   await issuer.close();
-}
-
-/** A connected ioredis client on CI's Redis or on a redis-server of the benchmark's own; undefined without either. */
-async function redisForBench() {
-  const { Redis } = await import('ioredis');
-  let url = process.env.TOLLGATE_REDIS_URL;
-  let child;
-  if (!url) {
-    if (spawnSync('redis-server', ['--version']).status !== 0) return undefined;
-    const probe = createServer();
-    const port = await listenLocally(probe);
-    await closeServer(probe);
-    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-    url = `redis://127.0.0.1:${port}`;
-  }
-  const client = new Redis(url, { retryStrategy: (attempt) => (attempt > 50 ? null : 100) });
-  client.on('error', () => {});
-  await new Promise((resolve, reject) => {
-    client.once('ready', resolve);
-    client.once('end', () => reject(new Error(`no Redis at ${url}`)));
-  });
-  return {
-    client,
-    close: async () => {
-      client.disconnect();
-      child?.kill('SIGKILL');
-    },
-  };
 }

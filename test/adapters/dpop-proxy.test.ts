@@ -13,6 +13,7 @@ import { createDpopKey, createDpopProof, createTestIssuer, type DpopKey, type Te
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNestApp } from '../conformance/apps/nest.js';
 import { send } from '../conformance/http.js';
+import { sendRawRequest } from '../hostile/raw-http.js';
 import { EXPRESS_VERSIONS, FASTIFY_VERSIONS, HONO_VERSIONS, KOA_VERSIONS } from '../support/frameworks.js';
 
 const PUBLIC = 'https://api.public.example';
@@ -163,6 +164,35 @@ describe.each(TARGETS.map((t) => [t.name, t] as const))('%s', (_name, target) =>
       expect(await dpopGet(app.port, `http://127.0.0.1:${app.port}`)).toEqual({ status: 401, error: 'invalid_dpop_proof' });
     } finally {
       await app.close();
+    }
+  });
+
+  // Review of issue 12, F1 and F2: a Host or forwarded header holding `/`, `?` or `#`, or an absolute-form
+  // target, once redrew where the path began, so a proof made for one path was accepted on another.
+  it('no Host, forwarded header or request target moves the path the proof is checked against', async () => {
+    for (const [trustProxy, extra] of [[false, {}], [true, {}], [true, { dpop: { publicUrl: PUBLIC } }]] as const) {
+      const app = await listen(await target.build(options(extra), trustProxy));
+      try {
+        const local = `127.0.0.1:${app.port}`;
+        const attempt = async (htu: string, request: { target?: string; host?: string; headers?: Array<[string, string]> }) => {
+          const token = await issuer.sign({ cnf: key.cnf });
+          const proof = createDpopProof({ key, method: 'GET', url: htu, token });
+          const response = await sendRawRequest(app.port, { target: request.target ?? '/me', host: request.host, headers: [['Authorization', `DPoP ${token}`], ['DPoP', proof], ...(request.headers ?? [])] });
+          return response.status;
+        };
+        const origin = 'publicUrl' in (extra.dpop ?? {}) ? PUBLIC : `http://${local}`;
+        const attempts: Array<[string, Promise<number>]> = [
+          ['Host with a path', attempt(`${origin}/public/status`, { host: `${local}/public/status?` })],
+          ['Host ending in ?', attempt(`${origin}/`, { host: `${local}?` })],
+          ['Host ending in #', attempt(`${origin}/`, { host: `${local}#` })],
+          ['X-Forwarded-Host with a path', attempt(`https://api.public.example/public/status`, { headers: [['X-Forwarded-Host', 'api.public.example/public/status?'], ['X-Forwarded-Proto', 'https']] })],
+          ['X-Forwarded-Proto with a path', attempt(`https://x/public/status`, { headers: [['X-Forwarded-Proto', 'https://x/public/status?']] })],
+          ['absolute-form target', attempt('https://other-api.example/me', { target: 'https://other-api.example/me' })],
+        ];
+        for (const [name, status] of attempts) expect([name, await status]).not.toEqual([name, 200]);
+      } finally {
+        await app.close();
+      }
     }
   });
 });

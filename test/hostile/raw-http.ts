@@ -38,6 +38,16 @@ function parse(raw: Buffer): SendResponse {
   return { status, headers, text: body.toString('utf8') };
 }
 
+/** One raw request: the target and Host as written, and header lines in order. */
+export interface RawRequest {
+  /** The request target, written as is (origin-form `/me`, absolute-form `http://x/me`, anything). */
+  target: string;
+  /** The Host header's value. Default: `127.0.0.1:<port>`. */
+  host?: string;
+  /** Header lines after Host, written as UTF-8. */
+  headers?: ReadonlyArray<readonly [name: string, value: string]>;
+}
+
 /**
  * Sends `GET path` with `authorization` written as UTF-8 bytes, exactly as given, and reads the answer
  * until the server closes the connection (bounded by a timeout).
@@ -45,10 +55,20 @@ function parse(raw: Buffer): SendResponse {
  * const res = await sendRaw(port, '/me', 'Bearer abc\u0000def'); // Node's parser answers 400
  */
 export function sendRaw(port: number, path: string, authorization: string): Promise<SendResponse> {
+  return sendRawRequest(port, { target: path, headers: [['Authorization', authorization]] });
+}
+
+/**
+ * Sends one GET byte for byte: the target and Host exactly as given (a Host with a path in it, an
+ * absolute-form target), header values as UTF-8; reads the answer until the server closes (bounded).
+ * @example await sendRawRequest(port, { target: '/me', host: `127.0.0.1:${port}/other?` })
+ */
+export function sendRawRequest(port: number, request: RawRequest): Promise<SendResponse> {
+  const { target, host = `127.0.0.1:${port}`, headers = [] } = request;
   const head = Buffer.concat([
-    Buffer.from(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\nAuthorization: `, 'latin1'),
-    Buffer.from(authorization, 'utf8'),
-    Buffer.from('\r\n\r\n', 'latin1'),
+    Buffer.from(`GET ${target} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n`, 'latin1'),
+    ...headers.map(([name, value]) => Buffer.concat([Buffer.from(`${name}: `, 'latin1'), Buffer.from(value, 'utf8'), Buffer.from('\r\n', 'latin1')])),
+    Buffer.from('\r\n', 'latin1'),
   ]);
   return new Promise<SendResponse>((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -61,9 +81,9 @@ export function sendRaw(port: number, path: string, authorization: string): Prom
       socket.destroy();
       // A server that answers early (431) may reset the connection while we are still writing: keep its answer.
       if (chunks.length > 0) resolve(parse(Buffer.concat(chunks)));
-      else reject(error ?? new Error(`no response from GET ${path}`));
+      else reject(error ?? new Error(`no response from GET ${target}`));
     };
-    const timer = setTimeout(() => finish(new Error(`no response from GET ${path} within ${TIMEOUT_MS} ms`)), TIMEOUT_MS);
+    const timer = setTimeout(() => finish(new Error(`no response from GET ${target} within ${TIMEOUT_MS} ms`)), TIMEOUT_MS);
     socket.on('data', (chunk: Buffer) => chunks.push(chunk));
     socket.on('end', () => finish());
     socket.on('close', () => finish());

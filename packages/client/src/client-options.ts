@@ -1,8 +1,7 @@
 // The options of createTokenClient, validated with zod into a frozen ResolvedClientOptions.
 import type { JsonWebKey, KeyObject, webcrypto } from 'node:crypto';
-import { parseSeconds, TollgateConfigError, type ClientAssertionAlgorithm, type Duration } from '@tollgate/core';
+import { importPrivateKey, parseSeconds, TollgateConfigError, type ClientAssertionAlgorithm, type Duration } from '@tollgate/core';
 import { z } from 'zod';
-import { importPrivateKey, type SigningKey } from './lib/private-key.js';
 import { checkResource, checkScope, checkUrl } from './lib/request-values.js';
 
 /**
@@ -134,6 +133,13 @@ export interface TokenClientOptions {
   fetch?: typeof globalThis.fetch;
   /** The clock, in milliseconds. Default: a monotonic clock (wall-clock jumps do not move expiries). */
   now?: () => number;
+}
+
+/** A key ready to sign client assertions. */
+export interface SigningKey {
+  readonly key: KeyObject;
+  readonly kid: string | undefined;
+  readonly alg: ClientAssertionAlgorithm;
 }
 
 /** The authentication after validation: credentials in order, keys imported. */
@@ -346,7 +352,7 @@ function resolveAuth(auth: ParsedAuth): ResolvedAuth {
       if (given.length > 1 && entry.kid === undefined) fail(`${where}.kid`, 'with several keys, each needs the kid the authorization server knows it by');
       if (entry.kid !== undefined && kids.has(entry.kid)) fail(`${where}.kid`, `'${entry.kid}' is used by two keys; each key needs its own kid`);
       if (entry.kid !== undefined) kids.add(entry.kid);
-      const imported = importPrivateKey(entry.key, entry.alg);
+      const imported = importPrivateKey(entry.key, entry.alg, 'every token request');
       if (typeof imported === 'string') fail(`${where}.key`, imported);
       return Object.freeze({ key: imported as KeyObject, kid: entry.kid, alg: entry.alg });
     });

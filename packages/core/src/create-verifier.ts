@@ -257,7 +257,7 @@ export function createVerifier(input: VerifierOptions): Verifier {
     isThenable<AccessToken>(outcome) ? Promise.resolve(outcome).then((accessToken) => bindingCheck(accessToken, source)) : bindingCheck(outcome as AccessToken, source);
 
   const dpop = options.dpop;
-  const dpopCheck = dpop && createDpopCheck(dpop, { realm, now, maxRsaModulusBits: options.jwks.maxRsaModulusBits });
+  const dpopCheck = dpop && createDpopCheck(dpop, { realm, now, maxRsaModulusBits: options.jwks.maxRsaModulusBits, clockTolerance: options.clockTolerance });
   // A refusal names DPoP in its challenge when the API configured DPoP, when the request was DPoP, or when
   // the token was DPoP-bound; the error goes on the scheme the request used (RFC 9449 section 7.1).
   const challenge = (error: unknown, onDpop: boolean, bound = false): unknown => {

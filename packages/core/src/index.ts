@@ -69,4 +69,9 @@ export type { Decision, Guard, GuardOptions, GuardRules, GuardState } from './gu
 export { renderJson, renderProblemJson, toErrorResponse, toUnhandledResponse } from './error-response.js';
 export type { ErrorRenderer, ErrorResponse, RenderedBody } from './error-response.js';
 export { bindRequests, bindRequestsNow, configureDefaults, createMethodDecorator, decidedToken, defineMiddleware, defineScopeDecorators, isGuardOptionKey, queryIfPresent, resolveAdapterOptions, scopeGuardsBySource } from './adapter-support.js';
+export { requestUrlFrom } from './lib/request-url.js';
 export type { AdapterOptions, GuardSource, HandlerMethod, MiddlewareFactories, RequestAccess, RunGuard, RunGuardNow, ScopeDecorator } from './adapter-support.js';
+// Shared with sibling packages (@tollgate/client): a capped, deadline-raced body reader and the signing-key check.
+export { abortOf, BodyReadError, readCappedBody } from './lib/read-capped-body.js';
+export type { BodyProblem } from './lib/read-capped-body.js';
+export { importPrivateKey } from './lib/private-key.js';

@@ -3,6 +3,7 @@ import { calculateJwkThumbprint } from 'jose';
 import { createDpopKey } from '@tollgate/testing';
 import { describe, expect, it } from 'vitest';
 import { expectedHtu, normalizeHtu } from '../src/lib/dpop/htu.js';
+import { requestUrlFrom } from '../src/lib/request-url.js';
 import { importProofKey, jwkThumbprint, ProofKeyCache } from '../src/lib/dpop/proof-key.js';
 import { createNonces } from '../src/lib/dpop/nonces.js';
 import { dpopToken, usesDpopScheme } from '../src/lib/dpop/read-dpop-request.js';
@@ -35,6 +36,45 @@ describe('normalizeHtu', () => {
     expect(expectedHtu('http://internal:8080/orders', 'https://api.example.com')).toBe('https://api.example.com/orders');
     expect(expectedHtu('/orders', undefined)).toBeUndefined();
     expect(expectedHtu(undefined, 'https://api.example.com')).toBeUndefined();
+  });
+
+  // Review of issue 12, F5: routers serve `/files/..` as a file named `..`; a URL parser resolves it to `/`.
+  it('knows no htu for a request path with a dot segment or a backslash, rather than resolving it', () => {
+    for (const path of ['/files/..', '/files/.', '/files/%2e%2e', '/files/%2E./x', '/a/../b', '/a\\b']) {
+      expect(expectedHtu(path, 'https://api.example.com'), path).toBeUndefined();
+      expect(expectedHtu(`https://api.example.com${path}`, undefined), path).toBeUndefined();
+    }
+    expect(expectedHtu('/files/..x', 'https://api.example.com')).toBe('https://api.example.com/files/..x');
+    expect(expectedHtu('https://API.example.com:443/a%7eb?q#f', undefined)).toBe('https://api.example.com/a~b');
+    expect(expectedHtu('https://api.example.com?q', undefined)).toBe('https://api.example.com/');
+    expect(expectedHtu('https://user@api.example.com/a', undefined)).toBeUndefined();
+  });
+});
+
+// Review of issue 12, F1 and F2: a Host or forwarded header with `/`, `?` or `#` in it redrew the path.
+describe('requestUrlFrom', () => {
+  it('joins a checked scheme, host and origin-form target', () => {
+    expect(requestUrlFrom('https', 'api.example.com', '/orders?x=1')).toBe('https://api.example.com/orders?x=1');
+    expect(requestUrlFrom('HTTP:', '127.0.0.1:8080', '/')).toBe('http://127.0.0.1:8080/');
+    expect(requestUrlFrom('http', '[::1]:3000', '/a')).toBe('http://[::1]:3000/a');
+    expect(requestUrlFrom('http', 'my_service:80', '/a')).toBe('http://my_service:80/a');
+  });
+
+  it.each([
+    ['a Host with a path', 'http', '127.0.0.1:80/public/status?', '/admin'],
+    ['a Host ending in ?', 'http', '127.0.0.1:80?', '/admin'],
+    ['a Host ending in #', 'http', 'api.example.com#', '/admin'],
+    ['a Host with credentials', 'http', 'user@api.example.com', '/admin'],
+    ['a Host with a backslash', 'http', 'api.example.com\\x', '/admin'],
+    ['an empty Host', 'http', '', '/admin'],
+    ['a port of six digits', 'http', 'api.example.com:123456', '/admin'],
+    ['a forwarded scheme with a path', 'https://x/public?', 'api.example.com', '/admin'],
+    ['another scheme', 'ftp', 'api.example.com', '/admin'],
+    ['an absolute-form target', 'http', 'api.example.com', 'https://other.example/admin'],
+    ['an asterisk target', 'http', 'api.example.com', '*'],
+    ['no target', 'http', 'api.example.com', undefined],
+  ])('knows no URL for %s', (_name, protocol, host, target) => {
+    expect(requestUrlFrom(protocol, host, target)).toBeUndefined();
   });
 });
 

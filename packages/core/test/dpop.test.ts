@@ -69,6 +69,13 @@ function dpopRequest(token: string, proofs: string | string[] | undefined, init:
 }
 
 const proofFor = (token: string, overrides: Partial<DpopProofOptions> = {}) => createDpopProof({ key, method: 'GET', url: URL_, token, ...overrides });
+/** The proof with one bit of its signature flipped: well formed, but signed by nobody. */
+function flipSignature(proof: string): string {
+  const [header, payload, signature] = proof.split('.') as [string, string, string];
+  const bytes = Buffer.from(signature, 'base64url');
+  bytes[3] = bytes[3]! ^ 1;
+  return `${header}.${payload}.${bytes.toString('base64url')}`;
+}
 const boundToken = (claims: Record<string, unknown> = {}, to: DpopKey = key) => issuer.sign({ cnf: to.cnf, ...claims });
 
 async function refusal(promise: Promise<unknown>): Promise<TollgateError> {
@@ -87,6 +94,15 @@ describe('DPoP: a valid request', () => {
     const accessToken = await verifier.authenticate(dpopRequest(token, proofFor(token)));
     expect(accessToken?.binding).toEqual({ kind: 'dpop', jkt: await calculateJwkThumbprint(key.publicJwk, 'sha256') });
     expect(accessToken?.scopes).toEqual(['orders:read']);
+  });
+
+  it('accepts a proof dated up to 60 seconds ahead (clock skew), and up to proofMaxAge old', async () => {
+    const verifier = verifierWith();
+    const now = () => Math.floor(Date.now() / 1000);
+    for (const iat of [now() + 55, now() - 290]) {
+      const token = await boundToken();
+      await expect(verifier.authenticate(dpopRequest(token, proofFor(token, { iat }))), String(iat - now())).resolves.toBeDefined();
+    }
   });
 
   it('accepts the scheme in any case, and every default proof algorithm', async () => {
@@ -166,7 +182,9 @@ describe('DPoP: each check of RFC 9449 section 4.3 refuses', () => {
     { name: 'no jwk', build: (t) => dpopRequest(t, proofFor(t, { header: { jwk: undefined } })), reason: 'dpop_key' },
     { name: 'a jwk of another curve than alg', build: (t) => dpopRequest(t, proofFor(t, { header: { alg: 'ES384' } })), reason: 'dpop_key' },
     { name: 'a symmetric jwk', build: (t) => dpopRequest(t, proofFor(t, { header: { jwk: { kty: 'oct', k: 'c2VjcmV0' } } })), reason: 'dpop_key' },
-    { name: 'signed by another key than its jwk', build: (t) => dpopRequest(t, proofFor(t, { header: { jwk: otherKey.publicJwk } })), reason: 'dpop_signature' },
+    // The binding is compared before the signature is checked, so a foreign jwk is a key mismatch.
+    { name: 'signed by another key than its jwk', build: (t) => dpopRequest(t, proofFor(t, { header: { jwk: otherKey.publicJwk } })), reason: 'dpop_key_mismatch' },
+    { name: 'a signature that does not verify', build: (t) => dpopRequest(t, flipSignature(proofFor(t))), reason: 'dpop_signature' },
     { name: 'htm of another method', build: (t) => dpopRequest(t, proofFor(t, { method: 'POST' })), reason: 'dpop_method' },
     { name: 'htm in lower case', build: (t) => dpopRequest(t, proofFor(t, { method: 'get' })), reason: 'dpop_method' },
     { name: 'htu of another host', build: (t) => dpopRequest(t, proofFor(t, { url: 'https://evil.example.test/orders' })), reason: 'dpop_url' },
@@ -175,6 +193,8 @@ describe('DPoP: each check of RFC 9449 section 4.3 refuses', () => {
     { name: 'htu not a URL', build: (t) => dpopRequest(t, proofFor(t, { claims: { htu: 'orders' } })), reason: 'dpop_url' },
     { name: 'iat 301 seconds old', build: (t) => dpopRequest(t, proofFor(t, { iat: now() - 301 })), reason: 'dpop_iat' },
     { name: 'iat 301 seconds ahead', build: (t) => dpopRequest(t, proofFor(t, { iat: now() + 301 })), reason: 'dpop_iat' },
+    // Review of issue 12, F4: a proof dated ahead is clock skew (up to 60 s), not a second proofMaxAge.
+    { name: 'iat 61 seconds ahead', build: (t) => dpopRequest(t, proofFor(t, { iat: now() + 61 })), reason: 'dpop_iat' },
     { name: 'no iat', build: (t) => dpopRequest(t, proofFor(t, { claims: { iat: undefined } })), reason: 'dpop_iat' },
     { name: 'iat as a string', build: (t) => dpopRequest(t, proofFor(t, { claims: { iat: String(now()) } })), reason: 'dpop_iat' },
     { name: 'no jti', build: (t) => dpopRequest(t, proofFor(t, { claims: { jti: undefined } })), reason: 'dpop_jti' },
@@ -355,8 +375,9 @@ describe('DPoP: replay protection', () => {
     expect(claims).toHaveLength(1);
     expect(claims[0]![0]).toMatch(/^dpop:[A-Za-z0-9_-]{43}$/);
     expect(claims[0]![0]).not.toContain('the-jti');
-    expect(claims[0]![1]).toBeGreaterThanOrEqual(60);
-    expect(claims[0]![1]).toBeLessThanOrEqual(62);
+    // The proof window, plus the verifier's clock tolerance (5 s) for another instance whose clock runs ahead.
+    expect(claims[0]![1]).toBeGreaterThanOrEqual(65);
+    expect(claims[0]![1]).toBeLessThanOrEqual(67);
   });
 
   const failing: Array<[string, ReplayStore['claim'], number]> = [

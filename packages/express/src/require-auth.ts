@@ -1,5 +1,5 @@
 // Express middleware and scope decorators: requireAuth, requireScope, requireAnyScope, requireClaims, configure, @RequireScope.
-import { bindRequests, bindRequestsNow, DefaultConfiguration, defineMiddleware, defineScopeDecorators, queryIfPresent, TollgateConfigError, TollgateError, toUnhandledResponse } from '@tollgate/core';
+import { bindRequests, bindRequestsNow, DefaultConfiguration, defineMiddleware, defineScopeDecorators, queryIfPresent, requestUrlFrom, TollgateConfigError, TollgateError, toUnhandledResponse } from '@tollgate/core';
 import { errorHandled } from './error-handled.js';
 import { sendErrorResponse } from './error-handler.js';
 import type { AdapterOptions, ClaimRuleSet, GuardOptions, RequestAccess, ScopeDecorator, Verifier } from '@tollgate/core';
@@ -20,7 +20,7 @@ function requestUrl(req: Request): string | undefined {
   let host = req.get('X-Forwarded-Host');
   if (!host || typeof trust !== 'function' || !trust(req.socket?.remoteAddress, 0)) host = req.get('Host');
   else if (host.includes(',')) host = host.slice(0, host.indexOf(',')).trimEnd();
-  return host ? `${req.protocol}://${host}${req.originalUrl ?? req.url}` : undefined;
+  return requestUrlFrom(req.protocol, host, req.originalUrl ?? req.url);
 }
 
 const requests: RequestAccess<Request> = {

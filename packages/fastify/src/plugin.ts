@@ -5,6 +5,7 @@ import {
   configureDefaults,
   DefaultConfiguration,
   defineScopeDecorators,
+  requestUrlFrom,
   scopeGuardsBySource,
   TollgateConfigError,
   type AdapterOptions,
@@ -38,7 +39,7 @@ const requests: RequestAccess<FastifyRequest> = {
     body: request.body,
     // For a DPoP proof's htu, built only for a DPoP request. Forwarded headers count only under the
     // instance's `trustProxy`; Fastify 5 has `host` (with the port), Fastify 4's `hostname` has the port.
-    url: () => `${request.protocol}://${(request as { host?: string }).host ?? request.hostname}${request.url}`,
+    url: () => requestUrlFrom(request.protocol, (request as { host?: string }).host ?? request.hostname, request.url),
     // Its TLS client certificate is read only for a certificate-bound token (RFC 8705).
     socket: request.raw.socket,
   }),

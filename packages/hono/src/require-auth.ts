@@ -44,21 +44,35 @@ function headerRecord(headers: Headers): Record<string, string | undefined> {
  * `c.env.incoming`), where two Authorization headers are still two. Other runtimes give none; a value
  * that is not Node's list is ignored. It can only add a refusal: the token is read from `c.req`.
  */
-function nodeRawHeaders(env: unknown): readonly string[] | undefined {
+/** Node's own request under `@hono/node-server` (`c.env.incoming`); `undefined` on other runtimes. */
+function nodeIncoming(env: unknown): { rawHeaders?: unknown; url?: unknown; socket?: unknown } | undefined {
   if (typeof env !== 'object' || env === null) return undefined;
   const incoming = (env as { incoming?: unknown }).incoming;
-  if (typeof incoming !== 'object' || incoming === null) return undefined;
-  const raw = (incoming as { rawHeaders?: unknown }).rawHeaders;
+  return typeof incoming === 'object' && incoming !== null ? incoming : undefined;
+}
+
+function nodeRawHeaders(env: unknown): readonly string[] | undefined {
+  const incoming = nodeIncoming(env);
+  if (incoming === undefined) return undefined;
+  const raw = incoming.rawHeaders;
   if (!Array.isArray(raw)) return undefined;
   for (let i = 0; i < raw.length; i += 1) if (typeof raw[i] !== 'string') return undefined;
   return raw as string[];
 }
 
+/**
+ * The request URL for DPoP. On Node, an absolute-form request target (`GET https://other.example/x`) becomes
+ * the URL as it came, scheme and host included: no URL then, so no proof matches.
+ */
+function dpopRequestUrl(c: Context): string | undefined {
+  const target = nodeIncoming(c.env)?.url;
+  if (typeof target === 'string' && !target.startsWith('/')) return undefined;
+  return c.req.url;
+}
+
 /** The socket of the Node request behind this one (@hono/node-server's `c.env.incoming`); other runtimes have none. */
 function nodeSocket(env: unknown): object | undefined {
-  if (typeof env !== 'object' || env === null) return undefined;
-  const incoming = (env as { incoming?: unknown }).incoming;
-  const socket = typeof incoming === 'object' && incoming !== null ? (incoming as { socket?: unknown }).socket : undefined;
+  const socket = nodeIncoming(env)?.socket;
   return typeof socket === 'object' && socket !== null ? socket : undefined;
 }
 
@@ -72,7 +86,7 @@ const runGuard = bindRequests<Context>({
     body: forms.get(c),
     // For a DPoP proof's htu: the URL as the runtime built it (on Node, from the Host header and the
     // socket; never from a forwarded header). Behind a proxy, set `dpop.publicUrl`.
-    url: c.req.url,
+    url: () => dpopRequestUrl(c),
     // On Node, the connection whose TLS client certificate a certificate-bound token names (RFC 8705).
     socket: nodeSocket(c.env),
   }),

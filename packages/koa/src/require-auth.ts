@@ -1,5 +1,5 @@
 // Koa middleware and scope decorators: requireAuth, requireScope, requireAnyScope, requireClaims, configure, @RequireScope.
-import { bindRequests, DefaultConfiguration, defineMiddleware, defineScopeDecorators, toUnhandledResponse } from '@tollgate/core';
+import { bindRequests, DefaultConfiguration, defineMiddleware, defineScopeDecorators, requestUrlFrom, toUnhandledResponse } from '@tollgate/core';
 import type { AdapterOptions, ClaimRuleSet, GuardOptions, ScopeDecorator, Verifier } from '@tollgate/core';
 import type { Context, Middleware, Next } from 'koa';
 import { setErrorResponse } from './error-handler.js';
@@ -18,9 +18,10 @@ const runGuard = bindRequests<Context>({
     query: ctx.url.includes('?') ? ctx.query : undefined,
     // Set by a body parser (@koa/bodyparser, koa-body), when one is installed.
     body: (ctx.request as { body?: unknown }).body,
-    // For a DPoP proof's htu, built only for a DPoP request: ctx.href reads X-Forwarded-Proto/-Host only
-    // when the app trusts its proxy (`app.proxy = true`).
-    url: () => ctx.href,
+    // For a DPoP proof's htu, built only for a DPoP request: ctx.protocol and ctx.host read
+    // X-Forwarded-Proto/-Host only when the app trusts its proxy (`app.proxy = true`). Not ctx.href: it
+    // returns an absolute-form target as it came, scheme and host included.
+    url: () => requestUrlFrom(ctx.protocol, ctx.host, ctx.originalUrl),
     // Its TLS client certificate is read only for a certificate-bound token (RFC 8705).
     socket: ctx.req.socket,
   }),

@@ -87,7 +87,11 @@ export class IssuerServer {
 
   /** Starts a server on an ephemeral port of 127.0.0.1. */
   static async listen(): Promise<IssuerServer> {
-    const instance = new IssuerServer(createServer());
+    const server = createServer();
+    // Longer than any client's keep-alive (undici: 4 s), so a client never reuses a connection the issuer is
+    // closing at that moment: on a loaded machine that race was an ECONNRESET in a test with no retries.
+    server.keepAliveTimeout = 30_000;
+    const instance = new IssuerServer(server);
     await new Promise<void>((resolve, reject) => {
       instance.#server.once('error', reject);
       instance.#server.listen(0, '127.0.0.1', () => resolve());

@@ -1,4 +1,5 @@
-// One HTTP exchange within a deadline and a size cap: the request, then the body read as text.
+// One HTTP exchange within a deadline and a size cap: the request, then the body read as text (core's capped reader).
+import { BodyReadError, readCappedBody } from '@tollgate/core';
 
 /** An answer, its body read in full (at most the cap). */
 export interface HttpAnswer {
@@ -33,28 +34,12 @@ export async function exchange(fetchImpl: typeof fetch, url: string, init: Reque
   } catch (error) {
     throw error instanceof HttpFailure ? error : new HttpFailure(signal.aborted ? 'timeout' : 'network', { cause: error });
   }
-  const declared = Number(response.headers.get('content-length'));
-  if (declared > maxBytes) {
-    cancel(response.body);
-    throw new HttpFailure('too_large');
-  }
-  if (!response.body) return { status: response.status, headers: response.headers, text: '' };
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
   try {
-    for (;;) {
-      const { done, value } = await Promise.race([reader.read(), aborted]);
-      if (done) break;
-      size += value.byteLength;
-      if (size > maxBytes) throw new HttpFailure('too_large');
-      chunks.push(value);
-    }
+    return { status: response.status, headers: response.headers, text: await readCappedBody(response, maxBytes, signal, aborted) };
   } catch (error) {
-    cancel(reader);
-    throw error instanceof HttpFailure ? error : new HttpFailure(signal.aborted ? 'timeout' : 'network', { cause: error });
+    if (!(error instanceof BodyReadError)) throw error;
+    throw new HttpFailure(error.problem === 'timeout' ? 'timeout' : error.problem === 'failed' ? 'network' : 'too_large', { cause: error });
   }
-  return { status: response.status, headers: response.headers, text: Buffer.concat(chunks).toString('utf8') };
 }
 
 /** Cancels a body or reader without waiting, and without an unhandled rejection. */

@@ -1,5 +1,5 @@
 // How tollgate reads a Nest request and writes a response on either platform (Express or Fastify).
-import { bindRequests, decidedToken, queryIfPresent, type ErrorResponse, type RequestLike } from '@tollgate/core';
+import { bindRequests, decidedToken, queryIfPresent, requestUrlFrom, type ErrorResponse, type RequestLike } from '@tollgate/core';
 
 /** The request object of either platform: Express's `req`, or Fastify's `request` (its Node request in `raw`). */
 interface PlatformRequest {
@@ -35,13 +35,13 @@ function headerOf(request: PlatformRequest, name: string): string | undefined {
 function requestUrl(request: PlatformRequest): string | undefined {
   if (request.raw !== undefined) {
     const host = request.host ?? request.hostname;
-    return host && request.protocol ? `${request.protocol}://${host}${request.url ?? ''}` : undefined;
+    return requestUrlFrom(request.protocol, host, request.url);
   }
   const trust = request.app?.get?.('trust proxy fn');
   let host = headerOf(request, 'x-forwarded-host');
   if (!host || typeof trust !== 'function' || !(trust as (address: string | undefined, hop: number) => boolean)(request.socket?.remoteAddress, 0)) host = headerOf(request, 'host');
   else if (host.includes(',')) host = host.slice(0, host.indexOf(',')).trimEnd();
-  return host && request.protocol ? `${request.protocol}://${host}${request.originalUrl ?? request.url ?? ''}` : undefined;
+  return requestUrlFrom(request.protocol, host, request.originalUrl ?? request.url);
 }
 
 /** The response object of either platform: Express's `res` (a Node response) or Fastify's `reply`. */

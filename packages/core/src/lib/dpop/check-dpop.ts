@@ -1,4 +1,4 @@
-// The DPoP check of one request (RFC 9449 sections 4.3 and 7.1): the proof, then the token's binding, then the replay claim.
+// The DPoP check of one request (RFC 9449 sections 4.3 and 7.1): the proof's form and claims, the token and its binding, the proof's signature, then the replay claim.
 import { createHash } from 'node:crypto';
 import type { AccessToken } from '../../access-token.js';
 import type { ResolvedDpopOptions } from '../../dpop.js';
@@ -15,6 +15,9 @@ import { readProof } from './read-dpop-request.js';
 // RFC 9449 section 4.2 asks for at least 96 bits of randomness; anything longer than this is no jti of a real client.
 const MAX_JTI_LENGTH = 256;
 const MAX_HTU_LENGTH = 4096;
+// How far in the future a proof's iat may lie: clock skew, not a second proofMaxAge. Each accepted proof
+// holds a replay entry until iat + proofMaxAge, so a client sending proofs dated ahead would double that.
+const MAX_FUTURE_IAT_SECONDS = 60;
 
 /** What the DPoP check needs from the verifier. */
 export interface DpopEnvironment {
@@ -23,6 +26,8 @@ export interface DpopEnvironment {
   readonly now: () => number;
   /** Largest RSA modulus of a proof key, in bits. */
   readonly maxRsaModulusBits: number;
+  /** The verifier's clock tolerance, in seconds: how far another instance's clock may be ahead. */
+  readonly clockTolerance: number;
 }
 
 /** The DPoP side of one verifier. */
@@ -30,8 +35,9 @@ export interface DpopCheck {
   /** The challenge a refusal carries; `onDpop` says whether the request (or its token) was DPoP. */
   challenge(onDpop: boolean): DpopChallenge;
   /**
-   * Checks a DPoP request whose Authorization carried `token`: the proof, then `verifyToken(token)` (cached
-   * or not), then that the token is bound to the proof's key, then the replay claim. Resolves the token.
+   * Checks a DPoP request whose Authorization carried `token`: the proof's form and claims, then
+   * `verifyToken(token)` (cached or not) and that the token is bound to the proof's key, then the proof's
+   * signature, then the replay claim. Resolves the token.
    */
   check(request: RequestLike, token: string, verifyToken: (token: string) => AccessToken | Promise<AccessToken>): Promise<AccessToken>;
 }
@@ -57,6 +63,7 @@ export function createDpopCheck(options: ResolvedDpopOptions, env: DpopEnvironme
   const challenge = (onDpop: boolean, nonce?: string): DpopChallenge => ({ algs: algorithms, required: options.required, onDpop, nonce });
   const refuse = (reason: TollgateErrorReason, description: string) => new InvalidDpopProofError(description, { reason, realm });
   let warnedOfUrl = false;
+  const futureIat = Math.min(options.proofMaxAge, MAX_FUTURE_IAT_SECONDS);
   const proofKeys = new ProofKeyCache(1000);
 
   async function check(request: RequestLike, token: string, verifyToken: (token: string) => AccessToken | Promise<AccessToken>): Promise<AccessToken> {
@@ -75,11 +82,9 @@ export function createDpopCheck(options: ResolvedDpopOptions, env: DpopEnvironme
     const proofKey = importProofKey(header.jwk, header.alg, proofKeys);
     if (proofKey === 'private') throw refuse('dpop_key', 'DPoP proof key must be a public key');
     if (proofKey === 'unusable') throw refuse('dpop_key', 'DPoP proof key not usable');
-    if (!(await verifySignature(header.alg, proofKey.key, signingInput, signature, env.maxRsaModulusBits))) {
-      throw refuse('dpop_signature', 'invalid DPoP proof signature');
-    }
 
-    // Section 4.3 points 8-11: the claims, now that the proof's key signed them.
+    // Section 4.3 points 8-11: the claims, read before the signature is checked, to refuse what is wrong
+    // anyway without paying for it; nothing is accepted until the signature holds.
     const method = request.method;
     if (typeof method !== 'string' || request.url === undefined) {
       // The integration's fault, not the client's: the adapter (or a verifyToken caller) gave no method or URL.
@@ -99,7 +104,7 @@ export function createDpopCheck(options: ResolvedDpopOptions, env: DpopEnvironme
     const nowSeconds = now() / 1000;
     const iat = payload.iat;
     if (typeof iat !== 'number' || !Number.isFinite(iat)) throw refuse('dpop_iat', 'DPoP proof iat missing or malformed');
-    if (Math.abs(nowSeconds - iat) > options.proofMaxAge) throw refuse('dpop_iat', 'DPoP proof is too old or issued in the future');
+    if (nowSeconds - iat > options.proofMaxAge || iat - nowSeconds > futureIat) throw refuse('dpop_iat', 'DPoP proof is too old or issued in the future');
     const jti = payload.jti;
     if (typeof jti !== 'string' || jti.length === 0 || jti.length > MAX_JTI_LENGTH) throw refuse('dpop_jti', 'DPoP proof jti missing or malformed');
     // Section 4.3 point 12 and section 7.1: the proof names this very token.
@@ -110,17 +115,23 @@ export function createDpopCheck(options: ResolvedDpopOptions, env: DpopEnvironme
       throw error;
     }
 
-    // The token is verified (or found in the cache) only now; the proof was checked whatever the cache held.
+    // The token (cached, or refused from the rejection cache, at little cost) and its binding come before
+    // the proof's signature: only the holder of a token bound to this very key makes the API verify one.
     const accessToken = await verifyToken(token);
     const binding = accessToken.binding;
     if (binding.kind !== 'dpop') throw new InvalidTokenError('token is not bound to a DPoP key', { reason: 'dpop_unbound_token', realm });
     // Section 6.1 and 7.1: the proof's key is the key the token is bound to.
     if (binding.jkt !== proofKey.jkt) throw refuse('dpop_key_mismatch', 'DPoP proof key does not match the token binding');
+    // Section 4.3 point 6: checked on every request, whatever the token cache held.
+    if (!(await verifySignature(header.alg, proofKey.key, signingInput, signature, env.maxRsaModulusBits))) {
+      throw refuse('dpop_signature', 'invalid DPoP proof signature');
+    }
 
     // The jti is consumed only after every other check passed: a proof refused for any other reason must
     // not use up its jti, and a replay is refused only once everything else about it held.
     if (options.replay) {
-      const ttl = Math.max(1, Math.ceil(iat + options.proofMaxAge - nowSeconds) + 1);
+      // Held until no instance would accept the proof: its iat window, plus another instance's clock running ahead.
+      const ttl = Math.max(1, Math.ceil(iat + options.proofMaxAge + env.clockTolerance - nowSeconds) + 1);
       await claimProof(options.replay, replayKey(proofKey.jkt, jti), ttl, realm);
     }
     return accessToken;

@@ -31,32 +31,50 @@ export function normalizeHtu(value: string): string | undefined {
   return `${url.protocol}//${url.host}${normalizePercentEncoding(url.pathname)}`;
 }
 
-/** The path of a request target (origin-form `/a/b?c`, or an absolute URL), without query or fragment. */
+/**
+ * The path of an origin-form target (`/a/b?c`), without query or fragment, percent-encoded as a URL
+ * would be. `undefined` for a path with a dot segment (`.`, `..`, `%2e%2e`) or a backslash: the routers
+ * serve those as they are, while a URL parser would resolve them, so an htu for one path would be
+ * accepted on another.
+ */
 function pathOf(target: string): string | undefined {
-  if (target.startsWith('/')) {
-    // Concatenated, never resolved against a base: `//evil.example/x` stays a path here.
-    try {
-      return new URL(`http://path.invalid${target}`).pathname;
-    } catch {
-      return undefined;
-    }
+  if (!target.startsWith('/')) return undefined;
+  const end = target.search(/[?#]/);
+  const path = end === -1 ? target : target.slice(0, end);
+  if (path.includes('\\')) return undefined;
+  for (const segment of path.split('/')) {
+    const plain = segment.includes('%') ? segment.replace(/%2e/gi, '.') : segment;
+    if (plain === '.' || plain === '..') return undefined;
   }
   try {
-    return new URL(target).pathname;
+    // Concatenated, never resolved against a base: `//evil.example/x` stays a path here.
+    return new URL(`http://path.invalid${path}`).pathname;
   } catch {
     return undefined;
   }
 }
 
+// An absolute request URL as the adapters build it (requestUrlFrom): scheme, authority, then the target.
+const ABSOLUTE = /^(https?:\/\/[^/?#\\@\s]+)([/?#].*)?$/i;
+
 /**
  * The htu this request must carry, normalized: the public base URL (when configured) followed by the
- * request's path, else the absolute URL the adapter reported. `undefined` when it cannot be known.
+ * request's path, else the origin of the absolute URL the adapter reported and its path. `undefined` when
+ * it cannot be known.
  */
 export function expectedHtu(requestUrl: string | undefined, publicUrl: string | undefined): string | undefined {
   if (requestUrl === undefined) return undefined;
-  if (publicUrl !== undefined) {
-    const path = pathOf(requestUrl);
-    return path === undefined ? undefined : normalizeHtu(`${publicUrl}${path}`);
+  let origin: string | undefined;
+  let target = requestUrl;
+  if (!requestUrl.startsWith('/')) {
+    const parts = ABSOLUTE.exec(requestUrl);
+    if (!parts) return undefined;
+    origin = parts[1];
+    const rest = parts[2] ?? '/';
+    target = rest.startsWith('/') ? rest : `/${rest}`;
   }
-  return requestUrl.startsWith('/') ? undefined : normalizeHtu(requestUrl);
+  const base = publicUrl ?? origin;
+  if (base === undefined) return undefined;
+  const path = pathOf(target);
+  return path === undefined ? undefined : normalizeHtu(`${base}${path}`);
 }

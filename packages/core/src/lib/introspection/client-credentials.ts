@@ -1,49 +1,11 @@
 // The API's client authentication at the introspection endpoint: client_secret_basic, client_secret_post (RFC 6749 section 2.3.1), private_key_jwt (RFC 7523).
-import { constants, createPrivateKey, randomUUID, sign, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { constants, randomUUID, sign, type KeyObject } from 'node:crypto';
 import { inspect } from 'node:util';
 import type { ClientAssertionAlgorithm, IntrospectionClientAuth, IntrospectionCredentials } from '../../introspection.js';
-import { MIN_RSA_MODULUS_BITS } from '../../algorithms.js';
 
-/** The largest RSA key accepted for signing client assertions: each introspection request signs one. */
-const MAX_ASSERTION_RSA_BITS = 4096;
-
-const EC_CURVES: Partial<Record<ClientAssertionAlgorithm, string>> = { ES256: 'prime256v1', ES384: 'secp384r1', ES512: 'secp521r1' };
 // RFC 7523 section 3: the assertion is short-lived; the authorization server's clock reads it.
 const ASSERTION_LIFETIME_SECONDS = 60;
 const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
-
-/**
- * The private key as a `KeyObject` that can sign `alg`, or what is wrong with it (never its content).
- * @example importPrivateKey(privateJwk, 'ES256') // KeyObject
- */
-export function importPrivateKey(key: object, alg: ClientAssertionAlgorithm): KeyObject | string {
-  let keyObject: KeyObject;
-  const isKeyObject = typeof (key as KeyObject).asymmetricKeyType === 'string' || typeof (key as KeyObject).type === 'string' && typeof (key as KeyObject).export === 'function';
-  if (isKeyObject) keyObject = key as KeyObject;
-  else {
-    if (typeof (key as JsonWebKey).d !== 'string') return 'must be a private key (a JWK with d, or a private KeyObject)';
-    try {
-      keyObject = createPrivateKey({ key: key as JsonWebKey, format: 'jwk' });
-    } catch {
-      return 'is not a usable private JWK';
-    }
-  }
-  if (keyObject.type !== 'private') return 'must be a private key, not a public or secret one';
-  const type = keyObject.asymmetricKeyType;
-  const details = keyObject.asymmetricKeyDetails ?? {};
-  let fits: boolean;
-  if (alg.startsWith('RS')) fits = type === 'rsa';
-  else if (alg.startsWith('PS')) fits = type === 'rsa' || type === 'rsa-pss';
-  else if (alg === 'EdDSA') fits = type === 'ed25519';
-  else fits = type === 'ec' && details.namedCurve === EC_CURVES[alg];
-  if (!fits) return `a ${type ?? 'unknown'} key${details.namedCurve ? ` on ${details.namedCurve}` : ''} cannot sign ${alg}`;
-  if ((type === 'rsa' || type === 'rsa-pss') && (details.modulusLength ?? 0) < MIN_RSA_MODULUS_BITS) return `an RSA key needs at least ${MIN_RSA_MODULUS_BITS} bits (RFC 7518 section 3.3)`;
-  // Every introspection request signs an assertion: an 8192-bit signature costs about 100 ms of CPU.
-  if ((type === 'rsa' || type === 'rsa-pss') && (details.modulusLength ?? 0) > MAX_ASSERTION_RSA_BITS) {
-    return `an RSA key of more than ${MAX_ASSERTION_RSA_BITS} bits makes every introspection request costly to sign; use 2048 to ${MAX_ASSERTION_RSA_BITS} bits, or an EC key`;
-  }
-  return keyObject;
-}
 
 /** What one introspection request carries to authenticate the API: headers and form members. */
 export interface ClientAuthentication {

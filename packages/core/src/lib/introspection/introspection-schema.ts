@@ -3,7 +3,8 @@ import { z } from 'zod';
 import type { IntrospectionCache, IntrospectionClientAuth, ResolvedIntrospectionOptions } from '../../introspection.js';
 import { checkUrl, type InsecurePolicy } from '../url-policy.js';
 import { duration } from '../zod-duration.js';
-import { ClientCredentials, importPrivateKey } from './client-credentials.js';
+import { importPrivateKey } from '../private-key.js';
+import { ClientCredentials } from './client-credentials.js';
 
 const ASSERTION_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
 const CLIENT_AUTH = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'] as const;
@@ -95,7 +96,7 @@ export function resolveIntrospection(
   let credentials: ClientCredentials | undefined;
   if (!CLIENT_AUTH.includes(method as IntrospectionClientAuth)) problems.push(method);
   else if (method === 'private_key_jwt') {
-    const key = importPrivateKey(parsed.privateKey!.key, parsed.privateKey!.alg);
+    const key = importPrivateKey(parsed.privateKey!.key, parsed.privateKey!.alg, 'every introspection request');
     if (typeof key === 'string') problems.push(`introspection.privateKey.key: ${key}`);
     else credentials = new ClientCredentials({ method, clientId: parsed.clientId, privateKey: { key, kid: parsed.privateKey!.kid, alg: parsed.privateKey!.alg } });
   } else {
