@@ -20,6 +20,10 @@ declare module 'oidc-provider' {
     jwks?: { keys: JWK[] };
     /** RFC 9701: the algorithm its introspection responses are signed with (needs features.jwtIntrospection). */
     introspection_signed_response_alg?: string;
+    /** The algorithm of its ID tokens; must be one the provider has a key for (its default is RS256). */
+    id_token_signed_response_alg?: string;
+    /** RFC 8705 section 3.4: its access tokens are bound to its TLS client certificate (needs features.mTLS). */
+    tls_client_certificate_bound_access_tokens?: boolean;
     /** The scopes this client may request (checked against the provider's `scopes`). */
     scope?: string;
   }
@@ -91,7 +95,8 @@ declare module 'oidc-provider' {
         certificateBoundAccessTokens?: boolean;
         tlsClientAuth?: boolean;
         selfSignedTlsClientAuth?: boolean;
-        getCertificate?: (ctx: unknown) => unknown;
+        /** The request's client certificate (PEM or an X509Certificate). */
+        getCertificate?: (ctx: { socket: unknown }) => unknown;
         certificateAuthorized?: (ctx: unknown) => boolean;
         certificateSubjectMatches?: (ctx: unknown, property: string, expected: string) => boolean;
       };
