@@ -46,6 +46,14 @@ export interface TestClient {
   tokenLifetime?: number;
   /** `aud` of the client's access tokens. Default: the issuer's audience. */
   audience?: string;
+  /**
+   * Resource indicators (RFC 8707) the client may ask a token for with the `resource` parameter; such a
+   * token's `aud` is that resource. A `resource` not listed here (or any, without this list) is refused
+   * with `invalid_target`. Default: none.
+   * @example { clientId: 'agent', clientSecret: 's3cret', scopes: ['mcp'], resources: ['https://mcp.example.com/mcp'] }
+   * @see RFC 8707 section 2
+   */
+  resources?: readonly string[];
 }
 
 /** What the endpoint needs from its issuer. */
@@ -107,6 +115,12 @@ export function createTokenEndpoint(settings: TokenEndpointSettings): (req: Inco
     const scope = scopes.join(' ');
     const claims: Record<string, unknown> = { sub: client.clientId, client_id: client.clientId, scope };
     if (client.audience !== undefined) claims.aud = client.audience;
+    // RFC 8707 section 2: the token is for the resource asked for, and only a resource the client may use.
+    const resource = params.get('resource');
+    if (resource !== undefined) {
+      if (!client.resources.includes(resource)) throw new TokenRequestError('invalid_target', 'resource not allowed for this client');
+      claims.aud = resource;
+    }
     const accessToken = await settings.mint(claims, client.tokenLifetime);
     // Section 5.1.
     return { access_token: accessToken, token_type: 'Bearer', expires_in: client.tokenLifetime, scope };

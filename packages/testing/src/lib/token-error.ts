@@ -7,7 +7,9 @@ export type TokenErrorCode =
   | 'invalid_grant'
   | 'unauthorized_client'
   | 'unsupported_grant_type'
-  | 'invalid_scope';
+  | 'invalid_scope'
+  // RFC 8707 section 2: a resource the client may not ask a token for.
+  | 'invalid_target';
 
 /** Thrown inside the test issuer's token endpoint and rendered as the JSON error response. */
 export class TokenRequestError extends Error {
