@@ -7,15 +7,8 @@
  */
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 
-declare global {
-  // eslint-disable-next-line @typescript-eslint/no-namespace
-  namespace Express {
-    interface Request {
-      /** The verified token as the MCP SDK's AuthInfo, set by requireMcpAuth (the SDK's bearerAuth declares the same). */
-      auth?: AuthInfo;
-    }
-  }
-}
+// No global declaration of `req.auth` here: @tollgate/express declares it as tollgate's AccessToken, and a
+// project may use both. The SDK's transport reads `req.auth` as AuthInfo, which is what requireMcpAuth sets.
 
 export { tokenVerifier } from './token-verifier.js';
 export { requireMcpAuth } from './require-mcp-auth.js';
@@ -24,3 +17,4 @@ export { requireToolScopes } from './require-tool-scopes.js';
 export type { OperationScopes, ToolScopeOptions } from './require-tool-scopes.js';
 export { accessTokenOf } from './lib/auth-info.js';
 export type { AuthInfo };
+export type { McpRequest } from './lib/auth-info.js';

@@ -3,7 +3,7 @@ import { bindRequestsNow, createGuard, queryIfPresent, resolveAdapterOptions, To
 import type { ErrorRenderer, GuardOptions, RequestAccess, Verifier, VerifierOptions } from '@tollgate/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { answer } from './lib/answer.js';
-import { accessTokenOf, toAuthInfo } from './lib/auth-info.js';
+import { accessTokenOf, toAuthInfo, asMcpRequest, type McpRequest } from './lib/auth-info.js';
 import { requestUrl } from './lib/request-url.js';
 
 /**
@@ -76,7 +76,7 @@ export function requireMcpAuth(options: McpServerAuthOptions | Verifier, mcpOpti
   const scopes = own.scopes ? Object.freeze([...own.scopes]) : undefined;
   // createGuard refuses an empty or malformed scope list now, at startup.
   const guard = createGuard(verifier, { ...resolved.guardOptions, ...(scopes ? { scopes } : {}), name: 'requireMcpAuth' });
-  const access: RequestAccess<Request> = {
+  const access: RequestAccess<McpRequest> = {
     read: (req) => ({
       headers: req.headers,
       rawHeaders: req.rawHeaders,
@@ -99,7 +99,7 @@ export function requireMcpAuth(options: McpServerAuthOptions | Verifier, mcpOpti
   return (req: Request, res: Response, next: NextFunction) => {
     let pending: void | Promise<void>;
     try {
-      pending = run(guard, req);
+      pending = run(guard, asMcpRequest(req));
     } catch (error) {
       answer(res, error, render);
       return;

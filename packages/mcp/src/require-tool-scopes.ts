@@ -3,7 +3,7 @@ import { bindRequestsNow, createGuard, DefaultConfiguration, InvalidRequestError
 import type { ErrorRenderer, Guard, RequestAccess, Verifier } from '@tollgate/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { answer, send } from './lib/answer.js';
-import { accessTokenOf, madeOf, toAuthInfo } from './lib/auth-info.js';
+import { accessTokenOf, madeOf, toAuthInfo, asMcpRequest, type McpRequest } from './lib/auth-info.js';
 import { readJsonBody } from './lib/json-body.js';
 import { headerMismatch } from './lib/mcp-headers.js';
 import { needOf, ScopeTable, type Tables } from './lib/operations.js';
@@ -125,7 +125,7 @@ export function requireToolScopes(tools: OperationScopes, options: ToolScopeOpti
     return guard;
   };
 
-  const access: RequestAccess<Request> = {
+  const access: RequestAccess<McpRequest> = {
     read: (req) => ({ headers: req.headers, rawHeaders: req.rawHeaders, method: req.method, query: undefined, body: undefined, url: () => requestUrl(req) }),
     getAuth: (req) => accessTokenOf(req.auth),
     // Only when the guard had to check the token again (req.auth was replaced): the AuthInfo is made anew.
@@ -162,7 +162,7 @@ export function requireToolScopes(tools: OperationScopes, options: ToolScopeOpti
     if (undeclared) throw new UndeclaredOperationError(undeclared);
     // The refusal names every scope the request needs, the guard's too: a client that asks for exactly
     // these (the SDK's client does, on a 403) gets a token that passes both.
-    const base = madeOf(req.auth)?.scopes ?? [];
+    const base = madeOf(asMcpRequest(req).auth)?.scopes ?? [];
     return needed.size === 0 ? [] : [...new Set([...base, ...needed])];
   }
 
@@ -183,10 +183,11 @@ export function requireToolScopes(tools: OperationScopes, options: ToolScopeOpti
 
   function authorize(req: Request, scopes: readonly string[], res: Response, next: NextFunction): void {
     // The verifier that accepted the token on req.auth, when this package made it; else whatever guard decided.
-    const source = madeOf(req.auth)?.verifier ?? unconfigured;
+    const mcpRequest = asMcpRequest(req);
+    const source = madeOf(mcpRequest.auth)?.verifier ?? unconfigured;
     let pending: void | Promise<void>;
     try {
-      pending = run(guardFor(source, scopes), req);
+      pending = run(guardFor(source, scopes), mcpRequest);
     } catch (error) {
       answer(res, error, render);
       return;

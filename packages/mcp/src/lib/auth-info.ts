@@ -1,6 +1,16 @@
 // The SDK's AuthInfo for a verified tollgate AccessToken, and the way back from one to the other.
 import type { AccessToken, Verifier } from '@tollgate/core';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
+import type { Request } from 'express';
+
+/**
+ * An Express request as the MCP SDK's transport reads it: `req.auth` is the SDK's AuthInfo (whatever another
+ * package, such as @tollgate/express, declares `req.auth` to be).
+ */
+export type McpRequest = Omit<Request, 'auth'> & { auth?: AuthInfo };
+
+/** The request as the SDK reads it. */
+export const asMcpRequest = (req: Request): McpRequest => req as unknown as McpRequest;
 
 // Which AccessToken (and verifier) each AuthInfo this package made stands for. Keyed by the AuthInfo object
 // itself: a copy, or an object other middleware wrote to `req.auth`, is not in it and is never taken for a
