@@ -7,7 +7,10 @@ import type { Request } from 'express';
  * An Express request as the MCP SDK's transport reads it: `req.auth` is the SDK's AuthInfo (whatever another
  * package, such as @tollgate/express, declares `req.auth` to be).
  */
-export type McpRequest = Omit<Request, 'auth'> & { auth?: AuthInfo };
+export type McpRequest = Omit<Request, 'auth'> & {
+  /** The verified token as the SDK's AuthInfo, set by requireMcpAuth. */
+  auth?: AuthInfo;
+};
 
 /** The request as the SDK reads it. */
 export const asMcpRequest = (req: Request): McpRequest => req as unknown as McpRequest;
