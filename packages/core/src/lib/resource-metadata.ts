@@ -30,6 +30,11 @@ export interface ResourceMetadataDocument {
   readonly dpop_signing_alg_values_supported?: readonly string[];
   /** Whether every token must be DPoP-bound. */
   readonly dpop_bound_access_tokens_required?: boolean;
+  /**
+   * Whether every token must be bound to a TLS client certificate (RFC 8705). The hook for mTLS: nothing
+   * sets it yet; the mTLS work fills it from its own option in serve-resource-metadata.ts.
+   */
+  readonly tls_client_certificate_bound_access_tokens?: boolean;
   /** Human-readable name of the resource. */
   readonly resource_name?: string;
   /** A page for developers using the resource. */
@@ -58,6 +63,7 @@ export function renderResourceMetadata(document: ResourceMetadataDocument): stri
     ['bearer_methods_supported', list(document.bearer_methods_supported, false)],
     ['dpop_signing_alg_values_supported', list(document.dpop_signing_alg_values_supported, false)],
     ['dpop_bound_access_tokens_required', document.dpop_bound_access_tokens_required],
+    ['tls_client_certificate_bound_access_tokens', document.tls_client_certificate_bound_access_tokens],
     ['resource_name', document.resource_name],
     ['resource_documentation', document.resource_documentation],
     ['resource_policy_uri', document.resource_policy_uri],
