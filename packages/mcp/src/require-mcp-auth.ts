@@ -5,6 +5,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { answer } from './lib/answer.js';
 import { accessTokenOf, toAuthInfo, asMcpRequest, type McpRequest } from './lib/auth-info.js';
 import { requestUrl } from './lib/request-url.js';
+import { withScopeHint } from './lib/scope-hint.js';
 
 /**
  * Options of {@link requireMcpAuth} besides the verifier's: the scopes every request needs, the realm, the
@@ -58,8 +59,8 @@ function split(input: McpServerAuthOptions | Verifier, beside: McpAuthOptions): 
  * Express middleware for the MCP endpoint, mounted before the SDK's `StreamableHTTPServerTransport`: it
  * verifies the bearer token and sets `req.auth` to the SDK's `AuthInfo`, which the transport hands to your
  * tools and resources (`extra.authInfo`). Refusals are tollgate's RFC 6750 responses, answered here: 401 with a
- * bare challenge (no error code) when no token was sent, 401 `invalid_token`, 403 `insufficient_scope` naming
- * `scopes`, 503 with `Retry-After` when the issuer's keys cannot be fetched (never the SDK's 500), and
+ * bare challenge (no error code) when no token was sent, 401 `invalid_token` (both with `scope="..."` naming
+ * `scopes`, so a client asks for them), 403 `insufficient_scope` naming `scopes`, 503 with `Retry-After` when the issuer's keys cannot be fetched (never the SDK's 500), and
  * `resource_metadata` in the challenge when the verifier publishes Protected Resource Metadata. Options are
  * validated now (TollgateConfigError).
  * @param options - the verifier's options (`issuer`, `resource`, ...) with {@link McpAuthOptions}, or a verifier
@@ -101,11 +102,11 @@ export function requireMcpAuth(options: McpServerAuthOptions | Verifier, mcpOpti
     try {
       pending = run(guard, asMcpRequest(req));
     } catch (error) {
-      answer(res, error, render);
+      answer(res, withScopeHint(error, scopes), render);
       return;
     }
     // next() runs outside the try: an error of the routes after it is theirs, never taken for a refusal.
-    if (pending) pending.then(() => next(), (error: unknown) => answer(res, error, render)).catch((error: unknown) => answer(res, error));
+    if (pending) pending.then(() => next(), (error: unknown) => answer(res, withScopeHint(error, scopes), render)).catch((error: unknown) => answer(res, error));
     else next();
   };
 }

@@ -80,6 +80,9 @@ describe('requireMcpAuth in front of the SDK transport', () => {
       expect(answer.status).toBe(403);
       expect(answer.headers.get('www-authenticate')).toMatch(/error="insufficient_scope".*scope="mcp"/);
       expect((await post(scoped.url, rpc('tools/list'), await sign({ scope: 'mcp' }))).status).toBe(200);
+      // A 401 names them too, so a client asks for them (the MCP spec's scope selection).
+      expect((await post(scoped.url, rpc('tools/list'))).headers.get('www-authenticate')).toMatch(/^Bearer realm="[^"]*", scope="mcp"$/);
+      expect((await post(scoped.url, rpc('tools/list'), 'bad')).headers.get('www-authenticate')).toMatch(/error="invalid_token".*scope="mcp"/);
     } finally {
       await scoped.close();
     }
