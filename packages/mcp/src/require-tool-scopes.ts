@@ -176,7 +176,7 @@ export function requireToolScopes(tools: OperationScopes, options: ToolScopeOpti
       (scopes) => authorize(req, scopes, res, next),
       (error: unknown) => {
         if (error instanceof PayloadTooLarge) send(res, PAYLOAD_TOO_LARGE);
-        else answer(res, error, render);
+        else answer(res, dressed(error, req), render);
       },
     );
   };
@@ -195,6 +195,19 @@ export function requireToolScopes(tools: OperationScopes, options: ToolScopeOpti
     if (pending) pending.then(() => next(), (error: unknown) => answer(res, error, render)).catch((error: unknown) => answer(res, error));
     else next();
   }
+}
+
+/**
+ * A refusal made here, before any guard ran, gets what a guard's would: the verifier's realm and, when it
+ * publishes metadata, `resource_metadata` (RFC 9728 section 5.1).
+ */
+function dressed(error: unknown, req: Request): unknown {
+  const verifier = madeOf(asMcpRequest(req).auth)?.verifier;
+  if (verifier && error instanceof TollgateError) {
+    error.realm ??= verifier.options.realm;
+    error.resourceMetadata ??= verifier.options.metadata?.url;
+  }
+  return error;
 }
 
 /** Never called with a token this package did not make: the guard re-checks only with the verifier it was given. */

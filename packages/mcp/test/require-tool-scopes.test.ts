@@ -4,7 +4,7 @@ import { createTestIssuer, type TestIssuer } from '@tollgate/testing';
 import type { OAuthTokenVerifier } from '@modelcontextprotocol/sdk/server/auth/provider.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { requireMcpAuth, requireToolScopes, tokenVerifier } from '../src/index.js';
-import { call, post, rpc, sdkClient, seen, serve } from './support.js';
+import { call, handleWith, post, rpc, sdkClient, seen, serve } from './support.js';
 
 // Imported by name at run time: its types declare Express's req.auth as AuthInfo for the whole test program,
 // where @tollgate/express declares it as tollgate's AccessToken.
@@ -98,6 +98,8 @@ describe.each([
     expect(unlisted.status).toBe(403);
     expect(challenge(unlisted)).toMatch(/error="insufficient_scope"/);
     expect(challenge(unlisted)).not.toMatch(/scope=/);
+    // The same realm as every other refusal of this verifier.
+    expect(challenge(unlisted)).toMatch(/^Bearer realm="api", error="insufficient_scope"/);
     expect(JSON.stringify(unlisted.body)).not.toContain('secret_tool');
     // reports:read for the prompt and the daily report; orders:read for items by prefix.
     expect((await post(app().url, rpc('prompts/get', { name: 'summary' }), token)).status).toBe(403);
@@ -143,6 +145,17 @@ describe('requireToolScopes: the body', () => {
       signal: AbortSignal.timeout(5000),
     } as RequestInit);
     expect(response.status).toBe(413);
+  });
+
+  it('a final handler that forgets to pass req.body on: the transport finds the stream spent and answers 400, nothing runs', async () => {
+    const forgetful = await serve([requireMcpAuth(verifier), requireToolScopes(TOOLS)], (req, res) => void handleWith(req, res, undefined));
+    try {
+      const answer = await post(forgetful.url, call('list_orders'), await sign('orders:read'));
+      expect(answer.status).toBe(400);
+      expect(seen).toHaveLength(0);
+    } finally {
+      await forgetful.close();
+    }
   });
 
   it('a compressed body it cannot read is a 400', async () => {

@@ -29,7 +29,10 @@ function mcpServer(): McpServer {
 }
 
 /** The SDK transport as the final handler (stateless, JSON responses), given the body tollgate read or express.json() parsed. */
-export const transportHandler: RequestHandler = async (req, res) => {
+export const transportHandler: RequestHandler = (req, res) => handleWith(req, res, req.body);
+
+/** The final handler with the body it passes to the transport (`undefined`: the transport reads the stream). */
+export const handleWith = async (req: express.Request, res: express.Response, body: unknown): Promise<void> => {
   const server = mcpServer();
   const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
   res.on('close', () => {
@@ -38,14 +41,13 @@ export const transportHandler: RequestHandler = async (req, res) => {
   });
   await server.connect(transport);
   // The test program also holds @tollgate/express, which declares req.auth as tollgate's AccessToken.
-  await transport.handleRequest(req as unknown as Parameters<StreamableHTTPServerTransport['handleRequest']>[0], res, req.body);
+  await transport.handleRequest(req as unknown as Parameters<StreamableHTTPServerTransport['handleRequest']>[0], res, body);
 };
 
 /** Serves `handlers` at POST /mcp on 127.0.0.1 (and `extra` routes before it). */
-export async function serve(handlers: RequestHandler[], setup?: (app: express.Express) => void): Promise<{ url: string; close(): Promise<void> }> {
+export async function serve(handlers: RequestHandler[], final: RequestHandler = transportHandler): Promise<{ url: string; close(): Promise<void> }> {
   const app = express();
-  setup?.(app);
-  app.post('/mcp', ...handlers, transportHandler);
+  app.post('/mcp', ...handlers, final);
   const server: Server = createServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`;
