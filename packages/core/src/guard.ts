@@ -112,6 +112,16 @@ export interface StepUpRequirement {
   maxAge?: Duration;
 }
 
+/**
+ * Checks a step-up requirement where it is declared (a decorator), as a guard would: throws
+ * TollgateConfigError naming `where` for an empty requirement, an unknown key, a bad `acrValues` or `maxAge`.
+ * @example validateStepUp({ acrValues: ['urn:example:mfa'] }, '@StepUp on Payments.create')
+ * @see RFC 9470 section 3
+ */
+export function validateStepUp(requirement: StepUpRequirement, where: string): void {
+  resolveStepUp(requirement, where);
+}
+
 /** What a guard checks, besides the transport options. */
 export interface GuardRules extends GuardOptions {
   /**

@@ -68,7 +68,7 @@ export type {
 } from './introspection.js';
 export { SUPPORTED_ALGORITHMS } from './algorithms.js';
 export type { Algorithm } from './algorithms.js';
-export { createGuard, DefaultConfiguration, isVerifier, toVerifier } from './guard.js';
+export { createGuard, DefaultConfiguration, isVerifier, toVerifier, validateStepUp } from './guard.js';
 export type { Decision, Guard, GuardOptions, GuardRules, GuardState, StepUpRequirement } from './guard.js';
 export { renderJson, renderProblemJson, toErrorResponse, toUnhandledResponse } from './error-response.js';
 export type { ErrorRenderer, ErrorResponse, RenderedBody } from './error-response.js';
