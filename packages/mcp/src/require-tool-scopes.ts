@@ -163,7 +163,8 @@ export function requireToolScopes(tools: OperationScopes, options: ToolScopeOpti
     // The refusal names every scope the request needs, the guard's too: a client that asks for exactly
     // these (the SDK's client does, on a 403) gets a token that passes both.
     const base = madeOf(asMcpRequest(req).auth)?.scopes ?? [];
-    return needed.size === 0 ? [] : [...new Set([...base, ...needed])];
+    // Sorted, so one set of scopes is one guard whatever the order of a batch.
+    return needed.size === 0 ? [] : [...new Set([...base, ...[...needed].sort()])];
   }
 
   return (req: Request, res: Response, next: NextFunction) => {

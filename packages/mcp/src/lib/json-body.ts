@@ -20,7 +20,8 @@ export async function readJsonBody(req: Request, maxBytes: number): Promise<Body
   if (Number(req.headers['content-length']) > maxBytes) return { ok: false, problem: 'too_large' };
   const chunks: Buffer[] = [];
   let size = 0;
-  const text = await new Promise<string | undefined>((resolve, reject) => {
+  // undefined: over the cap; null: the stream failed (the client went away): nothing to answer.
+  const text = await new Promise<string | undefined | null>((resolve) => {
     const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size > maxBytes) {
@@ -36,20 +37,24 @@ export async function readJsonBody(req: Request, maxBytes: number): Promise<Body
       cleanup();
       resolve(new TextDecoder().decode(Buffer.concat(chunks)));
     };
-    const onError = (error: Error) => {
+    const onError = () => {
       cleanup();
-      reject(error);
+      resolve(null);
     };
     const cleanup = () => {
       req.off('data', onData);
       req.off('end', onEnd);
       req.off('error', onError);
+      req.off('close', onError);
     };
     req.on('data', onData);
     req.on('end', onEnd);
     req.on('error', onError);
+    // A connection closed before the end of the body: no promise is left waiting for it.
+    req.on('close', onError);
   });
   if (text === undefined) return { ok: false, problem: 'too_large' };
+  if (text === null) return { ok: false, problem: 'malformed' };
   let value: unknown;
   try {
     value = JSON.parse(text);
