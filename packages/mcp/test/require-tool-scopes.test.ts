@@ -87,6 +87,11 @@ describe.each([
       expect(answer.status).toBe(400);
       expect(answer.body).toMatchObject({ error: 'invalid_request' });
     }
+    // For a resource, Mcp-Name is its URI; a method without a name cannot carry one.
+    const read = rpc('resources/read', { uri: 'orders://items/7' });
+    expect((await post(app().url, read, token, { 'mcp-method': 'resources/read', 'mcp-name': 'orders://items/7' })).status).toBe(200);
+    expect((await post(app().url, read, token, { 'mcp-name': 'orders://items/8' })).status).toBe(400);
+    expect((await post(app().url, rpc('tools/list'), token, { 'mcp-name': 'list_orders' })).status).toBe(400);
     // Headers describe one message: not a batch.
     expect((await post(app().url, [call('list_orders')], token, { 'mcp-method': 'tools/call' })).status).toBe(400);
     expect(seen).toHaveLength(1);
