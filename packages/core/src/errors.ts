@@ -109,6 +109,14 @@ export interface DpopChallenge {
   readonly nonce?: string | undefined;
 }
 
+/** Challenge parameters beyond RFC 6750's that a refusal adds (RFC 9470 section 3). */
+export interface ExtraChallengeParams {
+  /** `acr_values`: the acceptable authentication context classes, space-separated. */
+  acrValues?: string | undefined;
+  /** `max_age`: the most seconds since the user authenticated. */
+  maxAge?: number | undefined;
+}
+
 /**
  * Base class of every refusal. `message` is the short, safe `error_description`.
  * @see RFC 6750 section 3
@@ -170,7 +178,7 @@ export abstract class TollgateError extends Error {
   }
 
   /** Further challenge parameters of a subclass (RFC 9470's `acr_values` and `max_age`). */
-  protected get challengeParams(): { acrValues?: string | undefined; maxAge?: number | undefined } {
+  protected get challengeParams(): ExtraChallengeParams {
     return {};
   }
 
@@ -289,7 +297,7 @@ export class InsufficientUserAuthenticationError extends TollgateError {
     this.maxAge = requirement.maxAge;
   }
 
-  protected override get challengeParams(): { acrValues?: string | undefined; maxAge?: number | undefined } {
+  protected override get challengeParams(): ExtraChallengeParams {
     return { acrValues: this.acrValues.length ? this.acrValues.join(' ') : undefined, maxAge: this.maxAge };
   }
 }

@@ -46,7 +46,7 @@ export {
   TollgateError,
   UseDpopNonceError,
 } from './errors.js';
-export type { DpopChallenge, MissingTokenReason, TollgateErrorCode, TollgateErrorOptions, TollgateErrorReason } from './errors.js';
+export type { DpopChallenge, ExtraChallengeParams, MissingTokenReason, TollgateErrorCode, TollgateErrorOptions, TollgateErrorReason } from './errors.js';
 export { resolveOptions } from './options.js';
 export { parseSeconds } from './lib/duration.js';
 export type { Duration, IssuerFunction, IssuerFunctionContext, IssuerPattern, JwksOptions, ResolvedKey, ResolvedOptions, StaticKeys, VerifierBaseOptions, VerifierOptions } from './options.js';
