@@ -18,6 +18,7 @@ const packages: Record<string, string[]> = {
   '@tollgate/cli': ['main', 'ExitCode'],
   '@tollgate/redis': ['createRedisReplayStore', 'createRedisIntrospectionCache', 'RedisUnavailableError', 'REDIS_CHANNEL'],
   '@tollgate/client': ['createTokenClient', 'TokenRequestError', 'CLIENT_CHANNEL'],
+  '@tollgate/mcp': ['tokenVerifier', 'requireMcpAuth', 'requireToolScopes', 'accessTokenOf'],
 };
 
 const node = (code: string, type: 'module' | 'commonjs') =>

@@ -45,12 +45,16 @@ const tollgateBlocks = blocks.filter((block) => block.imports.some((name) => nam
 // Nest's decorators are the legacy ones: its blocks compile as a Nest project does, with experimentalDecorators.
 const NEST = '@tollgate/nestjs';
 const NEST_OPTIONS = { experimentalDecorators: true, emitDecoratorMetadata: true };
+// An MCP server's `req.auth` is the MCP SDK's AuthInfo, not the AccessToken @tollgate/express declares: its own program.
+const MCP = '@tollgate/mcp';
 const programOf = (block: Block) =>
   block.imports.includes(NEST)
     ? 'nestjs'
-    : block.imports.some((name) => APART.includes(name))
-      ? block.imports.filter((name) => APART.includes(name) || name === COEXIST).sort().join('+')
-      : 'main';
+    : block.imports.includes(MCP)
+      ? 'mcp'
+      : block.imports.some((name) => APART.includes(name))
+        ? block.imports.filter((name) => APART.includes(name) || name === COEXIST).sort().join('+')
+        : 'main';
 // A block is compiled when all it needs is here: koa-jwt is not a devDependency, and the coexist entry is new.
 const compilable = (block: Block) =>
   block.imports.every((name) => (PEERS.includes(name) ? installed(name) : name !== COEXIST || coexistBuilt)) &&
@@ -106,6 +110,7 @@ it('compiles every README and docs example that imports a tollgate package or a 
   expect(programs.has('express-oauth2-jwt-bearer')).toBe(true);
   expect(programs.has(`${COEXIST}+express-oauth2-jwt-bearer`)).toBe(coexistBuilt);
   expect(programs.has('nestjs')).toBe(true);
+  expect(programs.has('mcp')).toBe(true);
   const reports = await Promise.all(
     [...programs].map(async ([program, files]) => [program, await compile(program, files, program === 'nestjs' ? NEST_OPTIONS : {})] as const),
   );

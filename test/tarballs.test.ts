@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packAll } from '../scripts/pack.js';
 
 const root = join(import.meta.dirname, '..');
-const PACKAGES = ['core', 'express', 'koa', 'fastify', 'hono', 'nestjs', 'testing', 'cli', 'redis', 'client'];
+const PACKAGES = ['core', 'express', 'koa', 'fastify', 'hono', 'nestjs', 'testing', 'cli', 'redis', 'client', 'mcp'];
 
 let out: string;
 const tarballs = new Map<string, { files: string[]; manifest: Record<string, unknown> }>();

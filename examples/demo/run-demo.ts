@@ -3,6 +3,7 @@ import { Transcript } from '../lib/transcript.js';
 import { apiSteps } from './api-steps.js';
 import { dpopSteps } from './dpop-steps.js';
 import { startEnvironment } from './environment.js';
+import { mcpSteps } from './mcp-steps.js';
 import { outageSteps } from './outage-steps.js';
 import { tokenSteps } from './token-steps.js';
 
@@ -13,7 +14,7 @@ export async function runDemo(): Promise<number> {
   const t = new Transcript();
   try {
     console.log('tollgate demo: a local issuer with three clients, and one orders API on Express, Koa, Fastify, Hono and NestJS (on Express and on Fastify)');
-    console.log('  GET /orders needs orders:read, POST /orders needs orders:write');
+    console.log('  GET /orders needs orders:read, POST /orders needs orders:write; last, an MCP server on the official SDK');
     console.log(`  issuer ${env.issuer.issuer}, audience ${env.issuer.audience}`);
     await tokenSteps(env, t);
     let apiCalls = 0;
@@ -29,6 +30,8 @@ export async function runDemo(): Promise<number> {
     );
     t.note(`the token endpoint served ${env.issuer.requests.token} requests in all (2 refused); the JWKS was fetched ${env.issuer.requests.jwks} times`);
     await dpopSteps(env.apis[0]!, env, t);
+
+    await mcpSteps(t);
   } finally {
     await env.close();
   }

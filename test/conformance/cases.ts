@@ -5,7 +5,19 @@ import { createHmac } from 'node:crypto';
 import { createDpopKey, createDpopProof, encodeJwt, tamperSignature, type DpopKey, type DpopProofOptions, type SignOptions, type TestIssuer } from '@tollgate/testing';
 import { startServer, type LocalServer } from '../../packages/core/test/support/jwks-support.js';
 import type { SendRequest, SendResponse } from './http.js';
-import { DECORATED_SCOPE, INTROSPECTION_COOLDOWN, REALM, STALE_JWKS, MAIN_COOLDOWN, OUTAGE_COOLDOWN, type AppName, type RouteBody } from './spec.js';
+import {
+  DECORATED_SCOPE,
+  INTROSPECTION_COOLDOWN,
+  REALM,
+  RESOURCE,
+  RESOURCE_METADATA_PATH,
+  RESOURCE_METADATA_URL,
+  STALE_JWKS,
+  MAIN_COOLDOWN,
+  OUTAGE_COOLDOWN,
+  type AppName,
+  type RouteBody,
+} from './spec.js';
 
 /** A clock the verifier reads (`now` option) and the cases move; frozen unless advanced. */
 export class TestClock {
@@ -97,6 +109,16 @@ const invalidToken = (description: string) => refusal(401, 'invalid_token', desc
 const insufficientClaims = refusal(403, 'insufficient_scope', 'token claims do not permit this request');
 const insufficientScope = (scope: string, mode: 'all' | 'any' = 'all') =>
   refusal(403, 'insufficient_scope', mode === 'any' ? 'token lacks any of the required scopes' : 'token lacks a required scope', scope);
+
+/** The same refusal, its challenge pointing to the `resource` app's metadata (RFC 9728 section 5.1). */
+const withMetadata = (expected: Expected): Expected => ({ ...expected, wwwAuthenticate: `${expected.wwwAuthenticate}, resource_metadata="${RESOURCE_METADATA_URL}"` });
+/** RFC 9470 section 3: the step-up refusal of the `resource` app's /stepup route. */
+const stepUpRefusal: Expected = {
+  status: 401,
+  wwwAuthenticate: `Bearer ${REALM_ATTR}, error="insufficient_user_authentication", error_description="a stronger or more recent user authentication is required", acr_values="phr", max_age=300, resource_metadata="${RESOURCE_METADATA_URL}"`,
+  contentType: JSON_TYPE,
+  body: { error: 'insufficient_user_authentication', error_description: 'a stronger or more recent user authentication is required' },
+};
 
 const ok = (route: string, auth: RouteBody['auth']): Expected => ({
   status: 200,
@@ -976,4 +998,87 @@ export const cases: readonly ConformanceCase[] = [
     expect: { ...missingToken, wwwAuthenticate: `DPoP ${REALM_ATTR}, algs="ES256 EdDSA"` },
   },
   { name: 'DPoP required: a bound token with its proof is accepted', app: 'dpopRequired', request: dpopCase('/me'), expect: ok('/me', client()) },
+
+  // -- RFC 9728 / RFC 8707 / RFC 9470: the `resource` app --------------------------------------------
+  {
+    name: 'resource: no token: 401 with a bare challenge that points to the metadata (RFC 9728 section 5.1)',
+    app: 'resource',
+    request: () => get('/me'),
+    expect: withMetadata(missingToken),
+  },
+  {
+    name: 'resource: a token for the resource is accepted (the audience defaults to it)',
+    app: 'resource',
+    request: async (ctx) => get('/me', bearer(await ctx.sign({ aud: RESOURCE }))),
+    expect: ok('/me', client()),
+  },
+  ...[
+    ['a sibling resource (/mcp2)', 'https://api.example.test/mcp2'],
+    ['another port', 'https://api.example.test:8443/mcp'],
+    ['an upper-case host', 'https://API.example.test/mcp'],
+    ['another path case', 'https://api.example.test/MCP'],
+    ['the origin alone', 'https://api.example.test'],
+  ].map(
+    ([what, aud]): ConformanceCase => ({
+      name: `resource: a token for ${what} is refused: 401 invalid_token pointing to the metadata`,
+      app: 'resource',
+      request: async (ctx) => get('/me', bearer(await ctx.sign({ aud }))),
+      expect: withMetadata(invalidToken('audience mismatch')),
+    }),
+  ),
+  {
+    name: 'resource: a missing scope: 403 naming it and the metadata',
+    app: 'resource',
+    request: async (ctx) => get('/orders', bearer(await ctx.sign({ aud: RESOURCE, scope: 'orders:write' }))),
+    expect: withMetadata(insufficientScope('orders:read')),
+  },
+  {
+    name: 'resource: a wildcard scope (orders:*) grants orders:read under scopeHierarchy',
+    app: 'resource',
+    request: async (ctx) => get('/orders', bearer(await ctx.sign({ aud: RESOURCE, scope: 'orders:*' }))),
+    expect: ok('/orders', client('orders:*')),
+  },
+  {
+    name: 'resource: a bare * grants nothing',
+    app: 'resource',
+    request: async (ctx) => get('/orders', bearer(await ctx.sign({ aud: RESOURCE, scope: '*' }))),
+    expect: withMetadata(insufficientScope('orders:read')),
+  },
+  {
+    name: 'step-up: a token with a required acr and a recent auth_time is accepted',
+    app: 'resource',
+    request: async (ctx) => get('/stepup', bearer(await ctx.sign({ aud: RESOURCE, acr: 'phr', auth_time: ctx.clock.seconds() - 60 }))),
+    expect: ok('/stepup', client()),
+  },
+  ...[
+    ['no acr', (now: number) => ({ auth_time: now })],
+    ['another acr', (now: number) => ({ acr: 'pwd', auth_time: now })],
+    ['no auth_time', () => ({ acr: 'phr' })],
+    ['an auth_time older than max_age', (now: number) => ({ acr: 'phr', auth_time: now - 400 })],
+    ['an auth_time in the future', (now: number) => ({ acr: 'phr', auth_time: now + 120 })],
+  ].map(
+    ([what, claims]): ConformanceCase => ({
+      name: `step-up: ${what as string}: 401 insufficient_user_authentication with acr_values and max_age (RFC 9470)`,
+      app: 'resource',
+      request: async (ctx) => get('/stepup', bearer(await ctx.sign({ aud: RESOURCE, ...(claims as (now: number) => object)(ctx.clock.seconds()) }))),
+      expect: stepUpRefusal,
+    }),
+  ),
+  {
+    name: 'resource: the metadata document at the path-suffixed well-known URL (RFC 9728 section 3.1)',
+    app: 'resource',
+    request: () => get(RESOURCE_METADATA_PATH),
+    expect: {
+      status: 200,
+      wwwAuthenticate: null,
+      contentType: JSON_TYPE,
+      body: {
+        resource: RESOURCE,
+        authorization_servers: ['https://auth.example.test/'],
+        scopes_supported: ['orders:read'],
+        bearer_methods_supported: ['header'],
+        resource_name: 'Conformance',
+      },
+    },
+  },
 ];

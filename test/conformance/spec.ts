@@ -1,6 +1,6 @@
 // The shared route spec of the conformance suite: which apps exist, which routes each one has, and
 // what a route answers when it lets a request through. Every app factory builds exactly these routes.
-import type { AccessToken, ClaimRuleSet, ClaimValidator, GuardOptions, VerifierOptions } from '@tollgate/core';
+import type { AccessToken, ClaimRuleSet, ClaimValidator, GuardOptions, StepUpRequirement, VerifierOptions } from '@tollgate/core';
 import type { JsonWebKey } from 'node:crypto';
 import type { Server } from 'node:http';
 
@@ -23,11 +23,18 @@ export const DECORATED_SCOPE = 'orders:write';
  * - `plain`: no guard of its own (protected by the app-wide `requireScope` of the `app-wide-scope` layout).
  * - `claims`: authentication, then the route's claim rules (Express/Koa/Hono `requireAuth` + `requireClaims`,
  *   Fastify `config: { claims }`, Nest `@Claims`).
+ * - `stepUp`: authentication, then RFC 9470 step-up (Express/Koa/Hono `requireAuth` + `requireStepUp`,
+ *   Fastify `config: { stepUp }`, Nest `@StepUp`).
+ *
+ * An app whose verifier has `resource` also serves its RFC 9728 metadata: Express/Koa/Hono
+ * `protectedResourceMetadata(verifier)`, Fastify the plugin itself, Nest the platform's own (Express
+ * middleware, or a Fastify registration with `global: false`).
  */
 export type RouteSpec =
   | { path: string; kind: 'auth' | 'optional' | 'decorated' | 'plain' }
   | { path: string; kind: 'scopes' | 'anyScopes' | 'problem'; scopes: readonly string[] }
-  | { path: string; kind: 'claims'; claims: ClaimRuleSet };
+  | { path: string; kind: 'claims'; claims: ClaimRuleSet }
+  | { path: string; kind: 'stepUp'; stepUp: StepUpRequirement };
 
 /**
  * The validator of the `/claims` route: refuses the token whose `jti` is `revoked`, and fails (as a
@@ -75,7 +82,7 @@ export function routeBody(route: string, auth: AccessToken | null | undefined): 
 }
 
 /** The apps each framework runs, each built right before its cases. */
-export const APP_NAMES = ['main', 'query', 'standalone', 'stale', 'outage', 'claims', 'static', 'introspect', 'dpop', 'dpopNonce', 'dpopRequired'] as const;
+export const APP_NAMES = ['main', 'query', 'standalone', 'stale', 'outage', 'claims', 'static', 'introspect', 'dpop', 'dpopNonce', 'dpopRequired', 'resource'] as const;
 export type AppName = (typeof APP_NAMES)[number];
 
 /** Which issuer each app trusts: `outage` is an issuer whose endpoints are down from the start. */
@@ -91,7 +98,13 @@ export const ISSUER_OF: Readonly<Record<AppName, 'main' | 'outage'>> = {
   dpop: 'main',
   dpopNonce: 'main',
   dpopRequired: 'main',
+  resource: 'main',
 };
+
+/** The `resource` app's canonical resource URI (RFC 8707), and where its metadata lives (RFC 9728 section 3.1). */
+export const RESOURCE = 'https://api.example.test/mcp';
+export const RESOURCE_METADATA_PATH = '/.well-known/oauth-protected-resource/mcp';
+export const RESOURCE_METADATA_URL = `https://api.example.test${RESOURCE_METADATA_PATH}`;
 
 /** The nonce secret of the `dpopNonce` app. */
 export const DPOP_NONCE_SECRET = 'conformance-dpop-nonce-secret-0123456789';
@@ -226,6 +239,26 @@ export function appSpec(name: AppName, env: SpecEnvironment): AppSpec {
         layout: 'per-route',
         routes: [{ path: '/me', kind: 'auth' }],
       };
+    case 'resource': {
+      const { audience: _audience, ...withoutAudience } = base;
+      return {
+        // The document is the same on every adapter: scopes_supported given, not collected per app.
+        verifier: {
+          ...withoutAudience,
+          resource: RESOURCE,
+          metadata: { authorizationServers: ['https://auth.example.test/'], scopesSupported: ['orders:read'], resourceName: 'Conformance' },
+          scopeHierarchy: { wildcards: true },
+          dpop: false,
+        },
+        guard: {},
+        layout: 'per-route',
+        routes: [
+          { path: '/me', kind: 'auth' },
+          { path: '/orders', kind: 'scopes', scopes: ['orders:read'] },
+          { path: '/stepup', kind: 'stepUp', stepUp: { acrValues: ['phr'], maxAge: 300 } },
+        ],
+      };
+    }
     case 'dpopRequired':
       return {
         verifier: { ...base, jwksUri: env.issuer.jwksUri, dpop: { required: true, algorithms: ['ES256', 'EdDSA'] } },

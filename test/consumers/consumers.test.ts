@@ -16,13 +16,13 @@ const OK = 'ok verifyToken express koa fastify';
 
 const projects: Record<string, Omit<ProjectSpec, 'tarballs'>> = {
   // Also Hono through @hono/node-server (hono.mjs), @tollgate/redis with both Redis clients (redis.mjs),
-  // and @tollgate/client against the test issuer (client.mjs).
+  // @tollgate/client against the test issuer (client.mjs), and @tollgate/mcp with the MCP SDK (mcp.mjs).
   npmEsm: {
     dir: join(work, 'npm-esm'),
     type: 'module',
     manager: 'npm',
-    consumes: [...CONSUMED, '@tollgate/hono', '@tollgate/redis', '@tollgate/client'],
-    extra: { hono: '^4.13.0', '@hono/node-server': '^2.0.0', ioredis: '^6.0.0', redis: '^6.3.0' },
+    consumes: [...CONSUMED, '@tollgate/hono', '@tollgate/redis', '@tollgate/client', '@tollgate/mcp'],
+    extra: { hono: '^4.13.0', '@hono/node-server': '^2.0.0', ioredis: '^6.0.0', redis: '^6.3.0', '@modelcontextprotocol/sdk': '^1.32.0' },
   },
   npmCjs: {
     dir: join(work, 'npm-cjs'),
@@ -172,6 +172,12 @@ describe('Hono 4 on Node (npm, "type": "module")', () => {
 describe('@tollgate/client in an ESM project (npm)', () => {
   it('gets a client credentials token from the test issuer, sends it with client.fetch to a protected app, and require() works', async () => {
     expect(await node(project('npmEsm'), 'client.mjs')).toEqual({ code: 0, output: 'ok client\n' });
+  });
+});
+
+describe('@tollgate/mcp in an ESM project (npm), with the MCP SDK', () => {
+  it('the SDK client calls a tool with the scope and is refused one without, a request without a token is a 401, and require() works', async () => {
+    expect(await node(project('npmEsm'), 'mcp.mjs')).toEqual({ code: 0, output: 'ok mcp\n' });
   });
 });
 

@@ -79,7 +79,7 @@ export function writeProject(spec: ProjectSpec): void {
   if (spec.manager === 'pnpm') manifest.pnpm = { overrides: pinned };
   if (spec.manager === 'yarn') manifest.resolutions = pinned;
   writeFileSync(join(spec.dir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
-  for (const file of ['checks.cjs', 'app.mjs', 'app.cjs', 'app.ts', 'coexist-auth0.ts', 'coexist-express-jwt.ts', 'hono.mjs', 'redis.mjs', 'client.mjs', 'nest.ts']) {
+  for (const file of ['checks.cjs', 'app.mjs', 'app.cjs', 'app.ts', 'coexist-auth0.ts', 'coexist-express-jwt.ts', 'hono.mjs', 'redis.mjs', 'client.mjs', 'mcp.mjs', 'nest.ts']) {
     copyFileSync(join(fixtures, file), join(spec.dir, file));
   }
   // In a CommonJS project a .js test file is CommonJS, and Jest finds *.test.js by default.

@@ -39,6 +39,14 @@ describe('pnpm demo', () => {
       /✓ GET {2}with Authorization: DPoP and a proof \(client\.fetch\) {2}→ 200/,
       /✓ GET {2}replaying that request's proof {2}→ 401 invalid_dpop_proof/,
       /✓ GET {2}the bound token as Bearer, without a proof {2}→ 401 invalid_token/,
+      // The MCP step: the SDK's client against examples/mcp/mcp-server.ts.
+      /✓ the SDK client connects without a token → 401, challenge names the metadata/,
+      /then, by itself: \/\.well-known\/oauth-protected-resource\/mcp → \/\.well-known\/oauth-authorization-server → \/oauth\/token/,
+      /✓ its client credentials token is for this server \(aud http:\/\/127\.0\.0\.1:\d+\/mcp\), scope "orders:read"/,
+      /✓ tools\/list → list_orders, cancel_orders/,
+      /✓ tools\/call list_orders → .*"client":"orders-agent"/,
+      /✓ tools\/call cancel_orders → 403 insufficient_scope naming orders:write, before the tool ran/,
+      /✓ a token issued for https:\/\/other-mcp\.example\.test\/mcp → 401 invalid_token/,
     ]) {
       expect(stdout).toMatch(line);
     }

@@ -3,7 +3,7 @@ import type { AccessToken } from './access-token.js';
 import type { ClaimRuleSet } from './claim-rules.js';
 import type { Verifier } from './create-verifier.js';
 import type { RequestLike } from './extract-bearer-token.js';
-import { createGuard, holdsIn, isVerifier, synchronousGuardOf, toVerifier, type Decision, type DefaultConfiguration, type Guard, type GuardOptions, type GuardState } from './guard.js';
+import { createGuard, holdsIn, isVerifier, synchronousGuardOf, toVerifier, type Decision, type DefaultConfiguration, type Guard, type GuardOptions, type GuardState, type StepUpRequirement } from './guard.js';
 import type { ScopeMode } from './has-scopes.js';
 import { TollgateConfigError } from './errors.js';
 import { checkGuardOptions, GUARD_SWITCHES } from './lib/guard-options.js';
@@ -201,6 +201,8 @@ export interface MiddlewareFactories<Middleware> {
   requireAnyScope(...scopes: string[]): Middleware;
   /** Middleware that requires the token's claims to satisfy `rules` (403 when one fails). */
   requireClaims(rules: ClaimRuleSet): Middleware;
+  /** Middleware that requires a recent or strong enough user authentication (RFC 9470; 401 `insufficient_user_authentication`). */
+  requireStepUp(requirement: StepUpRequirement): Middleware;
 }
 
 /**
@@ -225,6 +227,11 @@ export function defineMiddleware<Middleware>(
     requireClaims: (...args: [ClaimRuleSet]) => {
       if (args.length !== 1) throw new TollgateConfigError(`requireClaims: expected one rule set (rules, a validator, or a list of them); got ${args.length} arguments`);
       return toMiddleware(createGuard(defaults, { claims: args[0], name: 'requireClaims' }));
+    },
+    // `stepUp` is passed even when the caller gave nothing, so requireStepUp() is a startup error, never "no rule".
+    requireStepUp: (...args: [StepUpRequirement]) => {
+      if (args.length !== 1) throw new TollgateConfigError(`requireStepUp: expected one requirement ({ acrValues?, maxAge? }); got ${args.length} arguments`);
+      return toMiddleware(createGuard(defaults, { stepUp: args[0], name: 'requireStepUp' }));
     },
   };
 }

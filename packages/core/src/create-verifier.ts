@@ -256,13 +256,19 @@ export function createVerifier(input: VerifierOptions): Verifier {
   const asBearer = (outcome: AccessToken | Promise<AccessToken>, source: CertificateSource): AccessToken | Promise<AccessToken> =>
     isThenable<AccessToken>(outcome) ? Promise.resolve(outcome).then((accessToken) => bindingCheck(accessToken, source)) : bindingCheck(outcome as AccessToken, source);
 
+  // RFC 9728 section 5.1: with metadata on, every refusal's challenge says where the metadata is.
+  const metadataUrl = options.metadata?.url;
+  const withMetadata = (error: unknown): unknown => {
+    if (metadataUrl !== undefined && error instanceof TollgateError && error.resourceMetadata === undefined) error.resourceMetadata = metadataUrl;
+    return error;
+  };
   const dpop = options.dpop;
   const dpopCheck = dpop && createDpopCheck(dpop, { realm, now, maxRsaModulusBits: options.jwks.maxRsaModulusBits, clockTolerance: options.clockTolerance });
   // A refusal names DPoP in its challenge when the API configured DPoP, when the request was DPoP, or when
   // the token was DPoP-bound; the error goes on the scheme the request used (RFC 9449 section 7.1).
   const challenge = (error: unknown, onDpop: boolean, bound = false): unknown => {
     if (dpopCheck && error instanceof TollgateError && error.dpop === undefined && (dpop.configured || onDpop || bound)) error.dpop = dpopCheck.challenge(onDpop);
-    return error;
+    return withMetadata(error);
   };
   // A refusal because the token is bound to a key: its challenge names DPoP even where DPoP was not configured.
   const isBoundRefusal = (error: unknown): boolean => error instanceof InvalidTokenError && error.reason === 'sender_constrained';
@@ -289,6 +295,7 @@ export function createVerifier(input: VerifierOptions): Verifier {
     return accessToken;
   };
   const refused = (error: unknown): never => {
+    withMetadata(error);
     publishAuthentication(undefined, error);
     throw error;
   };
@@ -343,6 +350,6 @@ export function createVerifier(input: VerifierOptions): Verifier {
 
   const verifier: Verifier = Object.freeze({ verify, authenticate, options });
   synchronousEntries.set(verifier, authenticateNow);
-  if (dpopCheck) challengers.set(verifier, (error, token) => challenge(error, token?.binding.kind === 'dpop'));
+  if (dpopCheck || metadataUrl !== undefined) challengers.set(verifier, (error, token) => challenge(error, token?.binding.kind === 'dpop'));
   return verifier;
 }

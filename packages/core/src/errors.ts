@@ -6,7 +6,14 @@ import { renderChallenge, renderChallenges } from './lib/challenge.js';
  * The RFC 6750 section 3.1 error codes, `temporarily_unavailable` for a dependency outage, and the DPoP
  * codes of RFC 9449 section 12.2 (`invalid_dpop_proof`, `use_dpop_nonce`).
  */
-export type TollgateErrorCode = 'invalid_request' | 'invalid_token' | 'insufficient_scope' | 'temporarily_unavailable' | 'invalid_dpop_proof' | 'use_dpop_nonce';
+export type TollgateErrorCode =
+  | 'invalid_request'
+  | 'invalid_token'
+  | 'insufficient_scope'
+  | 'temporarily_unavailable'
+  | 'invalid_dpop_proof'
+  | 'use_dpop_nonce'
+  | 'insufficient_user_authentication';
 
 /** Why a request was refused, finer than the error code; a closed union to `switch` on. */
 export type TollgateErrorReason =
@@ -70,6 +77,8 @@ export type TollgateErrorReason =
   | 'inactive'
   // insufficient_scope
   | 'insufficient_scope'
+  // insufficient_user_authentication (RFC 9470): the acr is missing or not one required, or auth_time is missing, too old or in the future
+  | 'insufficient_user_authentication'
   // temporarily_unavailable
   | 'jwks_unavailable'
   // a claim validator threw, returned no boolean or timed out: `error.rule` says which
@@ -105,6 +114,14 @@ export interface DpopChallenge {
   readonly nonce?: string | undefined;
 }
 
+/** Challenge parameters beyond RFC 6750's that a refusal adds (RFC 9470 section 3). */
+export interface ExtraChallengeParams {
+  /** `acr_values`: the acceptable authentication context classes, space-separated. */
+  acrValues?: string | undefined;
+  /** `max_age`: the most seconds since the user authenticated. */
+  maxAge?: number | undefined;
+}
+
 /**
  * Base class of every refusal. `message` is the short, safe `error_description`.
  * @see RFC 6750 section 3
@@ -127,6 +144,11 @@ export abstract class TollgateError extends Error {
    * `undefined` for a plain Bearer challenge.
    */
   dpop: DpopChallenge | undefined = undefined;
+  /**
+   * The URL of the resource's Protected Resource Metadata, sent as `resource_metadata` in the challenge
+   * (RFC 9728 section 5.1); set by a verifier whose `metadata` is on.
+   */
+  resourceMetadata: string | undefined = undefined;
 
   constructor(description: string, options: TollgateErrorOptions) {
     // A refusal is an expected outcome, not a bug: a stack would only leak paths into default error
@@ -160,6 +182,11 @@ export abstract class TollgateError extends Error {
     return undefined;
   }
 
+  /** Further challenge parameters of a subclass (RFC 9470's `acr_values` and `max_age`). */
+  protected get challengeParams(): ExtraChallengeParams {
+    return {};
+  }
+
   /**
    * Renders the `WWW-Authenticate` challenge for this error.
    * @param realm overrides the error's own realm
@@ -167,7 +194,7 @@ export abstract class TollgateError extends Error {
    * @see RFC 6750 section 3
    */
   wwwAuthenticate(realm: string | undefined = this.realm): string {
-    const params = { realm, error: this.code, errorDescription: this.code ? this.message : undefined, scope: this.scope };
+    const params = { realm, error: this.code, errorDescription: this.code ? this.message : undefined, scope: this.scope, ...this.challengeParams, resourceMetadata: this.resourceMetadata };
     return this.dpop ? renderChallenges(params, this.dpop) : renderChallenge(params);
   }
 
@@ -247,8 +274,36 @@ export class InsufficientScopeError extends TollgateError {
     this.mode = options.mode ?? 'all';
   }
 
+  // offline_access asks for a refresh token, not for access to this resource: never requested in a challenge.
   override get scope(): string {
-    return this.requiredScopes.join(' ');
+    return this.requiredScopes.filter((scope) => scope !== 'offline_access').join(' ');
+  }
+}
+
+/**
+ * The token is valid, but the user's authentication behind it is not strong or recent enough for this
+ * route (RFC 9470): its `acr` is missing or not one of those required, or its `auth_time` is missing, in
+ * the future or older than the route's `maxAge`. 401 `insufficient_user_authentication` with `acr_values`
+ * and/or `max_age`, telling the client what to ask the authorization server for.
+ * @example new InsufficientUserAuthenticationError({ acrValues: ['phr'], maxAge: 300 }).wwwAuthenticate()
+ * @see RFC 9470 section 3
+ */
+export class InsufficientUserAuthenticationError extends TollgateError {
+  readonly status = 401;
+  readonly code = 'insufficient_user_authentication';
+  /** The acceptable `acr` values, in order of preference; empty when only `maxAge` applies. */
+  readonly acrValues: readonly string[];
+  /** The most seconds since the user authenticated; `undefined` when only `acrValues` applies. */
+  readonly maxAge: number | undefined;
+
+  constructor(requirement: { acrValues?: readonly string[] | undefined; maxAge?: number | undefined }, options: { realm?: string | undefined } = {}) {
+    super('a stronger or more recent user authentication is required', { reason: 'insufficient_user_authentication', realm: options.realm });
+    this.acrValues = Object.freeze([...(requirement.acrValues ?? [])]);
+    this.maxAge = requirement.maxAge;
+  }
+
+  protected override get challengeParams(): ExtraChallengeParams {
+    return { acrValues: this.acrValues.length ? this.acrValues.join(' ') : undefined, maxAge: this.maxAge };
   }
 }
 

@@ -9,7 +9,9 @@ import { enforceClaimRules, type RefuseClaims } from './lib/enforce-claim-rules.
 import { publishAuthentication, publishAuthorization, publishClaimAuthorization } from './lib/publish-audit-events.js';
 import { resolveClaimRules } from './lib/resolve-claim-rules.js';
 import { isThenable } from './lib/thenable.js';
-import type { VerifierOptions } from './options.js';
+import { recordScopes } from './lib/scope-registry.js';
+import { checkStepUp, resolveStepUp } from './lib/step-up.js';
+import type { Duration, VerifierOptions } from './options.js';
 
 /** Options shared by every adapter's middleware: the verifier's, plus how the request is read. */
 export interface GuardOptions extends AuthenticateOptions {
@@ -97,6 +99,29 @@ export function toVerifier(input: VerifierOptions | Verifier): Verifier {
   return isVerifier(input) ? input : createVerifier(input);
 }
 
+/**
+ * What a route asks of the user's authentication behind a token (RFC 9470): an `acr` among `acrValues`
+ * and/or an `auth_time` at most `maxAge` ago. A token without `acr` or `auth_time` never satisfies it.
+ * @example requireStepUp({ acrValues: ['urn:example:mfa'], maxAge: '5m' })
+ * @see RFC 9470 section 3
+ */
+export interface StepUpRequirement {
+  /** Acceptable `acr` values, in order of preference; sent as `acr_values` when refused. */
+  acrValues?: readonly string[];
+  /** Most time since the user authenticated (`auth_time`), in seconds or as text (`'5m'`); sent as `max_age`. */
+  maxAge?: Duration;
+}
+
+/**
+ * Checks a step-up requirement where it is declared (a decorator), as a guard would: throws
+ * TollgateConfigError naming `where` for an empty requirement, an unknown key, a bad `acrValues` or `maxAge`.
+ * @example validateStepUp({ acrValues: ['urn:example:mfa'] }, '@StepUp on Payments.create')
+ * @see RFC 9470 section 3
+ */
+export function validateStepUp(requirement: StepUpRequirement, where: string): void {
+  resolveStepUp(requirement, where);
+}
+
 /** What a guard checks, besides the transport options. */
 export interface GuardRules extends GuardOptions {
   /**
@@ -112,6 +137,12 @@ export interface GuardRules extends GuardOptions {
    * `undefined`), it must hold at least one rule: anything else is a configuration error.
    */
   claims?: ClaimRuleSet;
+  /**
+   * Step-up authentication (RFC 9470), checked after `scopes`: 401 `insufficient_user_authentication`
+   * with `acr_values` / `max_age` unless the token's `acr` is one of `acrValues` and its `auth_time` is
+   * within `maxAge`. Given (even as `undefined`), it must name at least one of them.
+   */
+  stepUp?: StepUpRequirement;
   /** Name used in configuration errors, e.g. `requireScope`. */
   name?: string;
 }
@@ -148,11 +179,14 @@ export function createGuard(source: Verifier | DefaultConfiguration, rules: Guar
         ...claimRules.validators.map((validator): ClaimRuleRef => Object.freeze({ kind: 'validator', validator: validator.name })),
       ])
     : [];
+  const stepUp = Object.hasOwn(rules, 'stepUp') ? resolveStepUp(rules.stepUp, name) : undefined;
   const { realm, mode = 'all' } = rules;
   // A route's claim rule is an authorization rule (RFC 6750 section 3.1): the token is valid, but not for this resource.
   const refuseClaims: RefuseClaims = (rule) => new InsufficientClaimsError({ rule, realm });
   const own = source instanceof DefaultConfiguration ? undefined : source;
   const defaults = source instanceof DefaultConfiguration ? source : undefined;
+  // For the metadata's scopes_supported (RFC 9728): known at startup, so the document follows the code.
+  if (scopes.length > 0) recordScopes(source, scopes);
   // A guard on the defaults reads configure()'s allowPreflight per request, like its transport options.
   const allowsPreflight = (): boolean => rules.allowPreflight ?? defaults?.guardOptions.allowPreflight ?? false;
   // Transport options fall back to the configured defaults; `optional` never does: it belongs to the
@@ -166,17 +200,25 @@ export function createGuard(source: Verifier | DefaultConfiguration, rules: Guar
   const fixedTransport = defaults ? undefined : transportOf({});
   // Scopes need a token, even behind an optional requireAuth upstream; only a guard that is itself
   // optional lets a request without any token through.
-  const authorize = (token: AccessToken | undefined): AccessToken | undefined | Promise<AccessToken> => {
+  const authorize = (token: AccessToken | undefined, verifier: Verifier | undefined): AccessToken | undefined | Promise<AccessToken> => {
     if (!token && rules.optional) return undefined;
+    const verifierOptions = verifier?.options as Partial<Verifier['options']> | undefined;
     if (scopes.length > 0) {
+      // A guard on configure()'s defaults or a Fastify registration learns its verifier here.
+      if (verifier && verifierOptions?.metadata) recordScopes(verifier, scopes);
       try {
         if (!token) throw new MissingTokenError();
-        assertScopes(token, scopes, { mode });
+        assertScopes(token, scopes, { mode, matcher: verifierOptions?.scopeMatcher });
       } catch (error) {
         publishAuthorization(token, scopes, mode, error);
         throw error;
       }
       publishAuthorization(token, scopes, mode);
+    }
+    if (stepUp) {
+      if (!token) throw new MissingTokenError();
+      const now = (verifierOptions?.now ?? Date.now)() / 1000;
+      checkStepUp(stepUp, token.claims as Readonly<Record<string, unknown>>, now, verifierOptions?.clockTolerance ?? 5, realm);
     }
     return claimRules ? authorizeClaims(token) : token;
   };
@@ -213,7 +255,8 @@ export function createGuard(source: Verifier | DefaultConfiguration, rules: Guar
       const override = realm ?? decision?.realm ?? defaults?.guardOptions.realm ?? (decision?.verifier ?? own ?? upstream?.verifier ?? configuredVerifier(defaults))?.options.realm;
       if (override !== undefined) error.realm = override;
       // A guard's own refusal (no token, a missing scope) names DPoP as the verifier's would (RFC 9449 section 7.1).
-      if (error.dpop === undefined) {
+      // The verifier's challenger adds what it is missing: DPoP, and the metadata's URL (RFC 9728 section 5.1).
+      if (error.dpop === undefined || error.resourceMetadata === undefined) {
         const verifier = decision?.verifier ?? own ?? upstream?.verifier ?? configuredVerifier(defaults);
         if (verifier) challengerOf(verifier)?.(error, (decision ?? upstream)?.token);
       }
@@ -224,7 +267,7 @@ export function createGuard(source: Verifier | DefaultConfiguration, rules: Guar
   // itself optional. A claim validator may make it a promise.
   const conclude = (decision: Decision): AccessToken | undefined | Promise<AccessToken> => {
     const token = decision.token;
-    if (scopes.length > 0 || claimRules) return authorize(token);
+    if (scopes.length > 0 || claimRules || stepUp) return authorize(token, decision.verifier);
     // An optional guard upstream found no token: that is no authentication for a guard that requires one.
     if (!token && !rules.optional) {
       const missing = new MissingTokenError();

@@ -1,6 +1,7 @@
 // Scope checks against a verified token: a boolean test, and an assertion that throws 403.
 import type { AccessToken } from './access-token.js';
 import { InsufficientScopeError, TollgateConfigError } from './errors.js';
+import type { ScopeMatcher } from './resource-metadata.js';
 
 /** `all`: every listed scope is required; `any`: one of them is enough. */
 export type ScopeMode = 'all' | 'any';
@@ -11,6 +12,8 @@ export interface ScopeOptions {
   mode?: ScopeMode;
   /** Realm of the {@link InsufficientScopeError} thrown. */
   realm?: string | undefined;
+  /** A scope hierarchy's matcher (`verifier.options.scopeMatcher`); default: exact match. */
+  matcher?: ScopeMatcher | undefined;
 }
 
 /** The scopes a token's claims grant, and whether its scope claims have types a verifier accepts. */
@@ -75,11 +78,15 @@ export function validateScopes(scopes: readonly string[], where: string): readon
 /**
  * Whether the token grants the scopes: all of them (default) or any one of them.
  * An empty list is always satisfied.
+ * With `matcher` (a verifier's `options.scopeMatcher`), a scope hierarchy applies.
  * @example hasScopes(token, ['orders:read', 'orders:write'], { mode: 'any' })
+ * @example hasScopes(token, ['orders:read'], { matcher: verifier.options.scopeMatcher })
  */
-export function hasScopes(token: Pick<AccessToken, 'scopes'>, scopes: readonly string[], options: { mode?: ScopeMode } = {}): boolean {
+export function hasScopes(token: Pick<AccessToken, 'scopes'>, scopes: readonly string[], options: { mode?: ScopeMode; matcher?: ScopeMatcher | undefined } = {}): boolean {
   if (scopes.length === 0) return true;
-  return options.mode === 'any' ? scopes.some((scope) => token.scopes.includes(scope)) : scopes.every((scope) => token.scopes.includes(scope));
+  const { matcher } = options;
+  const grants = matcher ? (scope: string) => matcher(token.scopes, scope) : (scope: string) => token.scopes.includes(scope);
+  return options.mode === 'any' ? scopes.some(grants) : scopes.every(grants);
 }
 
 /**

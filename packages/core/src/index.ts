@@ -18,6 +18,10 @@ export type {
   ResolvedClaimValidator,
 } from './claim-rules.js';
 export { createVerifier } from './create-verifier.js';
+export { createMetadataResponder, metadataResponderFor } from './serve-resource-metadata.js';
+export type { MetadataResponder, MetadataResponse } from './serve-resource-metadata.js';
+export type { ResolvedResourceMetadata, ResourceMetadataOptions, ScopeGrantFunction, ScopeHierarchy, ScopeMatcher } from './resource-metadata.js';
+export type { ResourceMetadataDocument } from './lib/resource-metadata.js';
 export type { AuthenticateOptions, Verifier } from './create-verifier.js';
 export { verifyToken } from './verify-token.js';
 export { extractBearerToken } from './extract-bearer-token.js';
@@ -28,6 +32,7 @@ export {
   ClaimsUnavailableError,
   InsufficientClaimsError,
   InsufficientScopeError,
+  InsufficientUserAuthenticationError,
   IntrospectionUnavailableError,
   InvalidDpopProofError,
   InvalidRequestError,
@@ -41,10 +46,10 @@ export {
   TollgateError,
   UseDpopNonceError,
 } from './errors.js';
-export type { DpopChallenge, MissingTokenReason, TollgateErrorCode, TollgateErrorOptions, TollgateErrorReason } from './errors.js';
+export type { DpopChallenge, ExtraChallengeParams, MissingTokenReason, TollgateErrorCode, TollgateErrorOptions, TollgateErrorReason } from './errors.js';
 export { resolveOptions } from './options.js';
 export { parseSeconds } from './lib/duration.js';
-export type { Duration, IssuerFunction, IssuerFunctionContext, IssuerPattern, JwksOptions, ResolvedKey, ResolvedOptions, StaticKeys, VerifierOptions } from './options.js';
+export type { Duration, IssuerFunction, IssuerFunctionContext, IssuerPattern, JwksOptions, ResolvedKey, ResolvedOptions, StaticKeys, VerifierBaseOptions, VerifierOptions } from './options.js';
 export type { AccessToken, AccessTokenClaims, JwtAccessTokenClaims, VerificationMethod } from './access-token.js';
 export type { DpopNonceOptions, DpopOptions, ResolvedDpopOptions, TokenBinding } from './dpop.js';
 export type { CertificateHeaderFormat, CertificateHeaderOptions, ClientCertificate, MtlsOptions, ResolvedMtlsOptions, VerifyOptions } from './mtls.js';
@@ -64,8 +69,8 @@ export type {
 } from './introspection.js';
 export { SUPPORTED_ALGORITHMS } from './algorithms.js';
 export type { Algorithm } from './algorithms.js';
-export { createGuard, DefaultConfiguration, isVerifier, toVerifier } from './guard.js';
-export type { Decision, Guard, GuardOptions, GuardRules, GuardState } from './guard.js';
+export { createGuard, DefaultConfiguration, isVerifier, toVerifier, validateStepUp } from './guard.js';
+export type { Decision, Guard, GuardOptions, GuardRules, GuardState, StepUpRequirement } from './guard.js';
 export { renderJson, renderProblemJson, toErrorResponse, toUnhandledResponse } from './error-response.js';
 export type { ErrorRenderer, ErrorResponse, RenderedBody } from './error-response.js';
 export { bindRequests, bindRequestsNow, configureDefaults, createMethodDecorator, decidedToken, defineMiddleware, defineScopeDecorators, isGuardOptionKey, queryIfPresent, resolveAdapterOptions, scopeGuardsBySource } from './adapter-support.js';

@@ -16,6 +16,8 @@ import type { DpopOptions, ResolvedDpopOptions } from './dpop.js';
 import { dpopSchema, resolveDpop } from './lib/dpop/dpop-schema.js';
 import { mtlsSchema, resolveMtls } from './lib/mtls/mtls-schema.js';
 import type { MtlsOptions, ResolvedMtlsOptions } from './mtls.js';
+import type { ResolvedResourceMetadata, ResourceMetadataOptions, ScopeHierarchy, ScopeMatcher } from './resource-metadata.js';
+import { metadataSchema, resolveResource, scopeHierarchySchema } from './lib/resource-option.js';
 
 /** A duration: seconds as a number, or text such as `'30s'`, `'10m'`, `'1h'`. */
 export type Duration = number | string;
@@ -135,8 +137,24 @@ export interface ResolvedKey {
   readonly key: KeyObject;
 }
 
-/** Options of `createVerifier` and `verifyToken`. */
-export interface VerifierOptions {
+/**
+ * Options of `createVerifier` and `verifyToken`: {@link VerifierBaseOptions} with `audience`, `resource`, or both.
+ * @example createVerifier({ issuer: 'https://auth.example.com/', resource: 'https://api.example.com/mcp' })
+ */
+export type VerifierOptions = VerifierBaseOptions &
+  (
+    | {
+        /** This API's identifier; the token's `aud` must contain one of these. */
+        audience: string | readonly string[];
+      }
+    | {
+        /** The API's canonical resource URI; `audience` defaults to it. */
+        resource: string;
+      }
+  );
+
+/** Every option of `createVerifier`; {@link VerifierOptions} requires `audience` or `resource` of them. */
+export interface VerifierBaseOptions {
   /**
    * The authorization server's issuer identifier, matched exactly against `iss`. Several are allowed.
    * Without `jwksUri` the keys are discovered from it (RFC 8414, then OpenID Connect Discovery).
@@ -144,8 +162,35 @@ export interface VerifierOptions {
    * trusted issuer on first use (see `maxIssuers`).
    */
   issuer: string | readonly string[] | IssuerPattern | IssuerFunction;
-  /** This API's identifier; the token's `aud` must contain one of these. */
-  audience: string | readonly string[];
+  /**
+   * This API's identifier; the token's `aud` must contain one of these. Default: `resource` (required
+   * without it). Given beside `resource`, it must contain it.
+   */
+  audience?: string | readonly string[];
+  /**
+   * The API's canonical resource URI (RFC 8707, RFC 9728, the MCP authorization spec): https (http on
+   * loopback only with `allowInsecureRequests`), lower-case scheme and host, no default port, no trailing
+   * slash, no query or fragment; written any other way it is a startup error naming the canonical form.
+   * `audience` defaults to it; the Protected Resource Metadata and the `resource_metadata` of challenges
+   * are built from it (see `metadata`).
+   * @example resource: 'https://api.example.com/mcp'
+   * @see RFC 8707 section 2, RFC 9728 section 1.2
+   */
+  resource?: string;
+  /**
+   * Protected Resource Metadata (RFC 9728). Default `true` when `resource` is given: every challenge
+   * carries `resource_metadata="<url>"` and the adapters' metadata middleware (Fastify: the plugin itself)
+   * serves the document. `false` turns both off; an object sets the document's members.
+   * @example metadata: { resourceName: 'Orders MCP server' }
+   * @see RFC 9728 sections 2, 3 and 5.1
+   */
+  metadata?: boolean | ResourceMetadataOptions;
+  /**
+   * Scopes that grant other scopes (`implies`, `prefix:*` wildcards, or your function), honoured by every
+   * scope guard. Off by default: a scope grants only itself.
+   * @example scopeHierarchy: { implies: { 'orders:admin': ['orders:read', 'orders:write'] } }
+   */
+  scopeHierarchy?: ScopeHierarchy;
   /**
    * The JWKS URL; skips discovery. Under an issuer pattern it may hold `{tenant}` (one key set per
    * tenant); without it, every issuer shares this one key set. Or one URL per issuer identifier,
@@ -246,6 +291,12 @@ export interface ResolvedOptions {
   readonly issuerRule: IssuerPattern | IssuerFunction | undefined;
   /** Accepted audiences: the token's `aud` must contain one. */
   readonly audiences: readonly string[];
+  /** The canonical resource URI; `undefined` when not given. */
+  readonly resource: string | undefined;
+  /** Protected Resource Metadata, resolved; `undefined` when off. */
+  readonly metadata: ResolvedResourceMetadata | undefined;
+  /** Whether granted scopes satisfy a required one under `scopeHierarchy`; `undefined`: exact match only. */
+  readonly scopeMatcher: ScopeMatcher | undefined;
   /** The configured JWKS URL (under a pattern, maybe a `{tenant}` template); `undefined`: see `jwksUris`, else discovery. */
   readonly jwksUri: string | undefined;
   /** JWKS URLs per issuer identifier; issuers not in it use `jwksUri` or discovery. */
@@ -335,6 +386,9 @@ const rsaBitsMessage = `must be a whole number of bits from ${MIN_RSA_MODULUS_BI
 const schema = z.strictObject({
   issuer: issuerSchema,
   audience: nonEmptyList('audience (this API\'s identifier, the aud of your tokens)'),
+  resource: z.string({ error: "must be the API's canonical URI, e.g. 'https://api.example.com/mcp'" }).optional(),
+  metadata: metadataSchema.optional(),
+  scopeHierarchy: scopeHierarchySchema.optional(),
   jwksUri: jwksUriSchema.optional(),
   maxIssuers: z.number().int().min(1).max(100_000).optional(),
   newIssuersPerMinute: z.number().int().min(1).max(100_000).optional(),
@@ -412,6 +466,8 @@ const schema = z.strictObject({
   now: z.custom<() => number>((value) => typeof value === 'function', { message: 'must be a function returning milliseconds' }).optional(),
 });
 
+const withResource = schema.extend({ audience: schema.shape.audience.optional() });
+
 /**
  * Validates options and applies defaults. Throws {@link TollgateConfigError} naming each wrong option.
  * The caller's object is never mutated.
@@ -425,7 +481,8 @@ export function resolveOptions(input: VerifierOptions): ResolvedOptions {
   if (typeof input !== 'object' || input === null) {
     throw new TollgateConfigError('tollgate: options are required: { issuer, audience } at least');
   }
-  const parsed = schema.safeParse(input);
+  // With `resource`, the audience defaults to it (RFC 8707); without, it is required.
+  const parsed = ((input as { resource?: unknown }).resource === undefined ? schema : withResource).safeParse(input);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => `  - ${issue.path.join('.') || '(options)'}: ${issue.message}`);
     throw new TollgateConfigError(`tollgate: invalid options\n${lines.join('\n')}`);
@@ -455,13 +512,22 @@ export function resolveOptions(input: VerifierOptions): ResolvedOptions {
   const introspection = options.introspection && resolveIntrospection(options.introspection, { issuers, allowInsecure });
   if (Array.isArray(introspection)) problems.push(...introspection);
   const dpop = resolveDpop(options.dpop, problems);
+  const isRule = 'decide' in options.issuer || 'pattern' in options.issuer;
+  const resource = resolveResource(
+    { resource: options.resource, audience: options.audience, metadata: options.metadata, scopeHierarchy: options.scopeHierarchy },
+    { issuers, issuerRule: isRule, allowInsecure },
+    problems,
+  );
   if (problems.length) throw new TollgateConfigError(`tollgate: invalid options\n${problems.map((p) => `  - ${p}`).join('\n')}`);
 
   const strict = options.strict ?? false;
   const resolved: ResolvedOptions = {
     issuers: Object.freeze(issuers),
     issuerRule: 'decide' in options.issuer ? options.issuer.decide : 'pattern' in options.issuer ? freezePattern(options.issuer.pattern) : undefined,
-    audiences: Object.freeze([...new Set(options.audience)]),
+    audiences: Object.freeze([...new Set(resource.audiences)]),
+    resource: resource.resource,
+    metadata: resource.metadata,
+    scopeMatcher: resource.scopeMatcher,
     jwksUri: typeof options.jwksUri === 'string' ? options.jwksUri : undefined,
     jwksUris: Object.freeze(jwksUris),
     maxIssuers: options.maxIssuers ?? 100,

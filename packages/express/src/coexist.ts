@@ -5,7 +5,7 @@ import { decidedToken } from '@tollgate/core';
 import type { AccessToken } from '@tollgate/core';
 import type { Request } from 'express';
 
-export { configure, RequireAnyScope, requireAnyScope, requireAuth, requireClaims, RequireScope, requireScope } from './require-auth.js';
+export { configure, protectedResourceMetadata, RequireAnyScope, requireAnyScope, requireAuth, requireClaims, RequireScope, requireScope, requireStepUp } from './require-auth.js';
 export type { ExpressAuthOptions, ExpressScopeDecorator } from './require-auth.js';
 export { tollgateErrorHandler } from './error-handler.js';
 export type { ErrorHandlerOptions } from './error-handler.js';

@@ -1,8 +1,8 @@
 // Express middleware and scope decorators: requireAuth, requireScope, requireAnyScope, requireClaims, configure, @RequireScope.
-import { bindRequests, bindRequestsNow, DefaultConfiguration, defineMiddleware, defineScopeDecorators, queryIfPresent, requestUrlFrom, TollgateConfigError, TollgateError, toUnhandledResponse } from '@tollgate/core';
+import { bindRequests, bindRequestsNow, DefaultConfiguration, defineMiddleware, defineScopeDecorators, metadataResponderFor, queryIfPresent, requestUrlFrom, TollgateConfigError, TollgateError, toUnhandledResponse } from '@tollgate/core';
 import { errorHandled } from './error-handled.js';
 import { sendErrorResponse } from './error-handler.js';
-import type { AdapterOptions, ClaimRuleSet, GuardOptions, RequestAccess, ScopeDecorator, Verifier } from '@tollgate/core';
+import type { AdapterOptions, ClaimRuleSet, GuardOptions, RequestAccess, ScopeDecorator, StepUpRequirement, Verifier } from '@tollgate/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 
 /** Options of {@link requireAuth}: the verifier's (`issuer`, `audience`, ...) plus `optional`, `allowQuery`, `allowBody`, `realm`. */
@@ -156,3 +156,42 @@ export const RequireScope: (...scopes: string[]) => ExpressScopeDecorator = deco
 
 /** Requires at least one of the listed scopes before the decorated handler runs. */
 export const RequireAnyScope: (...scopes: string[]) => ExpressScopeDecorator = decorators.RequireAnyScope;
+
+/**
+ * Requires a strong or recent enough user authentication behind the token (RFC 9470): its `acr` among
+ * `acrValues` and/or its `auth_time` within `maxAge`. Otherwise 401 `insufficient_user_authentication`
+ * with `acr_values` / `max_age` in the challenge; a token without `acr` or `auth_time` never satisfies
+ * it. Goes by the `requireAuth` before it, like `requireScope`.
+ * @example app.post('/payments', requireStepUp({ acrValues: ['urn:example:mfa'], maxAge: '5m' }), pay);
+ * @see RFC 9470 section 3
+ */
+export const requireStepUp: (requirement: StepUpRequirement) => RequestHandler = middleware.requireStepUp;
+
+/**
+ * Serves the verifier's Protected Resource Metadata (RFC 9728) at the one path its `resource` implies:
+ * `/.well-known/oauth-protected-resource` plus the resource's path (section 3.1). GET and HEAD get the
+ * JSON document (public, cacheable, CORS `*`), OPTIONS a preflight answer, other methods 405; every other
+ * path goes on to the next middleware. Mount it on the app itself, before any guard: the path is matched
+ * against the full URL as sent, never decoded or normalised. Without an argument it serves `configure()`'s
+ * verifier, which must be set by then.
+ * @example
+ * const verifier = createVerifier({ issuer: 'https://auth.example.com/', resource: 'https://api.example.com/mcp' });
+ * app.use(protectedResourceMetadata(verifier));
+ * app.use('/mcp', requireAuth(verifier));
+ * @see RFC 9728 sections 3 and 3.1
+ */
+export function protectedResourceMetadata(options?: ExpressAuthOptions | Verifier): RequestHandler {
+  const metadata = metadataResponderFor(options, defaults);
+  return (req, res, next) => {
+    const url = req.originalUrl ?? req.url;
+    const query = url.indexOf('?');
+    const answer = metadata.respond(req.method, query === -1 ? url : url.slice(0, query));
+    if (!answer) {
+      next();
+      return;
+    }
+    res.status(answer.status);
+    for (const [name, value] of Object.entries(answer.headers)) res.setHeader(name, value);
+    res.end(answer.body);
+  };
+}

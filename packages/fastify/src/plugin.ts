@@ -3,6 +3,7 @@ import {
   bindRequests,
   bindRequestsNow,
   configureDefaults,
+  createMetadataResponder,
   DefaultConfiguration,
   defineScopeDecorators,
   requestUrlFrom,
@@ -161,6 +162,39 @@ function watchWholeApp(instance: FastifyInstance): void {
   });
 }
 
+const METADATA_METHODS = ['GET', 'HEAD', 'OPTIONS', 'POST', 'PUT', 'PATCH', 'DELETE'];
+
+/**
+ * With the verifier's `metadata` on (the default once `resource` is given), serves its Protected Resource
+ * Metadata (RFC 9728) at the one path its `resource` implies, on the root instance (a prefix of this context
+ * must not move a well-known URL), as a public route. The raw URL is compared again in the handler, so a
+ * router option that forgives a trailing slash, a duplicate slash or case never serves the document elsewhere.
+ */
+function serveMetadata(fastify: FastifyInstance, verifier: Verifier): void {
+  if (!verifier.options.metadata) return;
+  const metadata = createMetadataResponder(verifier);
+  const root = rootOf(fastify);
+  // Public where a registration guards the root; elsewhere no tollgate config at all (none may stray outside a registration).
+  const config: TollgateRouteConfig = registrationOf(root) ? { auth: false } : {};
+  root.route({
+    method: METADATA_METHODS,
+    url: metadata.path,
+    exposeHeadRoute: false,
+    config,
+    // Answered in onRequest, before any body is parsed: a POST is a 405, never a 415 or a body read.
+    // Returning the sent reply ends the request here (Fastify's way to answer from a hook).
+    onRequest: async (request, reply) => {
+      const url = request.raw.url ?? '';
+      const query = url.indexOf('?');
+      const answer = metadata.respond(request.method, query === -1 ? url : url.slice(0, query));
+      if (!answer) reply.callNotFound();
+      else reply.code(answer.status).headers(answer.headers).send(answer.body === '' ? undefined : answer.body);
+      return reply;
+    },
+    handler: async (_request, reply) => reply,
+  });
+}
+
 const plugin: FastifyPluginAsync<TollgateFastifyOptions> = async (fastify, options) => {
   const registration = register(fastify, options);
   if (!fastify.hasRequestDecorator('auth')) fastify.decorateRequest('auth', null);
@@ -221,6 +255,7 @@ const plugin: FastifyPluginAsync<TollgateFastifyOptions> = async (fastify, optio
     if (pending) pending.then(() => done(), done).catch(answerThrown(reply));
     else done();
   };
+  serveMetadata(fastify, registration.verifier);
   // A body token needs the parsed body (preValidation); otherwise refuse before the body is read (onRequest).
   fastify.addHook(registration.guardOptions.allowBody ? 'preValidation' : 'onRequest', guardRoute);
   if (rootOf(fastify) !== fastify) watchWholeApp(fastify);

@@ -1,5 +1,5 @@
 // What a route's tollgate config asks for, checked for contradictions, as the guards that enforce it.
-import { createGuard, TollgateConfigError, type ClaimRuleSet, type Guard } from '@tollgate/core';
+import { createGuard, TollgateConfigError, type ClaimRuleSet, type Guard, type StepUpRequirement } from '@tollgate/core';
 import { checkScopeList, type Registration } from './registration.js';
 
 /** Route `config` that tollgate reads. */
@@ -16,6 +16,13 @@ export interface TollgateRouteConfig {
    */
   claims?: ClaimRuleSet;
   /**
+   * Step-up authentication (RFC 9470), checked after the scopes: the token's `acr` among `acrValues`
+   * and/or its `auth_time` within `maxAge`, else 401 `insufficient_user_authentication`. Like scopes, it
+   * makes the route require a token.
+   * @example config: { stepUp: { acrValues: ['urn:example:mfa'], maxAge: '5m' } }
+   */
+  stepUp?: StepUpRequirement;
+  /**
    * `false`: a public route (no scopes allowed beside it); `'optional'`: a token is checked when
    * present; `true`: a token is required, whatever the plugin's `optional`. Default: required when
    * the route names scopes, else the plugin's `global` and `optional` decide.
@@ -28,7 +35,7 @@ export interface TollgateRouteConfig {
   scopesIfPresent?: boolean;
 }
 
-const KEYS = ['scopes', 'anyScopes', 'claims', 'auth', 'scopesIfPresent'] as const;
+const KEYS = ['scopes', 'anyScopes', 'claims', 'stepUp', 'auth', 'scopesIfPresent'] as const;
 // Near misses of tollgate's keys: ignored, they would leave a route public under `global: false`.
 const MISSPELT: Readonly<Record<string, string>> = {
   scope: 'scopes',
@@ -78,7 +85,9 @@ export function planRoute(registration: Registration, config: TollgateRouteConfi
   if (scopesIfPresent !== undefined && typeof scopesIfPresent !== 'boolean') throw new TollgateConfigError(`${where('scopesIfPresent')}: expected true or false`);
   // Claim rules count as scopes do: a requirement that needs a token.
   const namesClaims = config !== undefined && Object.hasOwn(config, 'claims');
-  const namesScopes = scopes !== undefined || anyScopes !== undefined || namesClaims;
+  // So does a step-up requirement (RFC 9470).
+  const namesStepUp = config !== undefined && Object.hasOwn(config, 'stepUp');
+  const namesScopes = scopes !== undefined || anyScopes !== undefined || namesClaims || namesStepUp;
   if (auth === false) {
     if (namesScopes || scopesIfPresent) {
       throw new TollgateConfigError(`${where('auth')}: false makes the route public, yet it names scopes or claims; remove auth: false to require them, or remove the scopes and claims`);
@@ -110,5 +119,6 @@ export function planRoute(registration: Registration, config: TollgateRouteConfi
   if (anyScopes) guards.push(guard(anyScopes, 'any', where('anyScopes')));
   // Validated now (createGuard resolves the rules): an empty or invalid rule set fails where the route is declared.
   if (namesClaims) guards.push(createGuard(registration.verifier, { ...registration.guardOptions, optional, claims: config.claims, name: where('claims') }));
+  if (namesStepUp) guards.push(createGuard(registration.verifier, { ...registration.guardOptions, optional, stepUp: config.stepUp as StepUpRequirement, name: where('stepUp') }));
   return guards;
 }

@@ -12,7 +12,7 @@ declare module 'hono' {
   }
 }
 
-export { configure, requireAnyScope, requireAuth, requireClaims, requireScope } from './require-auth.js';
+export { configure, protectedResourceMetadata, requireAnyScope, requireAuth, requireClaims, requireScope, requireStepUp } from './require-auth.js';
 export type { HonoAuthOptions, TollgateEnv, TollgateMiddleware, TollgateVariables } from './require-auth.js';
 export { tollgateErrorHandler, TollgateHttpException } from './http-exception.js';
 export type { ErrorHandlerOptions } from './http-exception.js';

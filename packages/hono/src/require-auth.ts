@@ -1,6 +1,6 @@
 // Hono middleware: requireAuth, requireScope, requireAnyScope, requireClaims, configure; the token at c.get('auth').
-import { bindRequests, DefaultConfiguration, defineMiddleware, TollgateError } from '@tollgate/core';
-import type { AccessToken, AdapterOptions, ClaimRuleSet, GuardOptions, Verifier } from '@tollgate/core';
+import { bindRequests, DefaultConfiguration, defineMiddleware, metadataResponderFor, TollgateError } from '@tollgate/core';
+import type { AccessToken, AdapterOptions, ClaimRuleSet, GuardOptions, StepUpRequirement, Verifier } from '@tollgate/core';
 import type { Context, MiddlewareHandler } from 'hono';
 import { TollgateHttpException } from './http-exception.js';
 
@@ -161,3 +161,41 @@ export const requireAnyScope: (...scopes: string[]) => TollgateMiddleware = midd
  * @see RFC 6750 section 3.1
  */
 export const requireClaims: (rules: ClaimRuleSet) => TollgateMiddleware = middleware.requireClaims;
+
+/**
+ * Requires a strong or recent enough user authentication behind the token (RFC 9470): its `acr` among
+ * `acrValues` and/or its `auth_time` within `maxAge`. Otherwise 401 `insufficient_user_authentication`
+ * with `acr_values` / `max_age` in the challenge; a token without `acr` or `auth_time` never satisfies it.
+ * @example app.post('/payments', requireAuth(verifier), requireStepUp({ acrValues: ['urn:example:mfa'], maxAge: '5m' }), pay);
+ * @see RFC 9470 section 3
+ */
+export const requireStepUp: (requirement: StepUpRequirement) => TollgateMiddleware = middleware.requireStepUp;
+
+/**
+ * The request's path as the client sent it: on Node (@hono/node-server) the raw `IncomingMessage.url`,
+ * before the Fetch `Request` resolved `..` segments; elsewhere the URL as the runtime parsed it.
+ */
+function rawPath(c: Context): string {
+  const incoming = (c.env as { incoming?: { url?: unknown } } | undefined)?.incoming;
+  const url = typeof incoming?.url === 'string' ? incoming.url : c.req.url.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, '');
+  const query = url.indexOf('?');
+  return query === -1 ? url : url.slice(0, query);
+}
+
+/**
+ * Serves the verifier's Protected Resource Metadata (RFC 9728) at the one path its `resource` implies
+ * (`/.well-known/oauth-protected-resource` plus the resource's path, section 3.1): GET and HEAD get the
+ * JSON document (public, cacheable, CORS `*`), OPTIONS a preflight answer, other methods 405; every other
+ * path goes on. Mount it with `app.use(...)` on the app itself, before the guards. Without an argument it
+ * serves `configure()`'s verifier, which must be set by then.
+ * @example app.use(protectedResourceMetadata(verifier));
+ * @see RFC 9728 sections 3 and 3.1
+ */
+export function protectedResourceMetadata(options?: HonoAuthOptions | Verifier): MiddlewareHandler {
+  const metadata = metadataResponderFor(options, defaults);
+  return async (c, next) => {
+    const answer = metadata.respond(c.req.method, rawPath(c));
+    if (!answer) return next();
+    return new Response(answer.body === '' ? null : answer.body, { status: answer.status, headers: answer.headers });
+  };
+}

@@ -12,7 +12,7 @@ declare module 'koa' {
   }
 }
 
-export { configure, RequireAnyScope, requireAnyScope, requireAuth, requireClaims, RequireScope, requireScope } from './require-auth.js';
+export { configure, protectedResourceMetadata, RequireAnyScope, requireAnyScope, requireAuth, requireClaims, RequireScope, requireScope, requireStepUp } from './require-auth.js';
 export type { KoaAuthOptions, KoaScopeDecorator } from './require-auth.js';
 export { tollgateErrorHandler } from './error-handler.js';
 export type { ErrorHandlerOptions } from './error-handler.js';

@@ -1,6 +1,6 @@
 // Koa middleware and scope decorators: requireAuth, requireScope, requireAnyScope, requireClaims, configure, @RequireScope.
-import { bindRequests, DefaultConfiguration, defineMiddleware, defineScopeDecorators, requestUrlFrom, toUnhandledResponse } from '@tollgate/core';
-import type { AdapterOptions, ClaimRuleSet, GuardOptions, ScopeDecorator, Verifier } from '@tollgate/core';
+import { bindRequests, DefaultConfiguration, defineMiddleware, defineScopeDecorators, metadataResponderFor, requestUrlFrom, toUnhandledResponse } from '@tollgate/core';
+import type { AdapterOptions, ClaimRuleSet, GuardOptions, ScopeDecorator, StepUpRequirement, Verifier } from '@tollgate/core';
 import type { Context, Middleware, Next } from 'koa';
 import { setErrorResponse } from './error-handler.js';
 
@@ -113,3 +113,36 @@ export const RequireScope: (...scopes: string[]) => KoaScopeDecorator = decorato
 
 /** Requires at least one of the listed scopes before the decorated handler runs. */
 export const RequireAnyScope: (...scopes: string[]) => KoaScopeDecorator = decorators.RequireAnyScope;
+
+/**
+ * Requires a strong or recent enough user authentication behind the token (RFC 9470): its `acr` among
+ * `acrValues` and/or its `auth_time` within `maxAge`. Otherwise 401 `insufficient_user_authentication`
+ * with `acr_values` / `max_age` in the challenge; a token without `acr` or `auth_time` never satisfies it.
+ * @example router.post('/payments', requireStepUp({ acrValues: ['urn:example:mfa'], maxAge: '5m' }), pay);
+ * @see RFC 9470 section 3
+ */
+export const requireStepUp: (requirement: StepUpRequirement) => Middleware = middleware.requireStepUp;
+
+/**
+ * Serves the verifier's Protected Resource Metadata (RFC 9728) at the one path its `resource` implies
+ * (`/.well-known/oauth-protected-resource` plus the resource's path, section 3.1): GET and HEAD get the
+ * JSON document (public, cacheable, CORS `*`), OPTIONS a preflight answer, other methods 405; every other
+ * path goes on. Matched against `ctx.originalUrl` as sent, never decoded or normalised. Without an
+ * argument it serves `configure()`'s verifier, which must be set by then.
+ * @example app.use(protectedResourceMetadata(verifier));
+ * @see RFC 9728 sections 3 and 3.1
+ */
+export function protectedResourceMetadata(options?: KoaAuthOptions | Verifier): Middleware {
+  const metadata = metadataResponderFor(options, defaults);
+  return async (ctx, next) => {
+    const url = ctx.originalUrl;
+    const query = url.indexOf('?');
+    const answer = metadata.respond(ctx.method, query === -1 ? url : url.slice(0, query));
+    if (!answer) return next();
+    ctx.status = answer.status;
+    ctx.set(answer.headers as Record<string, string>);
+    ctx.body = answer.body === '' ? null : answer.body;
+    if (answer.body === '') ctx.status = answer.status;
+    return undefined;
+  };
+}

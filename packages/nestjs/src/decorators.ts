@@ -1,6 +1,6 @@
 // The route decorators: @Scopes, @AnyScope, @Claims, @Public, @OptionalAuth (metadata read by TollgateGuard) and @Auth().
 import { createParamDecorator, UseGuards, type ExecutionContext } from '@nestjs/common';
-import { decidedToken, TollgateConfigError, validateClaimRules, type AccessToken, type ClaimRuleSet } from '@tollgate/core';
+import { decidedToken, TollgateConfigError, validateClaimRules, validateStepUp, type AccessToken, type ClaimRuleSet, type StepUpRequirement } from '@tollgate/core';
 import { record, scopeList, type Declaration } from './lib/declarations.js';
 import { enforcedPlan, TollgateGuard } from './tollgate-guard.js';
 
@@ -67,6 +67,21 @@ export function AnyScope(...scopes: string[]): TollgateDecorator {
 export function Claims(rules: ClaimRuleSet): TollgateDecorator {
   validateClaimRules(rules, '@tollgate/nestjs: @Claims');
   return declare({ kind: 'claims', rules }, true);
+}
+
+/**
+ * Requires a strong or recent enough user authentication behind the token (RFC 9470), checked after the
+ * scopes: its `acr` among `acrValues` and/or its `auth_time` within `maxAge`. Otherwise 401
+ * `insufficient_user_authentication` with `acr_values` / `max_age`; a token without `acr` or `auth_time`
+ * never satisfies it. Validated where the class is defined. Binds `TollgateGuard`, like `@Scopes`.
+ * @example
+ * \@StepUp({ acrValues: ['urn:example:mfa'], maxAge: '5m' })
+ * \@Post('payments') pay() {}
+ * @see RFC 9470 section 3
+ */
+export function StepUp(requirement: StepUpRequirement): TollgateDecorator {
+  validateStepUp(requirement, '@tollgate/nestjs: @StepUp');
+  return declare({ kind: 'stepUp', requirement }, true);
 }
 
 /**

@@ -8,7 +8,7 @@ export * from '@tollgate/core';
 export { TollgateModule } from './tollgate-module.js';
 export type { TollgateModuleAsyncOptions } from './tollgate-module.js';
 export { TollgateGuard } from './tollgate-guard.js';
-export { AnyScope, Auth, Claims, OptionalAuth, Public, Scopes } from './decorators.js';
+export { AnyScope, Auth, Claims, OptionalAuth, Public, Scopes, StepUp } from './decorators.js';
 export type { TollgateDecorator } from './decorators.js';
 export { TollgateException, TollgateExceptionFilter } from './tollgate-exception.js';
 export type { TollgateExceptionFilterOptions } from './tollgate-exception.js';

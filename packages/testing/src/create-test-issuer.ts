@@ -1,11 +1,12 @@
 // A local OAuth 2.0 authorization server for tests: keys, discovery, JWKS over HTTP, token minting.
 import { randomBytes, randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SignJWT, type JWK, type JWTPayload } from 'jose';
 import { IssuerServer, type FaultTarget, type IssuerFault, type IssuerRequestCounts } from './issuer-server.js';
 import { createIntrospectionEndpoint, type IntrospectionEndpoint } from './introspection-endpoint.js';
 import { DPOP_PROOF_ALGORITHMS } from './lib/dpop-token-proof.js';
 import { createSigningKey, type TestAlgorithm, type TestSigningKey } from './signing-keys.js';
-import { createTokenEndpoint, TOKEN_ENDPOINT_AUTH_ALGORITHMS, TOKEN_ENDPOINT_AUTH_METHODS, type TestClient } from './token-endpoint.js';
+import { createTokenEndpoint, send, TOKEN_ENDPOINT_AUTH_ALGORITHMS, TOKEN_ENDPOINT_AUTH_METHODS, type TestClient } from './token-endpoint.js';
 import { algNoneToken, hmacWithPublicKeyToken } from './unsafe-tokens.js';
 
 /** Options of {@link createTestIssuer}. */
@@ -141,6 +142,15 @@ export interface TestIssuer {
 const DEFAULT_ALGORITHMS: readonly TestAlgorithm[] = ['RS256', 'PS256', 'ES256', 'EdDSA'];
 
 /**
+ * The authorization endpoint: no response type is supported. RFC 6749 section 4.1.2.1: without a registered
+ * redirection URI the answer goes to the user agent itself, never to a redirect the request names.
+ */
+function refuseAuthorization(req: IncomingMessage, res: ServerResponse): void {
+  req.resume();
+  send(res, 400, { error: 'unsupported_response_type', error_description: 'this test issuer issues tokens by the client credentials grant only' }, {});
+}
+
+/**
  * Starts a local issuer on an ephemeral port of 127.0.0.1. Close it when done.
  * @example
  * const issuer = await createTestIssuer();
@@ -164,6 +174,7 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
   const tokenPath = `${path}/oauth/token`;
   const tokenEndpoint = `${server.origin}${tokenPath}`;
   const introspectionPath = `${path}/oauth/introspect`;
+  const authorizationPath = `${path}/oauth/authorize`;
   const introspectionEndpoint = `${server.origin}${introspectionPath}`;
   const clients = options.clients ?? [];
   const scopes = [...new Set(clients.flatMap((client) => client.scopes))];
@@ -173,6 +184,10 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
     issuer: options.advertisedIssuer ?? issuer,
     jwks_uri: options.advertisedJwksUri ?? jwksUri,
     token_endpoint: tokenEndpoint,
+    // RFC 8414 section 2 requires both; clients such as the MCP SDK's refuse metadata without them. The
+    // endpoint exists and refuses every request: no response type is supported (client credentials only).
+    authorization_endpoint: `${server.origin}${authorizationPath}`,
+    response_types_supported: [],
     grant_types_supported: ['client_credentials'],
     token_endpoint_auth_methods_supported: [...TOKEN_ENDPOINT_AUTH_METHODS],
     token_endpoint_auth_signing_alg_values_supported: [...TOKEN_ENDPOINT_AUTH_ALGORITHMS],
@@ -209,6 +224,7 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
     endpoints: new Map([
       [tokenPath, { count: 'token', handle: handleToken }],
       [introspectionPath, { count: 'introspection', handle: introspection.handle }],
+      [authorizationPath, { count: 'token', handle: refuseAuthorization }],
     ]),
   });
 

@@ -53,6 +53,14 @@ export interface TestClient {
    * with a proof gets a DPoP-bound token, one without gets a Bearer token.
    */
   dpopBoundAccessTokens?: boolean;
+  /**
+   * Resource indicators (RFC 8707) the client may ask a token for with the `resource` parameter; such a
+   * token's `aud` is that resource. A `resource` not listed here (or any, without this list) is refused
+   * with `invalid_target`. Default: none.
+   * @example { clientId: 'agent', clientSecret: 's3cret', scopes: ['mcp'], resources: ['https://mcp.example.com/mcp'] }
+   * @see RFC 8707 section 2
+   */
+  resources?: readonly string[];
 }
 
 /** What the endpoint needs from its issuer. */
@@ -123,6 +131,12 @@ export function createTokenEndpoint(settings: TokenEndpointSettings): (req: Inco
     if (client.audience !== undefined) claims.aud = client.audience;
     // RFC 9449 section 6.1: the token names the key's thumbprint.
     if (jkt !== undefined) claims.cnf = { jkt };
+    // RFC 8707 section 2: the token is for the resource asked for, and only a resource the client may use.
+    const resource = params.get('resource');
+    if (resource !== undefined) {
+      if (!client.resources.includes(resource)) throw new TokenRequestError('invalid_target', 'resource not allowed for this client');
+      claims.aud = resource;
+    }
     const accessToken = await settings.mint(claims, client.tokenLifetime);
     // Section 5.1; RFC 9449 section 5: token_type DPoP for a bound token.
     return { access_token: accessToken, token_type: jkt === undefined ? 'Bearer' : 'DPoP', expires_in: client.tokenLifetime, scope };

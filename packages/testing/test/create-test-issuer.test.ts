@@ -103,6 +103,14 @@ describe('listening and discovery', () => {
     }
   });
 
+  it('the authorization endpoint it advertises (RFC 8414 requires one) refuses every request, redirecting nowhere', async () => {
+    const issuer = await issuerFor({ algorithms: ['ES256'] });
+    const response = await fetch(`${issuer.issuer}/oauth/authorize?response_type=code&client_id=x&redirect_uri=https://attacker.example/`, { redirect: 'manual', signal: AbortSignal.timeout(5000) });
+    expect(response.status).toBe(400);
+    expect(response.headers.get('location')).toBeNull();
+    expect(await response.json()).toMatchObject({ error: 'unsupported_response_type' });
+  });
+
   it('with a path: the issuer includes it, RFC 8414 inserts the well-known segment and OIDC appends it', async () => {
     const issuer = await issuerFor({ algorithms: ['ES256', 'EdDSA'], path: '/tenant' });
     const origin = originOf(issuer);
@@ -116,6 +124,8 @@ describe('listening and discovery', () => {
       issuer: `${origin}/tenant`,
       jwks_uri: `${origin}/tenant/.well-known/jwks.json`,
       token_endpoint: `${origin}/tenant/oauth/token`,
+      authorization_endpoint: `${origin}/tenant/oauth/authorize`,
+      response_types_supported: [],
       grant_types_supported: ['client_credentials'],
       token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
       token_endpoint_auth_signing_alg_values_supported: expect.arrayContaining(['RS256', 'ES256', 'EdDSA']),

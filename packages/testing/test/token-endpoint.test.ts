@@ -23,6 +23,7 @@ beforeAll(async () => {
       { clientId: 'edge', publicKey: edgeKey.publicKey, scopes: ['orders:read'] },
       { clientId: 'web-app', clientSecret: 'web-secret', grantTypes: ['authorization_code'], scopes: ['orders:read'] },
       { clientId: 'partner', clientSecret: 'partner-secret', scopes: ['orders:read'], audience: 'https://partner.example', tokenLifetime: 60 },
+      { clientId: 'agent', clientSecret: 'agent-secret', scopes: ['orders:read'], resources: ['https://mcp.example.test/mcp', 'https://other.example.test'] },
     ],
   });
 });
@@ -227,6 +228,20 @@ describe('the request', () => {
     const claims = decodeJwt(answer.body.access_token as string);
     expect(claims.aud).toBe('https://partner.example');
     expect(claims.exp! - claims.iat!).toBe(60);
+  });
+
+  it('RFC 8707: a token for a resource the client may use has that resource as aud; any other resource is invalid_target', async () => {
+    const agent = { authorization: basic('agent', 'agent-secret') };
+    const token = expectIssued(await post(grant({ resource: 'https://mcp.example.test/mcp' }), agent), 'orders:read');
+    expect(decodeJwt(token).aud).toBe('https://mcp.example.test/mcp');
+    expect(decodeJwt(expectIssued(await post(grant({ resource: 'https://other.example.test' }), agent), 'orders:read')).aud).toBe('https://other.example.test');
+    // Another path, case or trailing slash is another resource; a client without resources may name none.
+    for (const resource of ['https://mcp.example.test/mcp2', 'https://MCP.example.test/mcp', 'https://mcp.example.test/mcp/']) {
+      expectError(await post(grant({ resource }), agent), 400, 'invalid_target');
+    }
+    expectError(await post(grant({ resource: 'https://api.example.test' }), admin), 400, 'invalid_target');
+    // Without the parameter: the default audience, as before.
+    expect(decodeJwt(expectIssued(await post(grant(), agent), 'orders:read')).aud).toBe(issuer.audience);
   });
 
   it('unauthorized_client when the client may not use client_credentials', async () => {

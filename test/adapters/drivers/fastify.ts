@@ -175,7 +175,7 @@ function handleOf(version: FrameworkVersion<FastifyModule>, adapter: Adapter): A
           }),
         // Under global: false, where an empty list used to skip even authentication.
         createEmpty: (options) =>
-          withPlugin({ ...options, global: false } as AdapterOptions, async (app) => {
+          withPlugin({ ...options, global: false } as unknown as AdapterOptions, async (app) => {
             app.get('/bad', { config: { scopes: [] } }, async () => 'never');
             await app.ready();
           }),
@@ -188,15 +188,15 @@ function handleOf(version: FrameworkVersion<FastifyModule>, adapter: Adapter): A
             await app.ready();
           }),
         createEmpty: (options) =>
-          withPlugin({ ...options, global: false } as AdapterOptions, async (app) => {
+          withPlugin({ ...options, global: false } as unknown as AdapterOptions, async (app) => {
             app.get('/bad', { config: { anyScopes: [] } }, async () => 'never');
             await app.ready();
           }),
       },
       {
         name: 'plugin scopes',
-        create: (scope, options) => withPlugin({ ...options, scopes: [scope] } as AdapterOptions, () => undefined),
-        createEmpty: (options) => withPlugin({ ...options, scopes: [] } as AdapterOptions, () => undefined),
+        create: (scope, options) => withPlugin({ ...options, scopes: [scope] } as unknown as AdapterOptions, () => undefined),
+        createEmpty: (options) => withPlugin({ ...options, scopes: [] } as unknown as AdapterOptions, () => undefined),
       },
     ],
   };

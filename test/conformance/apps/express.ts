@@ -6,6 +6,8 @@ import {
   requireAnyScope,
   requireAuth,
   requireClaims,
+  requireStepUp,
+  protectedResourceMetadata,
   RequireScope,
   requireScope,
   tollgateErrorHandler,
@@ -35,6 +37,8 @@ export const createExpressApp: AppFactory<ExpressModule> = async (expressModule:
   const app = expressModule();
   // configure() first: it is what requireScope and the decorators use when no requireAuth ran before them.
   const verifier = configure(spec.verifier, spec.guard);
+  // RFC 9728: the metadata before every guard, as the docs say to mount it.
+  if (verifier.options.metadata) app.use(protectedResourceMetadata(verifier));
   if (spec.layout === 'app-wide-scope') app.use(requireScope(...(spec.appScopes ?? [])));
 
   // Created only when a route needs them, so that the app-wide-scope layout never calls requireAuth.
@@ -65,6 +69,9 @@ export const createExpressApp: AppFactory<ExpressModule> = async (expressModule:
         return;
       case 'claims':
         app.get(route.path, required(), requireClaims(route.claims), answer(route.path));
+        return;
+      case 'stepUp':
+        app.get(route.path, required(), requireStepUp(route.stepUp), answer(route.path));
         return;
       case 'decorated':
         app.get(route.path, controller.write);

@@ -43,6 +43,9 @@ export const createFastifyApp: AppFactory<FastifyModule> = async (fastifyFactory
       case 'claims':
         app.get(route.path, { config: { claims: route.claims } }, answer(route.path));
         return;
+      case 'stepUp':
+        app.get(route.path, { config: { stepUp: route.stepUp } }, answer(route.path));
+        return;
       case 'decorated':
         // Exempt from the plugin's hook, as in Express and Koa the decorator alone authenticates (with the defaults).
         app.get(route.path, { config: { auth: false } }, controller.write);

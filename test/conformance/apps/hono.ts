@@ -1,7 +1,7 @@
 // The conformance app for Hono 4 (the Hono class is passed in), served by @hono/node-server's adaptor server.
 import type { Server } from 'node:http';
 import { createAdaptorServer } from '@hono/node-server';
-import { configure, renderProblemJson, requireAnyScope, requireAuth, requireClaims, requireScope, tollgateErrorHandler, type TollgateMiddleware } from '@tollgate/hono';
+import { configure, renderProblemJson, requireAnyScope, requireAuth, requireClaims, requireStepUp, protectedResourceMetadata, requireScope, tollgateErrorHandler, type TollgateMiddleware } from '@tollgate/hono';
 import type { Hono } from 'hono';
 import type { Handler } from 'hono';
 import { DECORATED_SCOPE, routeBody, type AppFactory, type AppSpec, type RouteSpec } from '../spec.js';
@@ -17,6 +17,8 @@ export const createHonoApp: AppFactory<HonoModule> = async (HonoClass: HonoModul
   const app = new HonoClass();
   // configure() first: it is what a standalone requireScope uses when no requireAuth ran before it.
   const verifier = configure(spec.verifier, spec.guard);
+  // RFC 9728: the metadata before every guard, as the docs say to mount it.
+  if (verifier.options.metadata) app.use(protectedResourceMetadata(verifier));
   if (spec.layout === 'app-wide-scope') app.use(requireScope(...(spec.appScopes ?? [])));
 
   // Created only when a route needs them, so that the app-wide-scope layout never calls requireAuth.
@@ -44,6 +46,9 @@ export const createHonoApp: AppFactory<HonoModule> = async (HonoClass: HonoModul
         return;
       case 'claims':
         app.get(route.path, required(), requireClaims(route.claims), answer(route.path));
+        return;
+      case 'stepUp':
+        app.get(route.path, required(), requireStepUp(route.stepUp), answer(route.path));
         return;
       case 'decorated':
         // Hono has no controller classes, so @tollgate/hono has no scope decorators: the closest idiom is

@@ -7,6 +7,8 @@ import {
   requireAnyScope,
   requireAuth,
   requireClaims,
+  requireStepUp,
+  protectedResourceMetadata,
   RequireScope,
   requireScope,
   tollgateErrorHandler,
@@ -38,6 +40,8 @@ export const createKoaApp: AppFactory<KoaModule> = async (KoaClass: KoaModule, s
   app.use(tollgateErrorHandler());
   // configure() first: it is what requireScope and the decorators use when no requireAuth ran before them.
   const verifier = configure(spec.verifier, spec.guard);
+  // RFC 9728: the metadata before every guard, as the docs say to mount it.
+  if (verifier.options.metadata) app.use(protectedResourceMetadata(verifier));
   if (spec.layout === 'app-wide-scope') app.use(requireScope(...(spec.appScopes ?? [])));
 
   // Created only when a route needs them, so that the app-wide-scope layout never calls requireAuth.
@@ -69,6 +73,9 @@ export const createKoaApp: AppFactory<KoaModule> = async (KoaClass: KoaModule, s
         return;
       case 'claims':
         router.get(route.path, required(), requireClaims(route.claims), answer(route.path));
+        return;
+      case 'stepUp':
+        router.get(route.path, required(), requireStepUp(route.stepUp), answer(route.path));
         return;
       case 'decorated':
         router.get(route.path, controller.write);

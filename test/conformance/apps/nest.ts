@@ -5,7 +5,9 @@ import 'reflect-metadata';
 import type { Server } from 'node:http';
 import { Controller, Get, Module, UseFilters, UseGuards, type INestApplication, type Type } from '@nestjs/common';
 import { APP_GUARD, NestFactory, type AbstractHttpAdapter } from '@nestjs/core';
-import { AnyScope, Auth, Claims, OptionalAuth, renderProblemJson, Scopes, TollgateExceptionFilter, TollgateGuard, TollgateModule, type AccessToken } from '@tollgate/nestjs';
+import { AnyScope, Auth, Claims, createVerifier, OptionalAuth, renderProblemJson, Scopes, StepUp, TollgateExceptionFilter, TollgateGuard, TollgateModule, type AccessToken, type Verifier } from '@tollgate/nestjs';
+import { protectedResourceMetadata } from '@tollgate/express';
+import { tollgate } from '@tollgate/fastify';
 import { DECORATED_SCOPE, routeBody, type AppFactory, type AppSpec, type RouteBody, type RouteSpec } from '../spec.js';
 
 /** A Nest platform: how to make its HTTP adapter, and whether its instance must be made ready (Fastify). */
@@ -41,6 +43,8 @@ function routeDecorators(route: RouteSpec): Decorator[] {
       return [OptionalAuth()];
     case 'claims':
       return [Claims(route.claims)];
+    case 'stepUp':
+      return [StepUp(route.stepUp)];
     case 'decorated':
       return [Scopes(DECORATED_SCOPE)];
     case 'problem':
@@ -70,12 +74,12 @@ function routesController(spec: AppSpec): Type<unknown> {
 }
 
 /** The app module: TollgateModule.forRoot with the spec's options; the app-wide layout adds the global guard. */
-function appModule(spec: AppSpec): Type<unknown> {
+function appModule(spec: AppSpec, verifier: Verifier): Type<unknown> {
   class AppModule {}
   return Reflect.decorate(
     [
       Module({
-        imports: [TollgateModule.forRoot(spec.verifier, spec.guard)],
+        imports: [TollgateModule.forRoot(verifier, spec.guard)],
         controllers: [routesController(spec)],
         providers: spec.layout === 'app-wide-scope' ? [{ provide: APP_GUARD, useClass: TollgateGuard }] : [],
       }),
@@ -85,7 +89,13 @@ function appModule(spec: AppSpec): Type<unknown> {
 }
 
 export const createNestApp: AppFactory<NestPlatform> = async (platform: NestPlatform, spec: AppSpec): Promise<Server> => {
-  const app: INestApplication = await NestFactory.create(appModule(spec), platform.adapter(), { logger: false });
+  const verifier = createVerifier(spec.verifier);
+  const app: INestApplication = await NestFactory.create(appModule(spec, verifier), platform.adapter(), { logger: false });
+  // RFC 9728 metadata through the platform's own adapter: Express middleware, or a Fastify registration that guards nothing.
+  if (verifier.options.metadata && !platform.fastify) app.use(protectedResourceMetadata(verifier));
+  if (verifier.options.metadata && platform.fastify) {
+    await (app.getHttpAdapter().getInstance() as { register(plugin: unknown, options: unknown): PromiseLike<unknown> }).register(tollgate, { verifier, global: false });
+  }
   await app.init();
   if (platform.fastify) await (app.getHttpAdapter().getInstance() as { ready(): Promise<unknown> }).ready();
   return app.getHttpServer() as Server;

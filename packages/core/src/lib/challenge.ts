@@ -5,6 +5,12 @@ export interface ChallengeParams {
   error?: string | undefined;
   errorDescription?: string | undefined;
   scope?: string | undefined;
+  /** RFC 9470: the acceptable `acr` values, space-separated. */
+  acrValues?: string | undefined;
+  /** RFC 9470: the most seconds since the user authenticated. */
+  maxAge?: number | undefined;
+  /** RFC 9728 section 5.1: the URL of the Protected Resource Metadata. */
+  resourceMetadata?: string | undefined;
 }
 
 // RFC 6750 section 3: error, error_description and scope allow only %x20-21 / %x23-5B / %x5D-7E,
@@ -21,6 +27,9 @@ export function renderChallenge(params: ChallengeParams): string {
   if (params.error) parts.push(`error="${sanitizeRestricted(params.error)}"`);
   if (params.errorDescription) parts.push(`error_description="${sanitizeRestricted(params.errorDescription)}"`);
   if (params.scope) parts.push(`scope="${sanitizeRestricted(params.scope)}"`);
+  if (params.acrValues) parts.push(`acr_values="${quoteRealm(params.acrValues)}"`);
+  if (params.maxAge !== undefined && Number.isInteger(params.maxAge) && params.maxAge >= 0) parts.push(`max_age=${params.maxAge}`);
+  if (params.resourceMetadata) parts.push(`resource_metadata="${quoteRealm(params.resourceMetadata)}"`);
   return parts.length ? `Bearer ${parts.join(', ')}` : 'Bearer';
 }
 
@@ -45,7 +54,8 @@ function renderDpopChallenge(params: ChallengeParams, algs: readonly string[]): 
  */
 export function renderChallenges(params: ChallengeParams, dpop: DpopChallengeParams): string {
   const onDpop = dpop.required || dpop.onDpop;
-  const bare: ChallengeParams = { realm: params.realm };
+  // The bare challenge still says where the metadata is (RFC 9728 section 5.1): a client may pick either scheme.
+  const bare: ChallengeParams = { realm: params.realm, resourceMetadata: params.resourceMetadata };
   const dpopChallenge = renderDpopChallenge(onDpop ? params : bare, dpop.algs);
   if (dpop.required) return dpopChallenge;
   return `${renderChallenge(onDpop ? bare : params)}, ${dpopChallenge}`;

@@ -1,6 +1,6 @@
 // What the decorators record on a controller class or handler, and the conflicts refused at decoration time.
 import type {} from 'reflect-metadata';
-import { TollgateConfigError, validateScopes, type ClaimRuleSet } from '@tollgate/core';
+import { TollgateConfigError, validateScopes, type ClaimRuleSet, type StepUpRequirement } from '@tollgate/core';
 
 /** Metadata key of the tollgate declarations on a class or a handler (a list, in decoration order). */
 export const DECLARATIONS = 'tollgate:declarations';
@@ -10,13 +10,14 @@ export type Declaration =
   | { readonly kind: 'scopes'; readonly scopes: readonly string[] }
   | { readonly kind: 'anyScope'; readonly scopes: readonly string[] }
   | { readonly kind: 'claims'; readonly rules: ClaimRuleSet }
+  | { readonly kind: 'stepUp'; readonly requirement: StepUpRequirement }
   | { readonly kind: 'public' }
   | { readonly kind: 'optional' };
 
 /** How a route admits requests: no check, a token checked when present, or a token required. */
 export type Access = 'public' | 'optional' | 'required';
 
-const NAMES: Readonly<Record<Declaration['kind'], string>> = { scopes: '@Scopes', anyScope: '@AnyScope', claims: '@Claims', public: '@Public', optional: '@OptionalAuth' };
+const NAMES: Readonly<Record<Declaration['kind'], string>> = { scopes: '@Scopes', anyScope: '@AnyScope', claims: '@Claims', stepUp: '@StepUp', public: '@Public', optional: '@OptionalAuth' };
 
 /** The access that declarations at one level ask for; `undefined` when they ask nothing. */
 export function accessOf(declarations: readonly Declaration[]): Access | undefined {

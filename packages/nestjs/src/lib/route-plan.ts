@@ -44,6 +44,8 @@ export function planRoute(config: TollgateConfig, levels: readonly (readonly Dec
     if (d.kind === 'anyScope') guards.push(createGuard(config.verifier, { ...base, scopes: d.scopes, mode: 'any', name: `@AnyScope on ${route}` }));
     // Each @Claims is its own requirement, checked after the scopes: a class's and a handler's both hold.
     if (d.kind === 'claims') guards.push(createGuard(config.verifier, { ...base, claims: d.rules, name: `@Claims on ${route}` }));
+    // Each @StepUp likewise (RFC 9470): a class's and a handler's requirements both hold.
+    if (d.kind === 'stepUp') guards.push(createGuard(config.verifier, { ...base, stepUp: d.requirement, name: `@StepUp on ${route}` }));
   }
   return Object.freeze({ access, guards: Object.freeze(guards) });
 }

@@ -19,6 +19,8 @@ export interface RegisteredClient {
   readonly audience: string | undefined;
   /** Whether every token request must carry a DPoP proof (RFC 9449 section 5.2). */
   readonly dpopBoundAccessTokens: boolean;
+  /** Resource indicators (RFC 8707) the client may ask a token for; empty: none. */
+  readonly resources: readonly string[];
 }
 
 /** SHA-256 of a UTF-8 string. */
@@ -45,6 +47,10 @@ export function registerClients(clients: readonly TestClient[]): ReadonlyMap<str
     }
     const bad = client.scopes.find((scope) => !isScopeToken(scope));
     if (bad !== undefined) fail(`has a malformed scope ${JSON.stringify(bad)} (RFC 6749 section 3.3)`);
+    const resources = client.resources ?? [];
+    if (!Array.isArray(resources)) fail('needs resources as a list of absolute URIs');
+    const badResource = resources.find((resource) => typeof resource !== 'string' || !URL.canParse(resource) || resource.includes('#'));
+    if (badResource !== undefined) fail(`has a resource ${JSON.stringify(badResource)} that is not an absolute URI without a fragment (RFC 8707 section 2)`);
     const tokenLifetime = client.tokenLifetime ?? 300;
     if (!Number.isInteger(tokenLifetime) || tokenLifetime <= 0) fail('needs a tokenLifetime of whole seconds above 0');
     registry.set(client.clientId, {
@@ -57,6 +63,7 @@ export function registerClients(clients: readonly TestClient[]): ReadonlyMap<str
       tokenLifetime,
       audience: client.audience,
       dpopBoundAccessTokens: client.dpopBoundAccessTokens === true,
+      resources: Object.freeze([...resources]),
     });
   }
   return registry;

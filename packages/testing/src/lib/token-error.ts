@@ -11,7 +11,9 @@ export type TokenErrorCode =
   /** RFC 9449 section 5: the DPoP proof failed a check. */
   | 'invalid_dpop_proof'
   /** RFC 9449 section 8: the proof must carry the nonce of the DPoP-Nonce header. */
-  | 'use_dpop_nonce';
+  | 'use_dpop_nonce'
+  // RFC 8707 section 2: a resource the client may not ask a token for.
+  | 'invalid_target';
 
 /** Thrown inside the test issuer's token endpoint and rendered as the JSON error response. */
 export class TokenRequestError extends Error {
