@@ -1,9 +1,10 @@
 // The test issuer's token endpoint with DPoP (RFC 9449 section 5): a good proof binds the token, a bad one is
-// invalid_dpop_proof, a nonce is required when asked (use_dpop_nonce + DPoP-Nonce), a proof is accepted once.
+// invalid_dpop_proof, a nonce is required when asked (use_dpop_nonce + DPoP-Nonce), a proof is accepted once;
+// the testing client gets DPoP-bound tokens.
 import { createVerifier } from '@tollgate/core';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDpopKey, createDpopProof, createTestIssuer, type DpopKey, type TestIssuer } from '../src/index.js';
+import { createClientCredentialsClient, createDpopKey, createDpopProof, createTestIssuer, type DpopKey, type TestIssuer } from '../src/index.js';
 
 let issuer: TestIssuer;
 let nonceIssuer: TestIssuer;
@@ -104,5 +105,25 @@ describe('token endpoint with DPoP', () => {
     // A refused proof did not use up anything: a bad proof is still invalid_dpop_proof, not use_dpop_nonce.
     expect(await post(nonceIssuer, proofFor(nonceIssuer, { method: 'GET', nonce: rotated }))).toMatchObject({ status: 400, body: { error: 'invalid_dpop_proof' } });
     expect(() => issuer.rotateDpopNonce()).toThrow(/dpopNonce: true/);
+  });
+});
+
+describe('createClientCredentialsClient with dpop', () => {
+  it('gets DPoP-bound tokens (generated key, or a createDpopKey key) and builds the headers of a request', async () => {
+    const generated = createClientCredentialsClient({ tokenEndpoint: issuer.tokenEndpoint, clientId: 'admin', clientSecret: 'admin-secret', dpop: true });
+    const details = await generated.getTokenDetails();
+    expect(details.tokenType).toBe('DPoP');
+    expect(decodeJwt(details.accessToken).cnf).toEqual({ jkt: generated.dpopThumbprint });
+    const own = createClientCredentialsClient({ tokenEndpoint: issuer.tokenEndpoint, clientId: 'admin', clientSecret: 'admin-secret', dpop: key });
+    expect(own.dpopThumbprint).toBe(key.jkt);
+    expect(decodeJwt(await own.getToken()).cnf).toEqual({ jkt: key.jkt });
+    const headers = await own.authorizationHeaders('GET', 'https://api.example.test/orders?x=1');
+    expect(headers.authorization).toBe(`DPoP ${await own.getToken()}`);
+    expect(decodeJwt(headers.dpop!)).toMatchObject({ htm: 'GET', htu: 'https://api.example.test/orders' });
+    // Token requests only are counted, not the requests fetch sends to an API.
+    expect(own.requests).toBe(1);
+    const bearer = createClientCredentialsClient({ tokenEndpoint: issuer.tokenEndpoint, clientId: 'admin', clientSecret: 'admin-secret' });
+    expect((await bearer.getTokenDetails()).tokenType).toBe('Bearer');
+    expect(bearer.dpopThumbprint).toBeUndefined();
   });
 });
