@@ -39,6 +39,7 @@ export default defineConfig({
     // runs them one at a time. Three at once keeps both cores busy.
     maxWorkers: Math.max(availableParallelism() - 1, 3),
     testTimeout: 15_000,
-    hookTimeout: 15_000,
+    // Set-up starts issuers and generates keys: on a loaded 2-core machine that can take longer than a test.
+    hookTimeout: 30_000,
   },
 });

@@ -45,6 +45,8 @@ describe('readCertificateHeader under hostile input', () => {
     const started = performance.now();
     for (const format of FORMATS) {
       read('"'.repeat(16000), format);
+      // Review of issue 12 (b), F2: quotes inside an unquoted value once cost a trim() of the whole value each.
+      read(`Hash=00;DNS=x${'"'.repeat(16000)}`, format);
       read('a=;'.repeat(5000), format);
       read('%'.repeat(16000), format);
       read(`-----BEGIN CERTIFICATE-----${'A'.repeat(15000)}`, format);
@@ -69,12 +71,23 @@ describe('parseXfcc', () => {
     expect(parseXfcc('a=1;;b=2')?.map((element) => Object.fromEntries(element))).toEqual([{ a: '1', b: '2' }]);
   });
 
+  // Review of issue 12 (b), F3: Envoy writes one DNS= or URI= pair per SAN; a certificate with two was refused.
+  it('takes repeated SAN keys (the first is kept), as Envoy writes one pair per SAN', () => {
+    expect(parseXfcc('By=spiffe://a;Hash=ab;URI=spiffe://x;URI=spiffe://y;DNS=lyft.com;DNS=www.lyft.com')?.map((element) => Object.fromEntries(element))).toEqual([
+      { by: 'spiffe://a', hash: 'ab', uri: 'spiffe://x', dns: 'lyft.com' },
+    ]);
+    expect(parseXfcc(`DNS=x${'"'.repeat(20)};Hash=ab`)?.map((element) => Object.fromEntries(element))).toEqual([{ dns: `x${'"'.repeat(20)}`, hash: 'ab' }]);
+  });
+
   it.each([
     ['an unterminated quote', 'Cert="abc'],
     ['text after a closing quote', 'Cert="abc"x'],
     ['a pair without =', 'Hash'],
     ['an empty key', '=abc'],
     ['a key twice in one element', 'Hash=a;hash=b'],
+    ['a second Hash smuggled in after a SAN', 'Hash=a;DNS=x;Hash=b'],
+    ['By twice', 'By=a;By=b'],
+    ['Cert twice', 'Cert=a;Cert=b'],
     ['an empty element', 'Hash=a,,Hash=b'],
   ])('refuses %s', (_name, value) => {
     expect(parseXfcc(value)).toBeUndefined();

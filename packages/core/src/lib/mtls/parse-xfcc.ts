@@ -3,10 +3,16 @@
 /** One XFCC element: its pairs by lower-cased key (keys are case-insensitive, values are not). */
 export type XfccElement = ReadonlyMap<string, string>;
 
+// Keys that name the certificate: given twice in one element, they are refused, so a SAN that smuggles in
+// `;Hash=...` (Envoy writes DNS and URI SANs unquoted) cannot add a second one. Envoy writes one `DNS=` or
+// `URI=` pair per SAN, so other keys may repeat (the first is kept).
+const UNIQUE_KEYS = new Set(['by', 'hash', 'cert', 'chain']);
+
 /**
  * The elements of an XFCC value, or `undefined` when it is malformed: an unterminated quote, a pair without
- * `=`, an empty key, a key given twice in one element, or text after a closing quote. Values may be
- * double-quoted (to hold `,`, `;` or `=`), with `\"` for a quote inside them.
+ * `=`, an empty key, `By`, `Hash`, `Cert` or `Chain` given twice in one element, or text after a closing
+ * quote. Values may be double-quoted (to hold `,`, `;` or `=`), with `\"` for a quote inside them.
+ * Linear in the value's length.
  */
 export function parseXfcc(value: string): XfccElement[] | undefined {
   const elements: XfccElement[] = [];
@@ -16,10 +22,13 @@ export function parseXfcc(value: string): XfccElement[] | undefined {
   let inKey = true;
   let quoted = false;
   let closed = false;
+  // Whether the unquoted value so far is only whitespace: a quote may open it then (no trim() per character).
+  let blank = true;
   const endPair = (): boolean => {
     if (inKey) return key.length === 0 && text.trim().length === 0 && !closed;
     const name = key.trim().toLowerCase();
-    if (name.length === 0 || pairs.has(name)) return false;
+    if (name.length === 0) return false;
+    if (pairs.has(name)) return !UNIQUE_KEYS.has(name);
     pairs.set(name, closed ? text : text.trim());
     return true;
   };
@@ -28,6 +37,7 @@ export function parseXfcc(value: string): XfccElement[] | undefined {
     text = '';
     inKey = true;
     closed = false;
+    blank = true;
   };
   for (let i = 0; i < value.length; i += 1) {
     const char = value[i]!;
@@ -61,11 +71,12 @@ export function parseXfcc(value: string): XfccElement[] | undefined {
     if (inKey) {
       if (char === '=') inKey = false;
       else key += char;
-    } else if (char === '"' && text.trim().length === 0) {
+    } else if (char === '"' && blank) {
       quoted = true;
       text = '';
     } else {
       text += char;
+      if (char !== ' ' && char !== '\t') blank = false;
     }
   }
   if (quoted || !endPair()) return undefined;
