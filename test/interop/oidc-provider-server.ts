@@ -146,6 +146,11 @@ export interface StartOptions {
    * `mtls_endpoint_aliases.token_endpoint` at `/mtls/token` (served by the same token endpoint).
    */
   tls?: HttpsServerOptions;
+  /**
+   * More resource servers the provider issues tokens for: resource indicator (RFC 8707) to the space-delimited
+   * scopes it accepts (each one of the provider's `scopes`), e.g. an MCP server's URL known only at run time.
+   */
+  resources?: Readonly<Record<string, string>>;
 }
 
 /** The client certificate of the request's TLS connection, if one was presented. */
@@ -186,6 +191,7 @@ export async function startOidcProvider(options: StartOptions): Promise<OidcProv
   const { port } = server.address() as AddressInfo;
   const issuer = `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
 
+  const resourceScopes: Readonly<Record<string, string>> = { ...RESOURCE_SCOPES, ...options.resources };
   const provider = new Provider(issuer, {
     adapter: memoryAdapter(new Map()),
     clients: [
@@ -246,7 +252,7 @@ export async function startOidcProvider(options: StartOptions): Promise<OidcProv
         defaultResource: async () => undefined,
         useGrantedResource: async () => false,
         async getResourceServerInfo(_ctx, resourceIndicator, client): Promise<ResourceServerInfo> {
-          const scope = RESOURCE_SCOPES[resourceIndicator];
+          const scope = Object.hasOwn(resourceScopes, resourceIndicator) ? resourceScopes[resourceIndicator] : undefined;
           if (scope === undefined) throw new errors.InvalidTarget();
           const alg = CLIENTS.find((c) => c.id === client.clientId)?.tokenAlg ?? 'RS256';
           // Client O's tokens are opaque: a handle the API can only check by introspection.
