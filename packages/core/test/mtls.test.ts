@@ -175,6 +175,48 @@ describe('the TLS client certificate (no proxy header configured)', () => {
     }
   });
 
+  it('reads the certificate on a resumed TLS session too (TLS 1.2 and 1.3)', async () => {
+    for (const maxVersion of ['TLSv1.2', 'TLSv1.3'] as const) {
+      const verifier = verifierWith();
+      const server = createServer({ ...certs.serverOptions(), maxVersion }, (req, res) => {
+        verifier.authenticate({ headers: req.headers, method: req.method, socket: req.socket }).then(
+          () => res.writeHead(200, { 'x-reused': String((req.socket as import('node:tls').TLSSocket).isSessionReused()) }).end(),
+          () => res.writeHead(401, { 'x-reused': String((req.socket as import('node:tls').TLSSocket).isSessionReused()) }).end(),
+        );
+      });
+      server.listen(0, '127.0.0.1');
+      await once(server, 'listening');
+      const { port } = server.address() as AddressInfo;
+      const { Agent } = await import('node:https');
+      // A new connection per request, resuming the first one's session from the agent's cache.
+      const agent = new Agent({ keepAlive: false, maxCachedSessions: 10 });
+      const token = await bound();
+      const outcomes: string[] = [];
+      try {
+        for (let i = 0; i < 3; i += 1) {
+          outcomes.push(
+            await new Promise<string>((resolve, reject) => {
+              const req = httpsRequest({ host: '127.0.0.1', port, path: '/', agent, headers: { authorization: `Bearer ${token}` }, ...certs.clientOptions(certs.client) }, (res) => {
+                res.resume();
+                res.on('end', () => resolve(`${res.statusCode} ${String(res.headers['x-reused'])}`));
+              });
+              req.on('error', reject);
+              req.end();
+            }),
+          );
+          // Let the client store the session (a TLS 1.3 ticket arrives after the handshake).
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+      } finally {
+        agent.destroy();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      }
+      expect(outcomes[0]).toBe('200 false');
+      expect(outcomes.slice(1)).toContain('200 true');
+      expect(outcomes.every((outcome) => outcome.startsWith('200'))).toBe(true);
+    }
+  });
+
   it('binds to a self-signed client certificate the CA never issued (RFC 8705 section 2.2)', async () => {
     const server = await tlsServer(verifierWith());
     try {
