@@ -242,3 +242,22 @@ describe('protectedResourceMetadata fails closed at startup', () => {
     expect(() => tgKoa.protectedResourceMetadata()).toThrow(/has no verifier/);
   });
 });
+
+describe('Fastify with forgiving router options', () => {
+  it('never serves the document at a path the router forgives (trailing or doubled slash, case)', async () => {
+    const Fastify = (await import('fastify')).default;
+    const app = Fastify({ ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, caseSensitive: false });
+    await app.register(tollgate, { ...verifierOptions(), global: false });
+    await app.ready();
+    try {
+      expect((await app.inject({ url: METADATA_PATH })).statusCode).toBe(200);
+      for (const url of [`${METADATA_PATH}/`, '/.well-known//oauth-protected-resource/mcp', '/.well-known/oauth-protected-resource/MCP', '/.WELL-KNOWN/oauth-protected-resource/mcp']) {
+        const response = await app.inject({ url });
+        expect(response.statusCode, url).toBe(404);
+        expect(response.body).not.toContain('authorization_servers');
+      }
+    } finally {
+      await app.close();
+    }
+  });
+});

@@ -20,8 +20,7 @@ export type {
 export { createVerifier } from './create-verifier.js';
 export { createMetadataResponder, metadataResponderFor } from './serve-resource-metadata.js';
 export type { MetadataResponder, MetadataResponse } from './serve-resource-metadata.js';
-export type { ResolvedResourceMetadata, ResourceMetadataOptions, ScopeGrantFunction, ScopeHierarchy, ScopeMatcher } from './resource-metadata.js';
-export type { ResourceMetadataDocument } from './lib/resource-metadata.js';
+export type { ResolvedResourceMetadata, ResourceMetadataDocument, ResourceMetadataOptions, ScopeGrantFunction, ScopeHierarchy, ScopeMatcher } from './resource-metadata.js';
 export type { AuthenticateOptions, Verifier } from './create-verifier.js';
 export { verifyToken } from './verify-token.js';
 export { extractBearerToken } from './extract-bearer-token.js';

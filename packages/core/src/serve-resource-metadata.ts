@@ -3,7 +3,8 @@ import type { Verifier } from './create-verifier.js';
 import { TollgateConfigError } from './errors.js';
 import { isVerifier, type DefaultConfiguration } from './guard.js';
 import { resolveAdapterOptions, type AdapterOptions } from './adapter-support.js';
-import { renderResourceMetadata, type ResourceMetadataDocument } from './lib/resource-metadata.js';
+import { renderResourceMetadata } from './lib/resource-metadata.js';
+import type { ResourceMetadataDocument } from './resource-metadata.js';
 import { recordedScopes } from './lib/scope-registry.js';
 
 /** A response to a request for the metadata document: status, headers and body (empty for HEAD, OPTIONS and 405). */
