@@ -1,6 +1,6 @@
 // @tollgate/core: verify OAuth 2.0 JWT access tokens against a remote JWKS, with RFC 6750 errors.
 export { DECISION_CHANNEL, INTROSPECTION_CHANNEL, JWKS_CHANNEL } from './audit-events.js';
-export type { AcceptedDecision, AnonymousDecision, DecisionEvent, DecisionSubject, IntrospectionEvent, IntrospectionProblem, JwksEvent, JwksProblem, RejectedDecision } from './audit-events.js';
+export type { AcceptedDecision, AnonymousDecision, DecisionEvent, DecisionSubject, IntrospectionEvent, IntrospectionProblem, JwksEvent, JwksProblem, RejectedDecision, StepUpDemand } from './audit-events.js';
 export { validateClaimRules } from './claim-rules.js';
 export type {
   ClaimMember,
@@ -71,5 +71,5 @@ export { createGuard, DefaultConfiguration, isVerifier, toVerifier, validateStep
 export type { Decision, Guard, GuardOptions, GuardRules, GuardState, StepUpRequirement } from './guard.js';
 export { renderJson, renderProblemJson, toErrorResponse, toUnhandledResponse } from './error-response.js';
 export type { ErrorRenderer, ErrorResponse, RenderedBody } from './error-response.js';
-export { bindRequests, bindRequestsNow, configureDefaults, createMethodDecorator, decidedToken, defineMiddleware, defineScopeDecorators, isGuardOptionKey, queryIfPresent, resolveAdapterOptions, scopeGuardsBySource } from './adapter-support.js';
+export { bindRequests, bindRequestsNow, configureDefaults, createMethodDecorator, decidedToken, declareScopes, defineMiddleware, defineScopeDecorators, isGuardOptionKey, queryIfPresent, resolveAdapterOptions, scopeGuardsBySource } from './adapter-support.js';
 export type { AdapterOptions, GuardSource, HandlerMethod, MiddlewareFactories, RequestAccess, RunGuard, RunGuardNow, ScopeDecorator } from './adapter-support.js';
