@@ -48,6 +48,8 @@ const expressApp =
   async (verifier) => {
     const express = (await load()) as typeof import('express');
     const { protectedResourceMetadata, requireAuth, requireScope, requireStepUp, tollgateErrorHandler } = tgExpress;
+    // Standalone requireScope guards are this verifier's (scopes_supported) because configure() names it.
+    tgExpress.configure(verifier);
     const app = express();
     app.use(protectedResourceMetadata(verifier));
     const auth = requireAuth(verifier);
@@ -64,6 +66,8 @@ const koaApp =
     const Koa = (await load()) as typeof import('koa');
     const Router = (await import('@koa/router')).default;
     const { protectedResourceMetadata, requireAuth, requireScope, requireStepUp, tollgateErrorHandler } = tgKoa;
+    // Standalone requireScope guards are this verifier's (scopes_supported) because configure() names it.
+    tgKoa.configure(verifier);
     const app = new Koa();
     app.use(tollgateErrorHandler());
     app.use(protectedResourceMetadata(verifier));
@@ -116,6 +120,8 @@ const fastifyRootApp: AppFactory = async (verifier) => {
 const honoApp: AppFactory = async (verifier) => {
   const { Hono } = await import('hono');
   const { protectedResourceMetadata, requireAuth, requireScope, requireStepUp, tollgateErrorHandler } = tgHono;
+    // Standalone requireScope guards are this verifier's (scopes_supported) because configure() names it.
+    tgHono.configure(verifier);
   const app = new Hono();
   app.onError(tollgateErrorHandler());
   app.use(protectedResourceMetadata(verifier));
@@ -136,6 +142,15 @@ const frameworks: Array<[string, AppFactory]> = [
   ['koa3', koaApp(async () => (await import('koa')).default)],
   ['koa2', koaApp(async () => (await import('koa2')).default)],
 ];
+
+// Before the apps below call configure(): it checks protectedResourceMetadata() without one.
+describe('protectedResourceMetadata fails closed at startup', () => {
+  it('without resource, with metadata: false, and without a verifier or configure()', () => {
+    expect(() => tgExpress.protectedResourceMetadata({ issuer: issuer.issuer, audience: RESOURCE, allowInsecureRequests: true })).toThrow(tgExpress.TollgateConfigError);
+    expect(() => tgKoa.protectedResourceMetadata({ ...verifierOptions(), metadata: false })).toThrow(/metadata: false/);
+    expect(() => tgKoa.protectedResourceMetadata()).toThrow(/has no verifier/);
+  });
+});
 
 describe.each(frameworks)('%s', (_, factory) => {
   let server: Server;
@@ -232,14 +247,6 @@ describe.each(frameworks)('%s', (_, factory) => {
       expect(response.headers['www-authenticate']).toContain('error="insufficient_user_authentication"');
       expect(response.headers['www-authenticate']).toContain(`acr_values="phr", max_age=300, resource_metadata="${METADATA_URL}"`);
     }
-  });
-});
-
-describe('protectedResourceMetadata fails closed at startup', () => {
-  it('without resource, with metadata: false, and without a verifier or configure()', () => {
-    expect(() => tgExpress.protectedResourceMetadata({ issuer: issuer.issuer, audience: RESOURCE, allowInsecureRequests: true })).toThrow(tgExpress.TollgateConfigError);
-    expect(() => tgKoa.protectedResourceMetadata({ ...verifierOptions(), metadata: false })).toThrow(/metadata: false/);
-    expect(() => tgKoa.protectedResourceMetadata()).toThrow(/has no verifier/);
   });
 });
 

@@ -146,10 +146,11 @@ export function metadataResponderFor(source: AdapterOptions | Verifier | undefin
   // The options configure() was given stand for its verifier: a second verifier would describe none of the routes.
   if (defaults.configured && configuredFrom(defaults) === source) return createMetadataResponder(defaults.configured, defaults);
   const verifier = resolveAdapterOptions(source).verifier;
+  const responder = createMetadataResponder(verifier, defaults);
   if (defaults.configured?.options.resource !== undefined && defaults.configured.options.resource === verifier.options.resource) {
     throw new TollgateConfigError(
       `${defaults.packageName}: protectedResourceMetadata(options) would build a second verifier for ${verifier.options.resource}, whose guards are configure()'s verifier's; pass that verifier (const verifier = configure(options); protectedResourceMetadata(verifier))`,
     );
   }
-  return createMetadataResponder(verifier, defaults);
+  return responder;
 }
