@@ -145,7 +145,9 @@ describe('Fastify', () => {
     app.register(async (child) => {
       await child.register(tollgate, { verifier: verifierFor(MCP, { metadata: { resourceName: 'Two' } }) });
     });
-    await expect(app.ready()).rejects.toThrow(TollgateConfigError);
+    const error: unknown = await app.ready().then(() => undefined, (failure: unknown) => failure);
+    expect(error).toBeInstanceOf(TollgateConfigError);
+    expect((error as Error).message).toMatch(/the first for "https:\/\/api\.example\.test\/mcp", the second for .*differ in resource_name/);
     await app.close().catch(() => undefined);
   });
 

@@ -84,9 +84,15 @@ export function createMetadataResponder(verifier: Verifier | readonly Verifier[]
   const expected = renderResourceMetadata(fixedPart(first));
   for (const other of verifiers.slice(1)) {
     const o = other.options.metadata!;
-    if (renderResourceMetadata(fixedPart(other)) !== expected || o.path !== metadata.path || o.cacheMaxAge !== metadata.cacheMaxAge) {
+    const rendered = renderResourceMetadata(fixedPart(other));
+    if (rendered !== expected || o.path !== metadata.path || o.cacheMaxAge !== metadata.cacheMaxAge) {
+      // Which members differ, by name only: both documents are public, but the message stays short.
+      const a = JSON.parse(expected) as Record<string, unknown>;
+      const b = JSON.parse(rendered) as Record<string, unknown>;
+      const differ = [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((key) => JSON.stringify(a[key]) !== JSON.stringify(b[key]));
+      if (o.cacheMaxAge !== metadata.cacheMaxAge) differ.push('cacheMaxAge');
       throw new TollgateConfigError(
-        `tollgate: two verifiers serve different protected resource metadata at ${metadata.path} (resource ${JSON.stringify(resource)} and ${JSON.stringify(other.options.resource)}); give them the same resource and metadata options, or pass the same verifier to both`,
+        `tollgate: two verifiers serve different protected resource metadata at ${metadata.path} (the first for ${JSON.stringify(resource)}, the second for ${JSON.stringify(other.options.resource)}; they differ in ${differ.join(', ') || 'path'}); give them the same resource and metadata options, or pass the same verifier to both`,
       );
     }
   }
