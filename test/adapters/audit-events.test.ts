@@ -46,3 +46,25 @@ describeTargets(DRIVERS, (_driver, target) => {
     expect(events[1]).toMatchObject({ tokenId: 'w-1', clientId: 'client-123', requiredScopes: ['orders:write'] });
   });
 });
+
+// RFC 9470 step-up: its refusal (401 insufficient_user_authentication) and its acceptance are decisions too.
+it('publishes the step-up decision of a route, naming what it asked for, never the acr or auth_time', async () => {
+  const express = (await import('express')).default;
+  const { createServer } = await import('node:http');
+  const tg = await import('@tollgate/express');
+  const app = express();
+  app.post('/pay', tg.requireAuth(issuer.options()), tg.requireStepUp({ acrValues: ['urn:mfa'], maxAge: 300 }), (_req, res) => res.json({ paid: true }));
+  app.use(tg.tollgateErrorHandler());
+  const server = createServer(app);
+  const now = Math.floor(Date.now() / 1000);
+  try {
+    await request(server).post('/pay').set('Authorization', await issuer.bearer({ acr: 'urn:password', auth_time: now - 3600 })).expect(401);
+    await request(server).post('/pay').set('Authorization', await issuer.bearer({ acr: 'urn:mfa', auth_time: now - 10 })).expect(200);
+  } finally {
+    server.close();
+  }
+  expect(summary()).toEqual(['authentication accepted', 'authorization rejected 401 insufficient_user_authentication', 'authentication accepted', 'authorization accepted']);
+  expect(events[1]).toMatchObject({ stepUp: { acrValues: ['urn:mfa'], maxAge: 300 }, clientId: 'client-123' });
+  expect(events[3]).toMatchObject({ stepUp: { acrValues: ['urn:mfa'], maxAge: 300 } });
+  expect(JSON.stringify(events)).not.toContain('urn:password');
+});

@@ -48,6 +48,8 @@ const expressApp =
   async (verifier) => {
     const express = (await load()) as typeof import('express');
     const { protectedResourceMetadata, requireAuth, requireScope, requireStepUp, tollgateErrorHandler } = tgExpress;
+    // Standalone requireScope guards are this verifier's (scopes_supported) because configure() names it.
+    tgExpress.configure(verifier);
     const app = express();
     app.use(protectedResourceMetadata(verifier));
     const auth = requireAuth(verifier);
@@ -64,6 +66,8 @@ const koaApp =
     const Koa = (await load()) as typeof import('koa');
     const Router = (await import('@koa/router')).default;
     const { protectedResourceMetadata, requireAuth, requireScope, requireStepUp, tollgateErrorHandler } = tgKoa;
+    // Standalone requireScope guards are this verifier's (scopes_supported) because configure() names it.
+    tgKoa.configure(verifier);
     const app = new Koa();
     app.use(tollgateErrorHandler());
     app.use(protectedResourceMetadata(verifier));
@@ -116,6 +120,8 @@ const fastifyRootApp: AppFactory = async (verifier) => {
 const honoApp: AppFactory = async (verifier) => {
   const { Hono } = await import('hono');
   const { protectedResourceMetadata, requireAuth, requireScope, requireStepUp, tollgateErrorHandler } = tgHono;
+    // Standalone requireScope guards are this verifier's (scopes_supported) because configure() names it.
+    tgHono.configure(verifier);
   const app = new Hono();
   app.onError(tollgateErrorHandler());
   app.use(protectedResourceMetadata(verifier));
@@ -136,6 +142,15 @@ const frameworks: Array<[string, AppFactory]> = [
   ['koa3', koaApp(async () => (await import('koa')).default)],
   ['koa2', koaApp(async () => (await import('koa2')).default)],
 ];
+
+// Before the apps below call configure(): it checks protectedResourceMetadata() without one.
+describe('protectedResourceMetadata fails closed at startup', () => {
+  it('without resource, with metadata: false, and without a verifier or configure()', () => {
+    expect(() => tgExpress.protectedResourceMetadata({ issuer: issuer.issuer, audience: RESOURCE, allowInsecureRequests: true })).toThrow(tgExpress.TollgateConfigError);
+    expect(() => tgKoa.protectedResourceMetadata({ ...verifierOptions(), metadata: false })).toThrow(/metadata: false/);
+    expect(() => tgKoa.protectedResourceMetadata()).toThrow(/has no verifier/);
+  });
+});
 
 describe.each(frameworks)('%s', (_, factory) => {
   let server: Server;
@@ -235,10 +250,21 @@ describe.each(frameworks)('%s', (_, factory) => {
   });
 });
 
-describe('protectedResourceMetadata fails closed at startup', () => {
-  it('without resource, with metadata: false, and without a verifier or configure()', () => {
-    expect(() => tgExpress.protectedResourceMetadata({ issuer: issuer.issuer, audience: RESOURCE, allowInsecureRequests: true })).toThrow(tgExpress.TollgateConfigError);
-    expect(() => tgKoa.protectedResourceMetadata({ ...verifierOptions(), metadata: false })).toThrow(/metadata: false/);
-    expect(() => tgKoa.protectedResourceMetadata()).toThrow(/has no verifier/);
+describe('Fastify with forgiving router options', () => {
+  it('never serves the document at a path the router forgives (trailing or doubled slash, case)', async () => {
+    const Fastify = (await import('fastify')).default;
+    const app = Fastify({ ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, caseSensitive: false });
+    await app.register(tollgate, { ...verifierOptions(), global: false });
+    await app.ready();
+    try {
+      expect((await app.inject({ url: METADATA_PATH })).statusCode).toBe(200);
+      for (const url of [`${METADATA_PATH}/`, '/.well-known//oauth-protected-resource/mcp', '/.well-known/oauth-protected-resource/MCP', '/.WELL-KNOWN/oauth-protected-resource/mcp']) {
+        const response = await app.inject({ url });
+        expect(response.statusCode, url).toBe(404);
+        expect(response.body).not.toContain('authorization_servers');
+      }
+    } finally {
+      await app.close();
+    }
   });
 });

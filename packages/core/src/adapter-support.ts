@@ -3,6 +3,7 @@ import type { AccessToken } from './access-token.js';
 import type { ClaimRuleSet } from './claim-rules.js';
 import type { Verifier } from './create-verifier.js';
 import type { RequestLike } from './extract-bearer-token.js';
+import { recordScopes } from './lib/scope-registry.js';
 import { createGuard, holdsIn, isVerifier, synchronousGuardOf, toVerifier, type Decision, type DefaultConfiguration, type Guard, type GuardOptions, type GuardState, type StepUpRequirement } from './guard.js';
 import type { ScopeMode } from './has-scopes.js';
 import { TollgateConfigError } from './errors.js';
@@ -60,7 +61,19 @@ export function configureDefaults(
 ): { verifier: Verifier; guardOptions: GuardOptions } {
   const resolved = resolveAdapterOptions(options, guardOptions);
   defaults.set(resolved.verifier, resolved.guardOptions);
+  configuredOptions.set(defaults, options);
   return resolved;
+}
+
+// What each adapter's configure() was last given: the same object passed to protectedResourceMetadata means that verifier.
+const configuredOptions = new WeakMap<DefaultConfiguration, object>();
+
+/**
+ * The options object (or verifier) `configure()` was last given for `defaults`; `undefined` before.
+ * @example if (configuredFrom(defaults) === options) use(defaults.configured);
+ */
+export function configuredFrom(defaults: DefaultConfiguration): object | undefined {
+  return configuredOptions.get(defaults);
 }
 
 /** A handler method that takes (a prefix of) the framework's handler arguments. */
@@ -245,6 +258,16 @@ export interface GuardSource {
 }
 
 /**
+ * Records, where a route is declared, that a guard made on first use (see {@link scopeGuardsBySource}) will
+ * require `scopes` of `verifier`: they are listed in its metadata's `scopes_supported` (RFC 9728 section 2).
+ * Nothing is recorded once the verifier has served a request (a warning names the scope).
+ * @example declareScopes(registration.verifier, ['orders:write'], 'requireScope'); // in Fastify's onRoute
+ */
+export function declareScopes(verifier: Verifier, scopes: readonly string[], name: string): void {
+  recordScopes(verifier, scopes, name);
+}
+
+/**
  * One scope requirement's guard for each configuration that may serve a request (e.g. each Fastify
  * plugin registration), made on first use and kept. A scope requirement is never optional, whatever
  * the source's own `optional` says.
@@ -255,7 +278,8 @@ export function scopeGuardsBySource(scopes: readonly string[], mode: ScopeMode, 
   return (source) => {
     let guard = guards.get(source);
     if (!guard) {
-      guard = createGuard(source.verifier, { ...source.guardOptions, optional: false, scopes, mode, name });
+      // Made on first use: the adapter records its scopes where the route is declared (recordGuardScopes).
+      guard = createGuard(source.verifier, { ...source.guardOptions, optional: false, scopes, mode, name }, false);
       guards.set(source, guard);
     }
     return guard;

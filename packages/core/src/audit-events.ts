@@ -51,6 +51,8 @@ export interface AcceptedDecision extends DecisionSubject {
   mode?: ScopeMode;
   /** A route's claim rules only: each rule it checked (claim and kind, or validator name; never a value). */
   claimRules?: readonly ClaimRuleRef[];
+  /** A route's step-up requirement only (RFC 9470 section 3): the `acr` values and `max_age` (seconds) it asked for. */
+  stepUp?: StepUpDemand;
 }
 
 /** Optional authentication found no token and let the request through. */
@@ -89,6 +91,20 @@ export interface RejectedDecision extends Partial<DecisionSubject> {
   rule?: ClaimRuleRef;
   /** A route's claim rules only: every rule of the requirement. */
   claimRules?: readonly ClaimRuleRef[];
+  /** A route's step-up requirement only (RFC 9470 section 3): the `acr` values and `max_age` (seconds) it asked for. */
+  stepUp?: StepUpDemand;
+}
+
+/**
+ * What a route's step-up requirement asked for, as an audit event names it (never the token's `acr` or `auth_time`).
+ * @example subscribe(DECISION_CHANNEL, (e) => { if (e.stepUp) console.log(e.outcome, e.stepUp.acrValues); });
+ * @see RFC 9470 section 3
+ */
+export interface StepUpDemand {
+  /** Acceptable `acr` values; empty when the route asks only for `maxAge`. */
+  readonly acrValues: readonly string[];
+  /** The longest time since the user authenticated, in seconds; `undefined` when not asked. */
+  readonly maxAge: number | undefined;
 }
 
 /** One decision, as published on {@link DECISION_CHANNEL}. */

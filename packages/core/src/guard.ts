@@ -6,10 +6,10 @@ import { InsufficientClaimsError, MissingTokenError, TollgateConfigError, Tollga
 import type { RequestLike } from './extract-bearer-token.js';
 import { assertScopes, validateScopes, type ScopeMode } from './has-scopes.js';
 import { enforceClaimRules, type RefuseClaims } from './lib/enforce-claim-rules.js';
-import { publishAuthentication, publishAuthorization, publishClaimAuthorization } from './lib/publish-audit-events.js';
+import { publishAuthentication, publishAuthorization, publishClaimAuthorization, publishStepUp } from './lib/publish-audit-events.js';
 import { resolveClaimRules } from './lib/resolve-claim-rules.js';
 import { isThenable } from './lib/thenable.js';
-import { recordScopes } from './lib/scope-registry.js';
+import { recordScopes, sealScopes } from './lib/scope-registry.js';
 import { checkStepUp, resolveStepUp } from './lib/step-up.js';
 import type { Duration, VerifierOptions } from './options.js';
 
@@ -164,8 +164,10 @@ function isPreflight(request: RequestLike): boolean {
  * const guard = createGuard(verifier, { scopes: ['orders:read'] });
  * const state = { auth: req.auth, decision: undefined };
  * req.auth = await guard(toRequestLike(req), state);
+ * @param declared - `false` for a guard made on first use (at request time): its scopes are not recorded for
+ *   the metadata's `scopes_supported` (RFC 9728 section 2), which its adapter records at declaration instead
  */
-export function createGuard(source: Verifier | DefaultConfiguration, rules: GuardRules = {}): Guard {
+export function createGuard(source: Verifier | DefaultConfiguration, rules: GuardRules = {}, declared = true): Guard {
   const name = rules.name ?? 'requireScope';
   if (rules.scopes !== undefined && rules.scopes.length === 0) {
     throw new TollgateConfigError(`${name}: names no scope; an empty list would admit any token. Name at least one scope, or use requireAuth for authentication only`);
@@ -185,8 +187,13 @@ export function createGuard(source: Verifier | DefaultConfiguration, rules: Guar
   const refuseClaims: RefuseClaims = (rule) => new InsufficientClaimsError({ rule, realm });
   const own = source instanceof DefaultConfiguration ? undefined : source;
   const defaults = source instanceof DefaultConfiguration ? source : undefined;
-  // For the metadata's scopes_supported (RFC 9728): known at startup, so the document follows the code.
-  if (scopes.length > 0) recordScopes(source, scopes);
+  // For the metadata's scopes_supported (RFC 9728), recorded where the guard is declared, against the
+  // verifier that will decide it: its own, else configure()'s; a standalone guard declared before any
+  // configure() goes to the defaults, which no document lists as its own (see serve-resource-metadata.ts).
+  // A guard made on first use (a Fastify registration's) is recorded by its adapter at declaration instead.
+  if (scopes.length > 0 && declared) recordScopes(own ?? defaults?.configured ?? source, scopes, name);
+  // The first request this guard serves ends recording for what it answers to: later guards come from traffic.
+  let serving = false;
   // A guard on the defaults reads configure()'s allowPreflight per request, like its transport options.
   const allowsPreflight = (): boolean => rules.allowPreflight ?? defaults?.guardOptions.allowPreflight ?? false;
   // Transport options fall back to the configured defaults; `optional` never does: it belongs to the
@@ -204,8 +211,6 @@ export function createGuard(source: Verifier | DefaultConfiguration, rules: Guar
     if (!token && rules.optional) return undefined;
     const verifierOptions = verifier?.options as Partial<Verifier['options']> | undefined;
     if (scopes.length > 0) {
-      // A guard on configure()'s defaults or a Fastify registration learns its verifier here.
-      if (verifier && verifierOptions?.metadata) recordScopes(verifier, scopes);
       try {
         if (!token) throw new MissingTokenError();
         assertScopes(token, scopes, { mode, matcher: verifierOptions?.scopeMatcher });
@@ -216,9 +221,15 @@ export function createGuard(source: Verifier | DefaultConfiguration, rules: Guar
       publishAuthorization(token, scopes, mode);
     }
     if (stepUp) {
-      if (!token) throw new MissingTokenError();
-      const now = (verifierOptions?.now ?? Date.now)() / 1000;
-      checkStepUp(stepUp, token.claims as Readonly<Record<string, unknown>>, now, verifierOptions?.clockTolerance ?? 5, realm);
+      try {
+        if (!token) throw new MissingTokenError();
+        const now = (verifierOptions?.now ?? Date.now)() / 1000;
+        checkStepUp(stepUp, token.claims as Readonly<Record<string, unknown>>, now, verifierOptions?.clockTolerance ?? 5, realm);
+      } catch (error) {
+        publishStepUp(token, stepUp, error);
+        throw error;
+      }
+      publishStepUp(token, stepUp);
     }
     return claimRules ? authorizeClaims(token) : token;
   };
@@ -292,6 +303,11 @@ export function createGuard(source: Verifier | DefaultConfiguration, rules: Guar
   // Synchronous while nothing needs a signature check (a cached token, an upstream decision, a refusal,
   // which it throws); a promise otherwise.
   const decide: GuardNow = (request, state) => {
+    if (!serving) {
+      serving = true;
+      sealScopes(own ?? defaults);
+      sealScopes(defaults?.configured);
+    }
     const here = state.scope ?? '';
     const upstream = state.decision !== undefined && holdsIn(state.decision.scope, here) ? state.decision : undefined;
     // An upstream decision counts only while the token it attached is still the one on the request:

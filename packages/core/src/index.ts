@@ -1,6 +1,6 @@
 // @tollgate/core: verify OAuth 2.0 JWT access tokens against a remote JWKS, with RFC 6750 errors.
 export { DECISION_CHANNEL, INTROSPECTION_CHANNEL, JWKS_CHANNEL } from './audit-events.js';
-export type { AcceptedDecision, AnonymousDecision, DecisionEvent, DecisionSubject, IntrospectionEvent, IntrospectionProblem, JwksEvent, JwksProblem, RejectedDecision } from './audit-events.js';
+export type { AcceptedDecision, AnonymousDecision, DecisionEvent, DecisionSubject, IntrospectionEvent, IntrospectionProblem, JwksEvent, JwksProblem, RejectedDecision, StepUpDemand } from './audit-events.js';
 export { validateClaimRules } from './claim-rules.js';
 export type {
   ClaimMember,
@@ -20,8 +20,7 @@ export type {
 export { createVerifier } from './create-verifier.js';
 export { createMetadataResponder, metadataResponderFor } from './serve-resource-metadata.js';
 export type { MetadataResponder, MetadataResponse } from './serve-resource-metadata.js';
-export type { ResolvedResourceMetadata, ResourceMetadataOptions, ScopeGrantFunction, ScopeHierarchy, ScopeMatcher } from './resource-metadata.js';
-export type { ResourceMetadataDocument } from './lib/resource-metadata.js';
+export type { ResolvedResourceMetadata, ResourceMetadataDocument, ResourceMetadataOptions, ScopeGrantFunction, ScopeHierarchy, ScopeMatcher } from './resource-metadata.js';
 export type { AuthenticateOptions, Verifier } from './create-verifier.js';
 export { verifyToken } from './verify-token.js';
 export { extractBearerToken } from './extract-bearer-token.js';
@@ -73,7 +72,7 @@ export { createGuard, DefaultConfiguration, isVerifier, toVerifier, validateStep
 export type { Decision, Guard, GuardOptions, GuardRules, GuardState, StepUpRequirement } from './guard.js';
 export { renderJson, renderProblemJson, toErrorResponse, toUnhandledResponse } from './error-response.js';
 export type { ErrorRenderer, ErrorResponse, RenderedBody } from './error-response.js';
-export { bindRequests, bindRequestsNow, configureDefaults, createMethodDecorator, decidedToken, defineMiddleware, defineScopeDecorators, isGuardOptionKey, queryIfPresent, resolveAdapterOptions, scopeGuardsBySource } from './adapter-support.js';
+export { bindRequests, bindRequestsNow, configureDefaults, createMethodDecorator, decidedToken, declareScopes, defineMiddleware, defineScopeDecorators, isGuardOptionKey, queryIfPresent, resolveAdapterOptions, scopeGuardsBySource } from './adapter-support.js';
 export { requestUrlFrom } from './lib/request-url.js';
 export type { AdapterOptions, GuardSource, HandlerMethod, MiddlewareFactories, RequestAccess, RunGuard, RunGuardNow, ScopeDecorator } from './adapter-support.js';
 // Shared with sibling packages (@tollgate/client): a capped, deadline-raced body reader and the signing-key check.

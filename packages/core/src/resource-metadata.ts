@@ -78,3 +78,32 @@ export interface ScopeHierarchy {
 
 /** Whether a token's scopes satisfy one required scope, with the hierarchy applied. */
 export type ScopeMatcher = (granted: readonly string[], required: string) => boolean;
+
+/** The members of a Protected Resource Metadata document tollgate publishes (RFC 9728 section 2). */
+export interface ResourceMetadataDocument {
+  /** The resource identifier: exactly the URL the document describes (section 3.3). */
+  readonly resource: string;
+  /** Issuer identifiers of the authorization servers that issue tokens for it. */
+  readonly authorization_servers?: readonly string[];
+  /** The scopes its routes require (collected from the guards, or given). */
+  readonly scopes_supported?: readonly string[];
+  /** How a token may be sent: `header`, and `body` or `query` where the guards accept them. */
+  readonly bearer_methods_supported?: readonly ('header' | 'body' | 'query')[];
+  /** Signature algorithms accepted for DPoP proofs, when DPoP is on. */
+  readonly dpop_signing_alg_values_supported?: readonly string[];
+  /** Whether every token must be DPoP-bound. */
+  readonly dpop_bound_access_tokens_required?: boolean;
+  /**
+   * Whether every token must be bound to a TLS client certificate (RFC 8705). The hook for mTLS: nothing
+   * sets it yet; the mTLS work fills it from its own option in serve-resource-metadata.ts.
+   */
+  readonly tls_client_certificate_bound_access_tokens?: boolean;
+  /** Human-readable name of the resource. */
+  readonly resource_name?: string;
+  /** A page for developers using the resource. */
+  readonly resource_documentation?: string;
+  /** The resource's policy on data use. */
+  readonly resource_policy_uri?: string;
+  /** The resource's terms of service. */
+  readonly resource_tos_uri?: string;
+}

@@ -212,3 +212,22 @@ describe('step-up (RFC 9470)', () => {
     expect(() => createGuard(verifier(), { stepUp } as never)).toThrow(TollgateConfigError);
   });
 });
+
+describe('values that would render wrongly or vanish are startup errors', () => {
+  it("refuses '__proto__' in scopeHierarchy.implies (zod would drop it silently)", () => {
+    expect(() => createVerifier(options({ scopeHierarchy: { implies: JSON.parse('{"__proto__":["orders:read"],"a":["b"]}') } }))).toThrow(/__proto__/);
+    // A literal { __proto__: [...] } sets the prototype instead of a key: refused too.
+    expect(() => createVerifier(options({ scopeHierarchy: { implies: { __proto__: ['orders:read'] } as never } }))).toThrow(/plain object/);
+    expect(() => createVerifier(options({ scopeHierarchy: { implies: { a: ['b'] } } }))).not.toThrow();
+  });
+
+  it('refuses a metadata.cacheMaxAge that is not whole seconds (it is sent as max-age)', () => {
+    expect(() => createVerifier(options({ metadata: { cacheMaxAge: '1.5s' } }))).toThrow(/cacheMaxAge: must be whole seconds|whole seconds/);
+    expect(createVerifier(options({ metadata: { cacheMaxAge: '10m' } })).options.metadata && createMetadataResponder(createVerifier(options({ metadata: { cacheMaxAge: '10m' } }))).respond('GET', '/.well-known/oauth-protected-resource/mcp')!.headers['Cache-Control']).toBe('public, max-age=600');
+  });
+
+  it('refuses a step-up maxAge past the safe integers (it would render as 1e+21)', () => {
+    expect(() => createGuard(createVerifier(options()), { stepUp: { maxAge: 1e21 } })).toThrow(TollgateConfigError);
+    expect(() => createGuard(createVerifier(options()), { stepUp: { maxAge: 300 } })).not.toThrow();
+  });
+});

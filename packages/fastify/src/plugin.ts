@@ -4,6 +4,7 @@ import {
   bindRequestsNow,
   configureDefaults,
   createMetadataResponder,
+  declareScopes,
   DefaultConfiguration,
   defineScopeDecorators,
   requestUrlFrom,
@@ -12,6 +13,7 @@ import {
   type AdapterOptions,
   type Guard,
   type GuardOptions,
+  type MetadataResponder,
   type RequestAccess,
   type ScopeDecorator,
   type ScopeMode,
@@ -68,11 +70,28 @@ function servingRegistration(request: FastifyRequest, what: string): Registratio
 /** `fastify.requireScope` / `fastify.requireAnyScope`: hooks that use the registration serving the request. */
 function scopeHookFactory(mode: ScopeMode, name: string) {
   return (...scopes: string[]): onRequestAsyncHookHandler => {
-    const guardFor = scopeGuardsBySource(checkScopeList(scopes, name)!, mode, name);
-    return async (request) => {
+    const checked = checkScopeList(scopes, name)!;
+    const guardFor = scopeGuardsBySource(checked, mode, name);
+    const hook: onRequestAsyncHookHandler = async (request) => {
       await runGuard(guardFor(servingRegistration(request, name)), request);
     };
+    scopeHooks.set(hook, { scopes: checked, name });
+    return hook;
   };
+}
+// The hooks fastify.requireScope made, so a route declaring one records its scopes for the metadata.
+const scopeHooks = new WeakMap<object, { scopes: readonly string[]; name: string }>();
+const ROUTE_HOOKS = ['onRequest', 'preParsing', 'preValidation', 'preHandler'] as const;
+
+/** Records, for the metadata's scopes_supported, the scopes of the fastify.requireScope hooks a route declares. */
+function declareHookScopes(registration: Registration, route: RouteOptions): void {
+  for (const key of ROUTE_HOOKS) {
+    const hooks: unknown = (route as unknown as Record<string, unknown>)[key];
+    for (const hook of Array.isArray(hooks) ? hooks : [hooks]) {
+      const declared = typeof hook === 'function' ? scopeHooks.get(hook) : undefined;
+      if (declared) declareScopes(registration.verifier, declared.scopes, declared.name);
+    }
+  }
 }
 // One function each for every registration, so a second registration recognises tollgate's own decoration.
 const requireScopeHook = scopeHookFactory('all', 'requireScope');
@@ -163,30 +182,46 @@ function watchWholeApp(instance: FastifyInstance): void {
 }
 
 const METADATA_METHODS = ['GET', 'HEAD', 'OPTIONS', 'POST', 'PUT', 'PATCH', 'DELETE'];
+// Marks the metadata route: every registration's guard lets it through, registered before it or after.
+const METADATA_ROUTE = Symbol('tollgate.metadataRoute');
+// Per root instance, the documents served by path: one route each, however many registrations describe it.
+const servedMetadata = new WeakMap<FastifyInstance, Map<string, { verifiers: Verifier[]; responder: MetadataResponder }>>();
 
 /**
  * With the verifier's `metadata` on (the default once `resource` is given), serves its Protected Resource
  * Metadata (RFC 9728) at the one path its `resource` implies, on the root instance (a prefix of this context
  * must not move a well-known URL), as a public route. The raw URL is compared again in the handler, so a
  * router option that forgives a trailing slash, a duplicate slash or case never serves the document elsewhere.
+ * Several registrations of one resource share one route (their scopes merged); two different documents
+ * for one path are a startup error (createMetadataResponder names both).
  */
 function serveMetadata(fastify: FastifyInstance, verifier: Verifier): void {
   if (!verifier.options.metadata) return;
-  const metadata = createMetadataResponder(verifier);
   const root = rootOf(fastify);
-  // Public where a registration guards the root; elsewhere no tollgate config at all (none may stray outside a registration).
-  const config: TollgateRouteConfig = registrationOf(root) ? { auth: false } : {};
+  let served = servedMetadata.get(root);
+  if (!served) servedMetadata.set(root, (served = new Map()));
+  const path = verifier.options.metadata.path;
+  const existing = served.get(path);
+  if (existing) {
+    if (existing.verifiers.includes(verifier)) return;
+    const verifiers = [...existing.verifiers, verifier];
+    existing.responder = createMetadataResponder(verifiers);
+    existing.verifiers = verifiers;
+    return;
+  }
+  const entry = { verifiers: [verifier], responder: createMetadataResponder(verifier) };
+  served.set(path, entry);
   root.route({
     method: METADATA_METHODS,
-    url: metadata.path,
+    url: path,
     exposeHeadRoute: false,
-    config,
+    config: { [METADATA_ROUTE]: true },
     // Answered in onRequest, before any body is parsed: a POST is a 405, never a 415 or a body read.
     // Returning the sent reply ends the request here (Fastify's way to answer from a hook).
     onRequest: async (request, reply) => {
       const url = request.raw.url ?? '';
       const query = url.indexOf('?');
-      const answer = metadata.respond(request.method, query === -1 ? url : url.slice(0, query));
+      const answer = entry.responder.respond(request.method, query === -1 ? url : url.slice(0, query));
       if (!answer) reply.callNotFound();
       else reply.code(answer.status).headers(answer.headers).send(answer.body === '' ? undefined : answer.body);
       return reply;
@@ -204,8 +239,10 @@ const plugin: FastifyPluginAsync<TollgateFastifyOptions> = async (fastify, optio
   }
 
   // Route config of routes declared from now on is checked at declaration, so a mistake fails startup.
-  fastify.addHook('onRoute', (route) => {
+  fastify.addHook('onRoute', function (this: object, route) {
     if (hasTollgateConfig(route.config) || registration.global) planRoute(registration, route.config as TollgateRouteConfig | undefined, routeName(route));
+    // The innermost registration serving the route is the verifier that decides its hooks.
+    if (registrationOf(this) === registration) declareHookScopes(registration, route);
   });
 
   // One hook on the context, read at request time: Fastify applies it to every route of this context
@@ -215,7 +252,8 @@ const plugin: FastifyPluginAsync<TollgateFastifyOptions> = async (fastify, optio
     const config = request.routeOptions.config as TollgateRouteConfig & object;
     let plan = registration.plans.get(config);
     if (!plan) {
-      plan = planRoute(registration, config, routeName(request.routeOptions.config));
+      // Made on first use: its scopes were recorded when the route was declared (onRoute above), never now.
+      plan = planRoute(registration, config, routeName(request.routeOptions.config), false);
       registration.plans.set(config, plan);
     }
     return plan;
@@ -230,7 +268,9 @@ const plugin: FastifyPluginAsync<TollgateFastifyOptions> = async (fastify, optio
   const guardRoute = (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
     let plan: readonly Guard[];
     try {
-      plan = registrationOf(request.server) === registration ? planOf(request) : [];
+      // The metadata document is public for every registration, whichever order they were made in.
+      const config = request.routeOptions.config as unknown as Record<symbol, unknown> | undefined;
+      plan = registrationOf(request.server) === registration && config?.[METADATA_ROUTE] !== true ? planOf(request) : [];
     } catch (error) {
       done(error as Error);
       return;

@@ -71,7 +71,7 @@ export function routeName(config: { method?: unknown; url?: unknown } | undefine
  * The guards of one route under `registration`, in order; none for a public route. Throws
  * TollgateConfigError for an empty scope list or a contradiction, naming the route and the fix.
  */
-export function planRoute(registration: Registration, config: TollgateRouteConfig | undefined, route: string): readonly Guard[] {
+export function planRoute(registration: Registration, config: TollgateRouteConfig | undefined, route: string, declared = true): readonly Guard[] {
   const { auth, scopesIfPresent } = config ?? {};
   const where = (key: string) => `@tollgate/fastify: ${route} config.${key}`;
   for (const [wrong, right] of Object.entries(MISSPELT)) {
@@ -113,7 +113,7 @@ export function planRoute(registration: Registration, config: TollgateRouteConfi
     );
   }
   const guard = (scopeList: readonly string[] | undefined, mode: 'all' | 'any', name: string): Guard =>
-    createGuard(registration.verifier, { ...registration.guardOptions, optional, scopes: scopeList, mode, name });
+    createGuard(registration.verifier, { ...registration.guardOptions, optional, scopes: scopeList, mode, name }, declared);
   const guards = [guard(pluginScopes, 'all', '@tollgate/fastify scopes')];
   if (scopes) guards.push(guard(scopes, 'all', where('scopes')));
   if (anyScopes) guards.push(guard(anyScopes, 'any', where('anyScopes')));

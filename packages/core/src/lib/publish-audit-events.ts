@@ -2,7 +2,7 @@
 import { channel } from 'node:diagnostics_channel';
 import type { AccessToken } from '../access-token.js';
 import type { ClaimRuleRef } from '../claim-rules.js';
-import { DECISION_CHANNEL, INTROSPECTION_CHANNEL, JWKS_CHANNEL, type AcceptedDecision, type DecisionEvent, type DecisionSubject, type IntrospectionEvent, type JwksEvent, type RejectedDecision } from '../audit-events.js';
+import { DECISION_CHANNEL, INTROSPECTION_CHANNEL, JWKS_CHANNEL, type AcceptedDecision, type DecisionEvent, type DecisionSubject, type IntrospectionEvent, type JwksEvent, type RejectedDecision, type StepUpDemand } from '../audit-events.js';
 import { TollgateError, type MissingTokenReason } from '../errors.js';
 import type { ScopeMode } from '../has-scopes.js';
 
@@ -59,6 +59,17 @@ export function publishClaimAuthorization(token: AccessToken | undefined, claimR
   }
   const event = rejection('authorization', error);
   if (event) decisions.publish({ ...event, ...(token ? subjectOf(token) : {}), claimRules } satisfies RejectedDecision);
+}
+
+/** Publishes the outcome of a route's step-up requirement (RFC 9470): what it asked for, never the token's acr or auth_time. */
+export function publishStepUp(token: AccessToken | undefined, stepUp: StepUpDemand, error?: unknown): void {
+  if (!decisions.hasSubscribers) return;
+  if (error === undefined) {
+    if (token) decisions.publish({ outcome: 'accepted', stage: 'authorization', ...subjectOf(token), stepUp } satisfies AcceptedDecision);
+    return;
+  }
+  const event = rejection('authorization', error);
+  if (event) decisions.publish({ ...event, ...(token ? subjectOf(token) : {}), stepUp } satisfies RejectedDecision);
 }
 
 /** Publishes one JWKS fetch. */

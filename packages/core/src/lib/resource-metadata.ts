@@ -1,4 +1,5 @@
 // Protected Resource Metadata (RFC 9728): where the document lives for a resource, and the document itself.
+import type { ResourceMetadataDocument } from '../resource-metadata.js';
 
 /** The well-known suffix of RFC 9728 section 3. */
 export const METADATA_SUFFIX = '/.well-known/oauth-protected-resource';
@@ -14,35 +15,6 @@ export function metadataLocation(resource: string): { path: string; url: string 
   const url = new URL(resource);
   const path = url.pathname === '/' ? METADATA_SUFFIX : `${METADATA_SUFFIX}${url.pathname}`;
   return { path, url: `${url.origin}${path}` };
-}
-
-/** The members of a Protected Resource Metadata document tollgate publishes (RFC 9728 section 2). */
-export interface ResourceMetadataDocument {
-  /** The resource identifier: exactly the URL the document describes (section 3.3). */
-  readonly resource: string;
-  /** Issuer identifiers of the authorization servers that issue tokens for it. */
-  readonly authorization_servers?: readonly string[];
-  /** The scopes its routes require (collected from the guards, or given). */
-  readonly scopes_supported?: readonly string[];
-  /** How a token may be sent: `header`, and `body` or `query` where the guards accept them. */
-  readonly bearer_methods_supported?: readonly ('header' | 'body' | 'query')[];
-  /** Signature algorithms accepted for DPoP proofs, when DPoP is on. */
-  readonly dpop_signing_alg_values_supported?: readonly string[];
-  /** Whether every token must be DPoP-bound. */
-  readonly dpop_bound_access_tokens_required?: boolean;
-  /**
-   * Whether every token must be bound to a TLS client certificate (RFC 8705). The hook for mTLS: nothing
-   * sets it yet; the mTLS work fills it from its own option in serve-resource-metadata.ts.
-   */
-  readonly tls_client_certificate_bound_access_tokens?: boolean;
-  /** Human-readable name of the resource. */
-  readonly resource_name?: string;
-  /** A page for developers using the resource. */
-  readonly resource_documentation?: string;
-  /** The resource's policy on data use. */
-  readonly resource_policy_uri?: string;
-  /** The resource's terms of service. */
-  readonly resource_tos_uri?: string;
 }
 
 /**

@@ -24,6 +24,8 @@ export const metadataSchema = z.union(
       resourceTosUri: url('resourceTosUri').optional(),
       cacheMaxAge: duration('metadata.cacheMaxAge')
         .refine((seconds) => seconds <= 86_400, { message: 'must be at most 1 day' })
+        // Sent as Cache-Control max-age, which takes whole seconds only (RFC 9111 section 1.2.2).
+        .refine((seconds) => Number.isInteger(seconds), { message: "must be whole seconds (e.g. 600 or '10m')" })
         .optional(),
     }),
   ],
@@ -33,7 +35,18 @@ export const metadataSchema = z.union(
 /** The zod schema of `scopeHierarchy`. */
 export const scopeHierarchySchema = z.strictObject(
   {
-    implies: z.record(z.string(), z.array(z.string()).min(1, { message: 'each scope must imply at least one scope' }), { error: "must map a scope to the scopes it grants: { 'orders:admin': ['orders:read'] }" }).optional(),
+    implies: z
+      .unknown()
+      // zod's record drops a '__proto__' key (and reads a literal { __proto__: ... } as a prototype): refused, never ignored.
+      .superRefine((value, context) => {
+        if (typeof value !== 'object' || value === null) return;
+        const prototype = Object.getPrototypeOf(value);
+        if (Object.hasOwn(value, '__proto__') || (prototype !== Object.prototype && prototype !== null)) {
+          context.addIssue({ code: 'custom', message: "'__proto__' cannot name a scope, and implies must be a plain object" });
+        }
+      })
+      .pipe(z.record(z.string(), z.array(z.string()).min(1, { message: 'each scope must imply at least one scope' }), { error: "must map a scope to the scopes it grants: { 'orders:admin': ['orders:read'] }" }))
+      .optional(),
     wildcards: z.boolean({ error: 'must be true or false' }).optional(),
     grants: z.custom<(granted: readonly string[], required: string) => boolean>((value) => typeof value === 'function', { message: 'must be a function (granted, required) => boolean' }).optional(),
   },

@@ -1,20 +1,62 @@
-// The scopes an app's guards require, per verifier (or default configuration): scopes_supported of RFC 9728.
+// The scopes an app's guards require, per verifier (or adapter default configuration): scopes_supported of RFC 9728.
 
 // Keyed by the verifier instance (or an adapter's DefaultConfiguration): two apps in one process never
-// see each other's scopes. Scopes come from code, not requests; the cap only guards against a loop.
-const registry = new WeakMap<object, Set<string>>();
+// see each other's scopes. Scopes come from the code, declared before the owner serves its first request:
+// once it has served one, a guard made later (e.g. per request, from request data) records nothing, so
+// no caller can write into the public document and the document never changes with traffic.
+interface Entry {
+  readonly scopes: Set<string>;
+  sealed: boolean;
+  warnedLate: boolean;
+  warnedFull: boolean;
+}
+const registry = new WeakMap<object, Entry>();
 const MAX_SCOPES = 1000;
 
-/** Records that a guard of `owner` requires `scopes`. `offline_access` is never recorded (RFC 9728 lists resource scopes). */
-export function recordScopes(owner: object, scopes: readonly string[]): void {
-  let set = registry.get(owner);
-  if (!set) registry.set(owner, (set = new Set()));
-  for (const scope of scopes) if (set.size < MAX_SCOPES && scope !== 'offline_access') set.add(scope);
+function entryOf(owner: object): Entry {
+  let entry = registry.get(owner);
+  if (!entry) registry.set(owner, (entry = { scopes: new Set(), sealed: false, warnedLate: false, warnedFull: false }));
+  return entry;
+}
+
+/**
+ * Records that a guard of `owner`, declared now, requires `scopes`. After `owner` has served a request it
+ * records nothing and warns once, naming the scope; past the cap it warns once. `offline_access` is never
+ * recorded (RFC 9728 lists resource scopes).
+ */
+export function recordScopes(owner: object, scopes: readonly string[], name: string): void {
+  const entry = entryOf(owner);
+  if (entry.sealed) {
+    if (!entry.warnedLate) {
+      entry.warnedLate = true;
+      process.emitWarning(
+        `tollgate: ${name}(${JSON.stringify(scopes[0]).slice(0, 80)}) was created after its verifier served a request, so the metadata's scopes_supported does not list it (it lists only guards declared at startup; set metadata.scopesSupported to list scopes yourself)`,
+        'TollgateWarning',
+      );
+    }
+    return;
+  }
+  for (const scope of scopes) {
+    if (scope === 'offline_access' || entry.scopes.has(scope)) continue;
+    if (entry.scopes.size >= MAX_SCOPES) {
+      if (!entry.warnedFull) {
+        entry.warnedFull = true;
+        process.emitWarning(`tollgate: more than ${MAX_SCOPES} scopes declared for one verifier; scopes_supported lists the first ${MAX_SCOPES} (set metadata.scopesSupported to choose them)`, 'TollgateWarning');
+      }
+      return;
+    }
+    entry.scopes.add(scope);
+  }
+}
+
+/** Ends recording for `owner`: it serves requests now (its document is served, or one of its guards ran). */
+export function sealScopes(owner: object | undefined): void {
+  if (owner) entryOf(owner).sealed = true;
 }
 
 /** The scopes recorded for each of `owners`, without duplicates. */
 export function recordedScopes(...owners: readonly (object | undefined)[]): string[] {
   const all = new Set<string>();
-  for (const owner of owners) for (const scope of (owner && registry.get(owner)) ?? []) all.add(scope);
+  for (const owner of owners) for (const scope of (owner && registry.get(owner)?.scopes) ?? []) all.add(scope);
   return [...all];
 }

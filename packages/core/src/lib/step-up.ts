@@ -23,7 +23,8 @@ export function resolveStepUp(input: unknown, where: string): StepUpRule {
   let seconds: number | undefined;
   if (maxAge !== undefined) {
     seconds = typeof maxAge === 'number' || typeof maxAge === 'string' ? parseSeconds(maxAge) : undefined;
-    if (seconds === undefined || !Number.isInteger(seconds)) throw new TollgateConfigError(`${where}: maxAge must be whole seconds (a number >= 0) or text like '5m'`);
+    // Safe integers only: sent as max_age, where 1e21 would render as '1e+21'.
+    if (seconds === undefined || !Number.isSafeInteger(seconds)) throw new TollgateConfigError(`${where}: maxAge must be whole seconds (a number >= 0) or text like '5m'`);
   }
   if (acrValues === undefined && seconds === undefined) throw new TollgateConfigError(`${where}: names neither acrValues nor maxAge; an empty requirement would admit any authentication`);
   return Object.freeze({ acrValues: Object.freeze([...((acrValues as string[] | undefined) ?? [])]), maxAge: seconds });
