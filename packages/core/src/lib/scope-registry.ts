@@ -7,6 +7,8 @@
 interface Entry {
   readonly scopes: Set<string>;
   sealed: boolean;
+  /** The first guard made after sealing (`name("scope")`): told when the document is built, not before. */
+  dropped: string | undefined;
   warnedLate: boolean;
   warnedFull: boolean;
 }
@@ -15,25 +17,20 @@ const MAX_SCOPES = 1000;
 
 function entryOf(owner: object): Entry {
   let entry = registry.get(owner);
-  if (!entry) registry.set(owner, (entry = { scopes: new Set(), sealed: false, warnedLate: false, warnedFull: false }));
+  if (!entry) registry.set(owner, (entry = { scopes: new Set(), sealed: false, dropped: undefined, warnedLate: false, warnedFull: false }));
   return entry;
 }
 
 /**
  * Records that a guard of `owner`, declared now, requires `scopes`. After `owner` has served a request it
- * records nothing and warns once, naming the scope; past the cap it warns once. `offline_access` is never
- * recorded (RFC 9728 lists resource scopes).
+ * records nothing, and the first such guard is named once in a warning when a metadata document is built
+ * (apps without metadata never hear of it); past the cap it warns once. `offline_access` is never recorded
+ * (RFC 9728 lists resource scopes).
  */
 export function recordScopes(owner: object, scopes: readonly string[], name: string): void {
   const entry = entryOf(owner);
   if (entry.sealed) {
-    if (!entry.warnedLate) {
-      entry.warnedLate = true;
-      process.emitWarning(
-        `tollgate: ${name}(${JSON.stringify(scopes[0]).slice(0, 80)}) was created after its verifier served a request, so the metadata's scopes_supported does not list it (it lists only guards declared at startup; set metadata.scopesSupported to list scopes yourself)`,
-        'TollgateWarning',
-      );
-    }
+    entry.dropped ??= `${name}(${JSON.stringify(scopes[0]).slice(0, 80)})`;
     return;
   }
   for (const scope of scopes) {
@@ -54,9 +51,20 @@ export function sealScopes(owner: object | undefined): void {
   if (owner) entryOf(owner).sealed = true;
 }
 
-/** The scopes recorded for each of `owners`, without duplicates. */
+/** The scopes recorded for each of `owners`, without duplicates, for a metadata document. */
 export function recordedScopes(...owners: readonly (object | undefined)[]): string[] {
   const all = new Set<string>();
-  for (const owner of owners) for (const scope of (owner && registry.get(owner)?.scopes) ?? []) all.add(scope);
+  for (const owner of owners) {
+    const entry = owner && registry.get(owner);
+    if (!entry) continue;
+    for (const scope of entry.scopes) all.add(scope);
+    if (entry.dropped !== undefined && !entry.warnedLate) {
+      entry.warnedLate = true;
+      process.emitWarning(
+        `tollgate: ${entry.dropped} was created after its verifier served a request, so the metadata's scopes_supported does not list it (it lists only guards declared at startup; set metadata.scopesSupported to list scopes yourself)`,
+        'TollgateWarning',
+      );
+    }
+  }
   return [...all];
 }
