@@ -46,6 +46,8 @@ function split(input: McpServerAuthOptions | Verifier, beside: McpAuthOptions): 
     if (inside !== undefined && beside[key] !== undefined && inside !== beside[key]) {
       throw new TollgateConfigError(`requireMcpAuth: ${key} is given twice with different values; give it once`);
     }
+    // null is a wrong value, never "not given": it would otherwise fall back to the default.
+    if (inside === null || beside[key] === null) throw new TollgateConfigError(`requireMcpAuth: ${key} cannot be null; leave it out for the default`);
     own[key] = beside[key] ?? inside;
     delete guard[key];
   }
