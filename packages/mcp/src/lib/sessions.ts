@@ -1,7 +1,12 @@
 // Binds each Mcp-Session-Id to the principal (iss, sub, client_id) of the first verified request that uses it.
 import { TollgateConfigError, type AccessToken } from '@tollgate/core';
 
-/** Limits of the session bindings one requireMcpAuth keeps. */
+/**
+ * Limits of the session bindings one requireMcpAuth keeps (its `sessions` option): each `Mcp-Session-Id` is
+ * bound to the principal that opened it (MCP transport spec, "Session Management").
+ * @example
+ * requireMcpAuth(verifier, { sessions: { maxSessions: 50_000, maxPerPrincipal: 16 } });
+ */
 export interface SessionLimits {
   /** Sessions remembered in all, least recently used dropped first. Default 10,000. */
   readonly maxSessions: number;
