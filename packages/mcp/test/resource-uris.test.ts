@@ -53,6 +53,8 @@ describe('requireToolScopes: resource URIs', () => {
         expect(answer.status, uri).toBe(400);
         expect(JSON.stringify(answer.body)).not.toContain('SECRET');
       }
+      // A read of a template's own text is not canonical either.
+      expect((await post(app.url, read('file:///public/{name}'), token)).status).toBe(400);
       // Not a URL at all, and subscriptions, are refused the same way.
       expect((await post(app.url, read('not a uri'), token)).status).toBe(400);
       expect((await post(app.url, rpc('resources/subscribe', { uri: 'file:///public/../private/salaries.csv' }), token)).status).toBe(400);
@@ -86,5 +88,7 @@ describe('requireToolScopes: resource URIs', () => {
     expect(() => requireToolScopes({}, { resources: { 'not a uri': 'a' } })).toThrow(/is not a URL/);
     expect(() => requireToolScopes({}, { resources: { 'https://Example.com/*': 'a' } })).toThrow(TollgateConfigError);
     expect(() => requireToolScopes({}, { resources: { 'file:///public/*': 'a', 'orders://reports/daily': 'b', 'orders://items/*': 'c' } })).not.toThrow();
+    // A URI template, for completions of its arguments, is kept as written.
+    expect(() => requireToolScopes({}, { resources: { 'orders://items/{id}': 'a' } })).not.toThrow();
   });
 });
