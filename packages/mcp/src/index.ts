@@ -18,3 +18,4 @@ export type { OperationScopes, ToolScopeOptions } from './require-tool-scopes.js
 export { accessTokenOf } from './lib/auth-info.js';
 export type { AuthInfo };
 export type { McpRequest } from './lib/auth-info.js';
+export type { SessionLimits } from './lib/sessions.js';

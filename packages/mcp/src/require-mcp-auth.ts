@@ -5,6 +5,8 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { answer } from './lib/answer.js';
 import { accessTokenOf, toAuthInfo, asMcpRequest, type McpRequest } from './lib/auth-info.js';
 import { requestUrl } from './lib/request-url.js';
+import { bindSessions } from './lib/session-guard.js';
+import { sessionLimits, type SessionLimits } from './lib/sessions.js';
 import { withScopeHint } from './lib/scope-hint.js';
 
 /**
@@ -17,12 +19,21 @@ export interface McpAuthOptions extends Pick<GuardOptions, 'optional' | 'realm' 
   scopes?: readonly string[];
   /** Renders the body of a refusal; status and headers are tollgate's. Default: JSON `{ error, error_description }`. */
   render?: ErrorRenderer;
+  /**
+   * Binds each `Mcp-Session-Id` to the principal (issuer, subject, client) that opened or first used it, and
+   * answers another principal's request with that id 404 (as for an unknown session), never the tool. On by
+   * default: `true`, or `{ maxSessions, maxPerPrincipal }` (defaults 10,000 and 64, least recently used dropped
+   * first). A session id over 256 characters or not visible ASCII is a 400. `false` turns it off: do so only
+   * for a stateless server, or one that binds sessions itself; otherwise any valid token can use or end
+   * anyone's session.
+   */
+  sessions?: boolean | Partial<SessionLimits>;
 }
 
 /** The first argument of {@link requireMcpAuth}: the verifier's options with {@link McpAuthOptions} beside them. */
 export type McpServerAuthOptions = VerifierOptions & McpAuthOptions;
 
-const OWN = ['scopes', 'render'] as const;
+const OWN = ['scopes', 'render', 'sessions'] as const;
 
 /** Takes this package's own options out of `input`, refusing a value given twice or a token transport MCP forbids. */
 function split(input: McpServerAuthOptions | Verifier, beside: McpAuthOptions): { rest: VerifierOptions | Verifier; guard: GuardOptions; own: McpAuthOptions } {
@@ -35,6 +46,8 @@ function split(input: McpServerAuthOptions | Verifier, beside: McpAuthOptions): 
     if (inside !== undefined && beside[key] !== undefined && inside !== beside[key]) {
       throw new TollgateConfigError(`requireMcpAuth: ${key} is given twice with different values; give it once`);
     }
+    // null is a wrong value, never "not given": it would otherwise fall back to the default.
+    if (inside === null || beside[key] === null) throw new TollgateConfigError(`requireMcpAuth: ${key} cannot be null; leave it out for the default`);
     own[key] = beside[key] ?? inside;
     delete guard[key];
   }
@@ -61,7 +74,8 @@ function split(input: McpServerAuthOptions | Verifier, beside: McpAuthOptions): 
  * tools and resources (`extra.authInfo`). Refusals are tollgate's RFC 6750 responses, answered here: 401 with a
  * bare challenge (no error code) when no token was sent, 401 `invalid_token` (both with `scope="..."` naming
  * `scopes`, so a client asks for them), 403 `insufficient_scope` naming `scopes`, 503 with `Retry-After` when the issuer's keys cannot be fetched (never the SDK's 500), and
- * `resource_metadata` in the challenge when the verifier publishes Protected Resource Metadata. Options are
+ * `resource_metadata` in the challenge when the verifier publishes Protected Resource Metadata. Each
+ * `Mcp-Session-Id` is bound to the principal that opened it (option `sessions`). Options are
  * validated now (TollgateConfigError).
  * @param options - the verifier's options (`issuer`, `resource`, ...) with {@link McpAuthOptions}, or a verifier
  * @param mcpOptions - {@link McpAuthOptions} beside a verifier
@@ -97,6 +111,9 @@ export function requireMcpAuth(options: McpServerAuthOptions | Verifier, mcpOpti
   };
   const run = bindRequestsNow(access);
   const render = own.render;
+  // Checked now: a wrong value is a startup error, never sessions left unbound.
+  const limits = sessionLimits(own.sessions);
+  const proceed = limits ? bindSessions(limits, render) : (_req: Request, _res: Response, next: NextFunction) => next();
   return (req: Request, res: Response, next: NextFunction) => {
     let pending: void | Promise<void>;
     try {
@@ -106,7 +123,7 @@ export function requireMcpAuth(options: McpServerAuthOptions | Verifier, mcpOpti
       return;
     }
     // next() runs outside the try: an error of the routes after it is theirs, never taken for a refusal.
-    if (pending) pending.then(() => next(), (error: unknown) => answer(res, withScopeHint(error, scopes), render)).catch((error: unknown) => answer(res, error));
-    else next();
+    if (pending) pending.then(() => proceed(req, res, next), (error: unknown) => answer(res, withScopeHint(error, scopes), render)).catch((error: unknown) => answer(res, error));
+    else proceed(req, res, next);
   };
 }

@@ -23,7 +23,14 @@ export interface ToolScopeOptions {
    */
   resources?: OperationScopes;
   /**
-   * A tool, prompt or resource no table lists: `deny` (default) refuses it with 403 `insufficient_scope`;
+   * Scopes of every `tasks/*` request (`tasks/get`, `tasks/result`, `tasks/list`, `tasks/cancel`): a task's
+   * status and result are a tool's output, and a `taskId` does not say which tool made it, so give the
+   * scopes of the task-running tools here. Without it, `tasks/*` is an unlisted operation (refused under
+   * `unlisted: 'deny'`). Tasks are not bound to the token that made them: bind sessions too (requireMcpAuth).
+   */
+  tasks?: string | readonly string[];
+  /**
+   * A tool, prompt, resource or (without `tasks`) task request no table lists: `deny` (default) refuses it with 403 `insufficient_scope`;
    * `allow` lets it run with the scopes of `requireMcpAuth` alone.
    */
   unlisted?: 'deny' | 'allow';
@@ -38,7 +45,7 @@ const MAX_BATCH = 100;
 const DEFAULT_MAX_BODY = 4 * 1024 * 1024;
 /** Guards kept per verifier, one per distinct scope set; a batch can combine tools, so the number is capped. */
 const MAX_GUARDS = 256;
-const OPTION_KEYS = new Set(['prompts', 'resources', 'unlisted', 'maxBodyBytes', 'render']);
+const OPTION_KEYS = new Set(['prompts', 'resources', 'tasks', 'unlisted', 'maxBodyBytes', 'render']);
 
 // Never configured: a guard on it goes by the decision requireMcpAuth made on the request, and without one
 // it fails closed with this message.
@@ -75,6 +82,12 @@ function checkOptions(options: ToolScopeOptions): void {
     throw new TollgateConfigError('requireToolScopes: maxBodyBytes must be a positive whole number of bytes');
   }
   if (options.render !== undefined && typeof options.render !== 'function') throw new TollgateConfigError('requireToolScopes: render must be a function');
+  const tasks = options.tasks;
+  if (tasks !== undefined) {
+    const list = typeof tasks === 'string' ? [tasks] : tasks;
+    if (!Array.isArray(list) || list.some((scope) => typeof scope !== 'string')) throw new TollgateConfigError('requireToolScopes: tasks must name a scope or a list of scopes, e.g. tasks: "hr:read"');
+    if (list.length === 0) throw new TollgateConfigError('requireToolScopes: tasks names no scope; list the scopes of your task-running tools, or leave tasks out to refuse tasks/*');
+  }
 }
 
 /**
@@ -88,7 +101,9 @@ function checkOptions(options: ToolScopeOptions): void {
  * in `req.body`: pass it on, `transport.handleRequest(req, res, req.body)`. Tables and options are
  * validated now (TollgateConfigError): an empty scope list, a malformed scope, an unknown option.
  * @param tools - scopes by tool name: `{ get_orders: 'orders:read', refund: ['orders:write', 'payments'] }`
- * @param options - prompts, resources, `unlisted`, `maxBodyBytes`, `render`
+ * A resource URI that the URL parser would rewrite (`file:///a/../b`, `%2e%2e`, an upper-case scheme) is
+ * refused with 400, since the SDK serves the rewritten one; resource keys must be in that form too.
+ * @param options - prompts, resources, tasks, `unlisted`, `maxBodyBytes`, `render`
  * @example
  * app.post('/mcp', requireMcpAuth(verifier), requireToolScopes({ list_orders: 'orders:read', refund: 'orders:write' }),
  *   (req, res) => transport.handleRequest(req, res, req.body));
@@ -101,10 +116,11 @@ export function requireToolScopes(tools: OperationScopes, options: ToolScopeOpti
     tools: new ScopeTable(tools, 'requireToolScopes (tools)', false),
     prompts: new ScopeTable(options.prompts, 'requireToolScopes (prompts)', false),
     resources: new ScopeTable(options.resources, 'requireToolScopes (resources)', true),
+    tasks: options.tasks === undefined ? undefined : Object.freeze(typeof options.tasks === 'string' ? [options.tasks] : [...options.tasks]),
     unlisted: options.unlisted ?? 'deny',
   };
   // Every declared scope is checked now, as createGuard would: a malformed one fails at startup, not on a call.
-  for (const table of [tools, options.prompts ?? {}, options.resources ?? {}]) {
+  for (const table of [tools, options.prompts ?? {}, options.resources ?? {}, options.tasks === undefined ? {} : { tasks: options.tasks }]) {
     for (const scopes of Object.values(table)) createGuard(unconfigured, { scopes: typeof scopes === 'string' ? [scopes] : scopes, name: 'requireToolScopes' });
   }
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
@@ -154,7 +170,7 @@ export function requireToolScopes(tools: OperationScopes, options: ToolScopeOpti
     let undeclared: string | undefined;
     for (const message of messages) {
       const need = needOf(message, tables);
-      if (need.kind === 'malformed') throw badRequest('malformed JSON-RPC request');
+      if (need.kind === 'malformed') throw badRequest(need.why ?? 'malformed JSON-RPC request');
       if (need.kind === 'undeclared') undeclared ??= need.what;
       if (need.kind === 'declared') for (const scope of need.scopes) needed.add(scope);
     }

@@ -1,5 +1,6 @@
 // What each JSON-RPC message of an MCP request asks to use: a tool, a prompt or a resource, by name or URI.
 import { TollgateConfigError } from '@tollgate/core';
+import { canonicalUri, keyProblem } from './resource-uri.js';
 
 /** A declared operation: the scopes it needs. */
 export type Declared = readonly string[];
@@ -8,8 +9,8 @@ export type Declared = readonly string[];
 export type Need =
   | { readonly kind: 'open' }
   | { readonly kind: 'declared'; readonly scopes: Declared }
-  | { readonly kind: 'undeclared'; readonly what: 'tool' | 'prompt' | 'resource' }
-  | { readonly kind: 'malformed' };
+  | { readonly kind: 'undeclared'; readonly what: 'tool' | 'prompt' | 'resource' | 'task' }
+  | { readonly kind: 'malformed'; readonly why?: string };
 
 /** Looks names up in one declared table: exact names, and (resources) `prefix*` patterns, longest first. */
 export class ScopeTable {
@@ -33,8 +34,14 @@ export class ScopeTable {
         throw new TollgateConfigError(`${where}: ${JSON.stringify(name)} names no scope; list the scopes it needs (for "any token", the scope requireMcpAuth requires)`);
       }
       const frozen = Object.freeze([...scopes] as string[]);
-      if (patterns && name.endsWith('*')) this.#prefixes.push([name.slice(0, -1), frozen]);
-      else this.#exact.set(name, frozen);
+      const prefix = patterns && name.endsWith('*');
+      const key = prefix ? name.slice(0, -1) : name;
+      // Resources: a request's URI must be canonical (see needOf), so a key that is not could never match,
+      // or (a prefix) would match less than it seems to.
+      const problem = patterns ? keyProblem(key, prefix) : undefined;
+      if (problem) throw new TollgateConfigError(`${where}: ${JSON.stringify(name)} ${problem}`);
+      if (prefix) this.#prefixes.push([key, frozen]);
+      else this.#exact.set(key, frozen);
     }
     this.#prefixes.sort((a, b) => b[0].length - a[0].length);
   }
@@ -53,6 +60,8 @@ export interface Tables {
   readonly tools: ScopeTable;
   readonly prompts: ScopeTable;
   readonly resources: ScopeTable;
+  /** Scopes of every `tasks/*` request, or `undefined` when none were declared. */
+  readonly tasks: Declared | undefined;
   readonly unlisted: 'deny' | 'allow';
 }
 
@@ -102,8 +111,13 @@ export function needOf(message: unknown, tables: Tables): Need {
       return lookUp(tables, 'prompt', params?.name);
     case 'resources/read':
     case 'resources/subscribe':
-    case 'resources/unsubscribe':
-      return lookUp(tables, 'resource', params?.uri);
+    case 'resources/unsubscribe': {
+      // The SDK reads (and matches its resources against) new URL(uri).href: a URI parsing would rewrite
+      // (`..`, `%2e%2e`, an upper-case scheme) is refused, so the URI checked is the URI served.
+      const uri = params?.uri;
+      if (typeof uri === 'string' && canonicalUri(uri) === undefined) return { kind: 'malformed', why: 'resource URI is not a URL in canonical form' };
+      return lookUp(tables, 'resource', uri);
+    }
     case 'completion/complete': {
       // Completions reveal a prompt's or a resource template's argument values: as protected as the prompt or resource.
       const ref = params?.ref;
@@ -113,6 +127,12 @@ export function needOf(message: unknown, tables: Tables): Need {
       return { kind: 'malformed' };
     }
     default:
+      // A task's status and result are a tool's output, and tollgate cannot tell which tool made a task:
+      // every tasks/* request needs the scopes of the `tasks` option.
+      if (method.startsWith('tasks/')) {
+        if (tables.tasks) return { kind: 'declared', scopes: tables.tasks };
+        return tables.unlisted === 'allow' ? { kind: 'open' } : { kind: 'undeclared', what: 'task' };
+      }
       return { kind: 'open' };
   }
 }
