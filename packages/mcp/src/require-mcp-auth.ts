@@ -100,6 +100,8 @@ export function requireMcpAuth(options: McpServerAuthOptions | Verifier, mcpOpti
       // A JSON-RPC body never carries the token (allowBody is refused above).
       body: undefined,
       url: () => requestUrl(req),
+      // Its TLS client certificate is read only for a certificate-bound token (RFC 8705).
+      socket: req.socket,
     }),
     // Only an AuthInfo this package made stands for a verified token; anything else on req.auth is nobody's decision.
     getAuth: (req) => accessTokenOf(req.auth),

@@ -135,14 +135,17 @@ export function requireToolScopes(tools: OperationScopes, options: ToolScopeOpti
     let guard = guards.get(key);
     if (!guard) {
       // Without scopes the guard only asks that an earlier guard decided (optional: its "no token" stands).
-      guard = createGuard(source, scopes.length > 0 ? { scopes, name: 'requireToolScopes' } : { optional: true, name: 'requireToolScopes' });
+      // Made on first use, at request time: its scopes are not recorded for scopes_supported (set
+      // metadata.scopesSupported to list the tools' scopes).
+      guard = createGuard(source, scopes.length > 0 ? { scopes, name: 'requireToolScopes' } : { optional: true, name: 'requireToolScopes' }, false);
       if (guards.size < MAX_GUARDS) guards.set(key, guard);
     }
     return guard;
   };
 
   const access: RequestAccess<McpRequest> = {
-    read: (req) => ({ headers: req.headers, rawHeaders: req.rawHeaders, method: req.method, query: undefined, body: undefined, url: () => requestUrl(req) }),
+    // The socket: its TLS client certificate, for a certificate-bound token (RFC 8705).
+    read: (req) => ({ headers: req.headers, rawHeaders: req.rawHeaders, method: req.method, query: undefined, body: undefined, url: () => requestUrl(req), socket: req.socket }),
     getAuth: (req) => accessTokenOf(req.auth),
     // Only when the guard had to check the token again (req.auth was replaced): the AuthInfo is made anew.
     setAuth: (req, token) => {
