@@ -3,10 +3,9 @@ import express from 'express';
 import { createVerifier, TollgateConfigError, type Verifier } from '@tollgate/core';
 import { createTestIssuer, type TestIssuer } from '@tollgate/testing';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireMcpAuth, requireToolScopes } from '../src/index.js';
-import { post, rpc, serve } from './support.js';
+import { post, rpc, serve, serveStateless } from './support.js';
 
 const RESOURCE = 'https://mcp.example.test/mcp';
 let issuer: TestIssuer;
@@ -18,13 +17,7 @@ const files: express.RequestHandler = async (req, res) => {
   server.registerResource('public', 'file:///public/readme.txt', {}, (uri) => ({ contents: [{ uri: uri.href, text: 'PUBLIC' }] }));
   server.registerResource('salaries', 'file:///private/salaries.csv', {}, (uri) => ({ contents: [{ uri: uri.href, text: 'SECRET-SALARIES' }] }));
   server.registerResource('daily', 'orders://reports/daily', {}, (uri) => ({ contents: [{ uri: uri.href, text: 'SECRET-DAILY' }] }));
-  const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
-  res.on('close', () => {
-    void transport.close();
-    void server.close();
-  });
-  await server.connect(transport);
-  await transport.handleRequest(req as never, res, req.body);
+  await serveStateless(server, req, res, req.body);
 };
 
 beforeAll(async () => {

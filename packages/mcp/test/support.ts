@@ -32,8 +32,10 @@ function mcpServer(): McpServer {
 export const transportHandler: RequestHandler = (req, res) => handleWith(req, res, req.body);
 
 /** The final handler with the body it passes to the transport (`undefined`: the transport reads the stream). */
-export const handleWith = async (req: express.Request, res: express.Response, body: unknown): Promise<void> => {
-  const server = mcpServer();
+export const handleWith = (req: express.Request, res: express.Response, body: unknown): Promise<void> => serveStateless(mcpServer(), req, res, body);
+
+/** Answers one request with `server` on a stateless transport of its own (JSON responses), closed with the response. */
+export async function serveStateless(server: McpServer, req: express.Request, res: express.Response, body: unknown): Promise<void> {
   const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
   res.on('close', () => {
     void transport.close();
@@ -42,7 +44,7 @@ export const handleWith = async (req: express.Request, res: express.Response, bo
   await server.connect(transport);
   // The test program also holds @tollgate/express, which declares req.auth as tollgate's AccessToken.
   await transport.handleRequest(req as unknown as Parameters<StreamableHTTPServerTransport['handleRequest']>[0], res, body);
-};
+}
 
 /** Serves `handlers` at POST /mcp on 127.0.0.1 (and `extra` routes before it). */
 export async function serve(handlers: RequestHandler[], final: RequestHandler = transportHandler): Promise<{ url: string; close(): Promise<void> }> {

@@ -3,11 +3,10 @@ import express from 'express';
 import { createVerifier, type Verifier } from '@tollgate/core';
 import { createTestIssuer, type TestIssuer } from '@tollgate/testing';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { InMemoryTaskMessageQueue, InMemoryTaskStore } from '@modelcontextprotocol/sdk/experimental/tasks/stores/in-memory.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireMcpAuth, requireToolScopes } from '../src/index.js';
-import { post, rpc, serve } from './support.js';
+import { post, rpc, serve, serveStateless } from './support.js';
 
 const RESOURCE = 'https://mcp.example.test/mcp';
 let issuer: TestIssuer;
@@ -28,13 +27,7 @@ function hrServer(): express.RequestHandler {
       getTask: (extra) => extra.taskStore.getTask(extra.taskId),
       getTaskResult: (extra) => extra.taskStore.getTaskResult(extra.taskId) as never,
     });
-    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
-    res.on('close', () => {
-      void transport.close();
-      void server.close();
-    });
-    await server.connect(transport);
-    await transport.handleRequest(req as never, res, req.body);
+    await serveStateless(server, req, res, req.body);
   };
 }
 

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { SUPPORTED_ALGORITHMS, type Algorithm } from '../../algorithms.js';
 import type { ResolvedDpopOptions } from '../../dpop.js';
 import { createMemoryReplayStore, type ReplayStore } from '../../replay-store.js';
+import { flagOrObject } from '../flag-or-object.js';
 import { duration } from '../zod-duration.js';
 
 /** Proof algorithms accepted when `dpop.algorithms` is not given. */
@@ -74,17 +75,11 @@ const dpopObject = z.strictObject({
  * The zod schema of `dpop`: a boolean, or the options object, whose own problems are reported member by
  * member (a zod union would hide them behind one "invalid input").
  */
-export const dpopSchema = z.unknown().transform((value, ctx): boolean | z.infer<typeof dpopObject> => {
-  if (typeof value === 'boolean') return value;
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    ctx.addIssue({ code: 'custom', message: 'expected true, false, or { required?, algorithms?, proofMaxAge?, nonce?, replay?, publicUrl? }' });
-    return z.NEVER;
-  }
-  const parsed = dpopObject.safeParse(value);
-  if (parsed.success) return parsed.data;
-  for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
-  return z.NEVER;
-});
+export const dpopSchema = flagOrObject(
+  (value): value is boolean => typeof value === 'boolean',
+  dpopObject,
+  'expected true, false, or { required?, algorithms?, proofMaxAge?, nonce?, replay?, publicUrl? }',
+);
 
 /**
  * Resolves the parsed `dpop` option: `undefined` when DPoP is off (`false`), the defaults when it was not

@@ -1,6 +1,7 @@
 // Validation of the `mtls` option (zod) into ResolvedMtlsOptions, failing closed on every doubtful spelling.
 import { z } from 'zod';
 import type { ResolvedMtlsOptions } from '../../mtls.js';
+import { flagOrObject } from '../flag-or-object.js';
 
 const FORMATS = ['pem-urlencoded', 'xfcc', 'base64-der'] as const;
 // RFC 9110 section 5.1: a field name is a token.
@@ -29,17 +30,11 @@ const mtlsObject = z.strictObject({
  * The zod schema of `mtls`: `false`, or the options object, whose own problems are reported member by
  * member. `true` is refused: it reads as "require mTLS", which this option does not do.
  */
-export const mtlsSchema = z.unknown().transform((value, ctx): false | z.infer<typeof mtlsObject> => {
-  if (value === false) return false;
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    ctx.addIssue({ code: 'custom', message: 'expected false (refuse certificate-bound tokens) or { certificateHeader? }; certificate-bound tokens are checked against the TLS client certificate without it' });
-    return z.NEVER;
-  }
-  const parsed = mtlsObject.safeParse(value);
-  if (parsed.success) return parsed.data;
-  for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
-  return z.NEVER;
-});
+export const mtlsSchema = flagOrObject(
+  (value): value is false => value === false,
+  mtlsObject,
+  'expected false (refuse certificate-bound tokens) or { certificateHeader? }; certificate-bound tokens are checked against the TLS client certificate without it',
+);
 
 /** Resolves the parsed `mtls` option: `undefined` when certificate-bound tokens are refused (`false`). */
 export function resolveMtls(parsed: z.infer<typeof mtlsSchema> | undefined): ResolvedMtlsOptions | undefined {
