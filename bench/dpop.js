@@ -104,6 +104,11 @@ try {
   });
   const floors = [
     { name: 'one ES256 signature check alone (node:crypto, key imported once)', run: (i) => verifySignature('sha256', signed[i].data, { key: floorPublicKey, dsaEncoding: 'ieee-p1363' }, signed[i].signature), count: PROOFS },
+    {
+      name: 'one ES256 signature check on the thread pool (node:crypto with a callback, as tollgate runs it)',
+      run: (i) => new Promise((resolve, reject) => verifySignature('sha256', signed[i].data, { key: floorPublicKey, dsaEncoding: 'ieee-p1363' }, signed[i].signature, (error, ok) => (error ? reject(error) : resolve(ok)))),
+      count: PROOFS,
+    },
     { name: 'one ES256 proof with jose (import its jwk, verify)', run: async (i) => compactVerify(floorProofs[i], await importJWK(floorKey.publicJwk, 'ES256')), count: PROOFS },
   ];
   if (redis) floors.push({ name: 'one Redis round trip (SET NX PX)', run: (i) => redis.client.set(`bench:${process.pid}:floor:${i}`, '1', 'PX', 60_000, 'NX'), count: PROOFS });
