@@ -39,37 +39,33 @@ export function publishAuthentication(token: AccessToken | undefined, error?: un
   if (event) decisions.publish(event);
 }
 
-/** Publishes the outcome of a scope check. */
-export function publishAuthorization(token: AccessToken | undefined, requiredScopes: readonly string[], mode: ScopeMode, error?: unknown): void {
-  if (!decisions.hasSubscribers) return;
+/** What an authorization decision was about: a scope check, a route's claim rules, or a step-up requirement. */
+type Requirement = Pick<AcceptedDecision, 'requiredScopes' | 'mode' | 'claimRules' | 'stepUp'>;
+
+/** Publishes one authorization decision: accepted with the token's subject, or the refusal, each naming `requirement`. */
+function publishRequirement(token: AccessToken | undefined, requirement: Requirement, error: unknown): void {
   if (error === undefined) {
-    if (token) decisions.publish({ outcome: 'accepted', stage: 'authorization', ...subjectOf(token), requiredScopes, mode } satisfies AcceptedDecision);
+    if (token) decisions.publish({ outcome: 'accepted', stage: 'authorization', ...subjectOf(token), ...requirement } satisfies AcceptedDecision);
     return;
   }
   const event = rejection('authorization', error);
-  if (event) decisions.publish({ ...event, ...(token ? subjectOf(token) : {}), requiredScopes, mode } satisfies RejectedDecision);
+  if (event) decisions.publish({ ...event, ...(token ? subjectOf(token) : {}), ...requirement } satisfies RejectedDecision);
+}
+
+/** Publishes the outcome of a scope check. */
+export function publishAuthorization(token: AccessToken | undefined, requiredScopes: readonly string[], mode: ScopeMode, error?: unknown): void {
+  // Checked before the requirement object is built: with no subscriber a decision costs nothing.
+  if (decisions.hasSubscribers) publishRequirement(token, { requiredScopes, mode }, error);
 }
 
 /** Publishes the outcome of a route's claim rules (`claimRules`: every rule of the requirement, by claim and kind). */
 export function publishClaimAuthorization(token: AccessToken | undefined, claimRules: readonly ClaimRuleRef[], error?: unknown): void {
-  if (!decisions.hasSubscribers) return;
-  if (error === undefined) {
-    if (token) decisions.publish({ outcome: 'accepted', stage: 'authorization', ...subjectOf(token), claimRules } satisfies AcceptedDecision);
-    return;
-  }
-  const event = rejection('authorization', error);
-  if (event) decisions.publish({ ...event, ...(token ? subjectOf(token) : {}), claimRules } satisfies RejectedDecision);
+  if (decisions.hasSubscribers) publishRequirement(token, { claimRules }, error);
 }
 
 /** Publishes the outcome of a route's step-up requirement (RFC 9470): what it asked for, never the token's acr or auth_time. */
 export function publishStepUp(token: AccessToken | undefined, stepUp: StepUpDemand, error?: unknown): void {
-  if (!decisions.hasSubscribers) return;
-  if (error === undefined) {
-    if (token) decisions.publish({ outcome: 'accepted', stage: 'authorization', ...subjectOf(token), stepUp } satisfies AcceptedDecision);
-    return;
-  }
-  const event = rejection('authorization', error);
-  if (event) decisions.publish({ ...event, ...(token ? subjectOf(token) : {}), stepUp } satisfies RejectedDecision);
+  if (decisions.hasSubscribers) publishRequirement(token, { stepUp }, error);
 }
 
 /** Publishes one JWKS fetch. */
